@@ -1,0 +1,3 @@
+from refsite.cli import main
+
+main()

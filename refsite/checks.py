@@ -1,0 +1,125 @@
+"""Semantic checks: each ``check_*(records, settings, today)`` yields problems for one concern.
+
+The loader reports what it could not read; these report what was read but is
+wrong. ``CHECKS`` is the tuple :func:`refsite.validate.validate` runs; a check
+never changes a record.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Callable, Iterable, Iterator
+
+from refsite import vocab
+from refsite.model import Records
+from refsite.problems import Problem, error, warning
+from refsite.settings import Settings
+
+Check = Callable[[Records, Settings, dt.date], Iterable[Problem]]
+
+
+def check_dates_not_future(records: Records, settings: Settings, today: dt.date) -> Iterator[Problem]:
+    """Log lines and 'since' dated after today are typos (or wishful thinking)."""
+    for partner in records.partners:
+        if partner.since and partner.since > today:
+            yield error(partner.line_of("since"), f"since: {partner.since} is after today ({today})")
+        for event in partner.events:
+            if event.date > today:
+                yield error(event.source, f"{event.date} is after today ({today}): log what happened, not what is planned")
+
+
+def check_authors(records: Records, settings: Settings, today: dt.date) -> Iterator[Problem]:
+    """Every @author is on the team (when the settings list a team)."""
+    team = settings.member_ids
+    if not team:
+        return
+    for partner in records.partners:
+        for event in partner.events:
+            if event.author and event.author not in team:
+                hint = vocab.did_you_mean(event.author, sorted(team)) or f" (team: {', '.join(sorted(team))})"
+                yield error(event.source, f"@{event.author} is not on the team{hint}")
+
+
+def check_contacts_named(records: Records, settings: Settings, today: dt.date) -> Iterator[Problem]:
+    """A name after 'with' should be one of the partner's contacts."""
+    for partner in records.partners:
+        for event in partner.events:
+            for name in event.with_:
+                if partner.find_contact(name) is None:
+                    known = ", ".join(c.name for c in partner.contacts) or "none listed"
+                    yield warning(event.source, f"'{name}' is not among {partner.id}'s contacts ({known}): add them under contacts:")
+
+
+def check_introduced_by(records: Records, settings: Settings, today: dt.date) -> Iterator[Problem]:
+    """introduced_by names another existing partner."""
+    for partner in records.partners:
+        ref = partner.introduced_by
+        if ref is None:
+            continue
+        if ref == partner.id:
+            yield error(partner.line_of("introduced_by"), "introduced_by: a partner cannot introduce itself")
+        elif records.get(ref) is None:
+            hint = vocab.did_you_mean(ref, [p.id for p in records.partners])
+            yield error(partner.line_of("introduced_by"), f"introduced_by: no partner '{ref}' (no file {ref}.md){hint}")
+
+
+def check_referrals(records: Records, settings: Settings, today: dt.date) -> Iterator[Problem]:
+    """Referral lines tell one consistent story per id, and ids are unique across partners."""
+    first_seen: dict[str, str] = {}
+    for partner in records.partners:
+        for referral in partner.referrals:
+            first = referral.events[0]
+            owner = first_seen.setdefault(referral.id, partner.id)
+            if owner != partner.id:
+                yield error(first.source, f"referral {referral.id} is also in {owner}'s log: referral ids are unique across partners")
+            if first.service is None:
+                yield error(
+                    first.source,
+                    f"a status line for referral {referral.id}, which was never received: its first line needs service: (e.g. service:knee)",
+                )
+            kinds = {e.kind for e in referral.events}
+            if len(kinds) > 1:
+                yield error(referral.events[1].source, f"referral {referral.id} appears as both referral-in and referral-out")
+            services = {e.service for e in referral.events if e.service}
+            if len(services) > 1:
+                later = next(e for e in referral.events[1:] if e.service and e.service != first.service)
+                yield error(later.source, f"referral {referral.id} has two service lines ({', '.join(sorted(services))})")
+            statuses = {s for s, _ in referral.status_dates}
+            if "declined" in statuses and statuses & {"converted", "discharged"}:
+                late = [e for e in referral.events if e.status in ("declined", "converted", "discharged")][-1]
+                yield error(late.source, f"referral {referral.id} is both declined and converted/discharged")
+        received = {r.id for r in partner.referrals}
+        for event in partner.events:
+            if event.kind in ("thanks", "update") and event.ref and event.ref not in received:
+                yield error(event.source, f"{event.kind} for referral {event.ref}, which is not in {partner.id}'s log")
+
+
+def check_stage_history(records: Records, settings: Settings, today: dt.date) -> Iterator[Problem]:
+    """The last 'stage' line of the log agrees with the front matter's stage."""
+    for partner in records.partners:
+        stages = [e for e in partner.events if e.kind == "stage"]
+        if stages:
+            last = max(stages, key=lambda e: (e.date, e.source.line))
+            if last.stage != partner.stage:
+                yield warning(
+                    partner.line_of("stage"),
+                    f"stage: {partner.stage}, but the log's last stage line ({last.source.line}) says {last.stage}",
+                )
+
+
+def check_contacts_known(records: Records, settings: Settings, today: dt.date) -> Iterator[Problem]:
+    """A partner who is not a prospect should have at least one named contact."""
+    for partner in records.partners:
+        if not partner.contacts and partner.stage in ("active", "nurture"):
+            yield warning(partner.line_of("name"), "no contacts listed: who do we call?")
+
+
+CHECKS: tuple[Check, ...] = (
+    check_dates_not_future,
+    check_authors,
+    check_contacts_named,
+    check_introduced_by,
+    check_referrals,
+    check_stage_history,
+    check_contacts_known,
+)

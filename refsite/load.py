@@ -1,0 +1,537 @@
+"""All reading: files to typed records, with the source position of every key and log line.
+
+bytes -> text (BOM, CRLF, bad bytes become problems) -> front matter (duplicate
+keys, anchors, YAML traps caught on the node tree) -> :class:`Partner`. Every
+function returns ``(value, problems)`` and never raises on bad input.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Mapping
+
+import yaml
+
+from refsite import vocab
+from refsite.logline import parse_date, parse_line
+from refsite.model import Contact, LogEvent, Partner, Records
+from refsite.problems import Problem, Source, error, sort_problems, warning
+from refsite.settings import SLUG, Settings, settings_from_mapping
+
+try:  # libyaml is ten times faster; fall back (and say so nowhere: results are identical)
+    from yaml import CSafeLoader as _Loader
+except ImportError:  # pragma: no cover
+    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+
+SETTINGS_FILE = "settings.yml"
+LOG_HEADING = re.compile(r"^##\s+log\s*$", re.IGNORECASE)
+HEADING = re.compile(r"^#{1,2}\s")
+CONFLICT = re.compile(r"^(<{7}|={7}|>{7}|\|{7})(\s|$)")
+
+
+# --------------------------------------------------------------------------- text
+
+
+def read_text(path: Path, display: str) -> tuple[str | None, list[Problem]]:
+    """Read a file as UTF-8 text with LF line ends (a BOM and CRLF are accepted)."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        return None, [error(Source(display), f"cannot read the file: {exc.strerror or exc}")]
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        return None, [
+            error(Source(display, line), f"not UTF-8 text (byte 0x{data[exc.start]:02x}); save the file as UTF-8")
+        ]
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if "\x00" in text:
+        line = text.count("\n", 0, text.index("\x00")) + 1
+        return None, [error(Source(display, line), "the file contains a NUL byte: is it really a text file?")]
+    return text, []
+
+
+def conflict_markers(lines: list[str], display: str) -> list[Problem]:
+    """Lines a Git merge left behind (<<<<<<<, =======, >>>>>>>)."""
+    problems = []
+    for number, line in enumerate(lines, 1):
+        match = CONFLICT.match(line)
+        if match:
+            marker = match.group(1)
+            problems.append(
+                error(Source(display, number), f"Git merge conflict marker '{marker}': resolve the conflict and delete the marker lines")
+            )
+    return problems
+
+
+# --------------------------------------------------------------------------- YAML
+
+
+@dataclass
+class Mapping_:
+    """A parsed YAML mapping with the 1-based line of each key and the node of each value."""
+
+    data: dict[str, Any]
+    lines: dict[str, int]
+    nodes: dict[str, yaml.Node]
+
+
+def _walk_duplicates(node: yaml.Node, display: str, offset: int, problems: list[Problem]) -> None:
+    if isinstance(node, yaml.MappingNode):
+        seen: dict[str, int] = {}
+        for key_node, value_node in node.value:
+            key = str(key_node.value)
+            line = key_node.start_mark.line + offset
+            if key in seen:
+                problems.append(
+                    error(Source(display, line), f"duplicate key '{key}' (first on line {seen[key]}): YAML keeps only the last one, so remove one")
+                )
+            else:
+                seen[key] = line
+            _walk_duplicates(value_node, display, offset, problems)
+    elif isinstance(node, yaml.SequenceNode):
+        for item in node.value:
+            _walk_duplicates(item, display, offset, problems)
+
+
+def parse_yaml_mapping(text: str, display: str, offset: int) -> tuple[Mapping_ | None, list[Problem]]:
+    """Parse YAML text that should hold a mapping. ``offset`` turns 0-based node lines into file lines."""
+    problems: list[Problem] = []
+    if "&" in text or "*" in text:  # only then can there be anchors or aliases: check before building anything
+        try:
+            for event in yaml.parse(text, Loader=_Loader):
+                if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+                    problems.append(
+                        error(Source(display, event.start_mark.line + offset),
+                              "YAML anchors and aliases (&name, *name) are not allowed in records; "
+                              "write the value out, or quote text that starts with & or *")
+                    )
+                    return None, problems
+        except yaml.YAMLError:
+            pass  # reported below with its position
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return Mapping_({}, {}, {}), []
+        if not isinstance(node, yaml.MappingNode):
+            return None, [error(Source(display, node.start_mark.line + offset), "front matter must be a mapping of 'key: value' lines")]
+        _walk_duplicates(node, display, offset, problems)
+        data = loader.construct_document(node)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        line = mark.line + offset if mark is not None else offset
+        what = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        context = getattr(exc, "context", None)
+        message = f"invalid YAML: {what}" + (f" ({context})" if context else "")
+        return None, [error(Source(display, line), message)]
+    finally:
+        loader.dispose()
+    lines = {str(k.value): k.start_mark.line + offset for k, _ in node.value}
+    nodes = {str(k.value): v for k, v in node.value}
+    return Mapping_({str(k): v for k, v in data.items()}, lines, nodes), problems
+
+
+# --------------------------------------------------------------------------- fields
+
+Conv = Callable[[Any, yaml.Node, "_Ctx"], Any]
+
+
+@dataclass
+class _Ctx:
+    display: str
+    line: int
+    key: str
+    settings: Settings
+    problems: list[Problem]
+
+    def fail(self, message: str) -> None:
+        self.problems.append(error(Source(self.display, self.line), f"{self.key}: {message}"))
+
+
+def _trap(value: Any, node: yaml.Node) -> str | None:
+    """Explain a plain YAML scalar that was read as something other than the text written."""
+    if not isinstance(node, yaml.ScalarNode) or node.style is not None:
+        return None
+    raw = node.value
+    if isinstance(value, bool):
+        return f"'{raw}' is read by YAML as {str(value).lower()}; put it in quotes if you mean the text"
+    if isinstance(value, (int, float)):
+        return f"'{raw}' is read by YAML as the number {value}; put it in quotes"
+    if isinstance(value, dt.datetime):
+        return f"'{raw}' is read by YAML as a date and time; put it in quotes"
+    return None
+
+
+def _text(value: Any, node: yaml.Node, ctx: _Ctx) -> str | None:
+    if isinstance(value, str):
+        if not value.strip():
+            ctx.fail("is empty")
+            return None
+        return value.strip()
+    trap = _trap(value, node)
+    if trap:
+        ctx.fail(trap)
+    elif isinstance(value, dt.date):
+        ctx.fail(f"'{node.value}' is read by YAML as a date; put it in quotes")
+    else:
+        ctx.fail(f"must be text, not {_describe(value)}")
+    return None
+
+
+def _date(value: Any, node: yaml.Node, ctx: _Ctx) -> dt.date | None:
+    if isinstance(value, dt.datetime):
+        ctx.fail(f"'{node.value}' must be a date (YYYY-MM-DD) without a time")
+        return None
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        date, why = parse_date(value.strip())
+        if date is None:
+            ctx.fail(why or "not a date")
+        return date
+    raw = node.value if isinstance(node, yaml.ScalarNode) else value
+    ctx.fail(f"'{raw}' is not a date (YYYY-MM-DD)")
+    return None
+
+
+def _choice(table: Callable[[Settings], Mapping[str, str]], what: str) -> Conv:
+    def convert(value: Any, node: yaml.Node, ctx: _Ctx) -> str | None:
+        choices = table(ctx.settings)
+        if isinstance(value, str) and value in choices:
+            return value
+        if isinstance(value, bool) and isinstance(node, yaml.ScalarNode):
+            hint = vocab.did_you_mean(node.value, choices)
+            ctx.fail(f"'{node.value}' is read by YAML as {str(value).lower()}{hint or '; put it in quotes'}")
+            return None
+        ctx.fail(vocab.unknown(what, value if not isinstance(node, yaml.ScalarNode) else node.value, choices))
+        return None
+
+    return convert
+
+
+def _member(value: Any, node: yaml.Node, ctx: _Ctx) -> str | None:
+    if not isinstance(value, str):
+        ctx.fail(f"must be a team member id, not {_describe(value)}")
+        return None
+    ids = ctx.settings.member_ids
+    if ids and value not in ids:
+        ctx.fail(f"'{value}' is not on the team{vocab.did_you_mean(value, sorted(ids)) or ' (team: ' + ', '.join(sorted(ids)) + ')'}")
+    return value
+
+
+def _slug(value: Any, node: yaml.Node, ctx: _Ctx) -> str | None:
+    if isinstance(value, str) and SLUG.match(value):
+        return value
+    ctx.fail(f"'{value}' is not a partner id (a partner's file name without .md)")
+    return None
+
+
+def _days(value: Any, node: yaml.Node, ctx: _Ctx) -> int | None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        ctx.fail(f"must be a whole number of days (at least 1), not {_describe(value)}")
+        return None
+    return value
+
+
+def _flag(value: Any, node: yaml.Node, ctx: _Ctx) -> bool:
+    if isinstance(value, bool):
+        return value
+    ctx.fail(f"must be true or false, not {_describe(value)}")
+    return False
+
+
+def _text_list(value: Any, node: yaml.Node, ctx: _Ctx) -> tuple[str, ...]:
+    if not isinstance(value, list):
+        ctx.fail("must be a list (one '- item' per line, or [a, b])")
+        return ()
+    items = []
+    for item, item_node in zip(value, node.value):
+        if isinstance(item, str) and item.strip():
+            items.append(item.strip())
+        else:
+            ctx.fail(_trap(item, item_node) or f"items must be text, not {_describe(item)}")
+    return tuple(items)
+
+
+CONTACT_KEYS = {
+    "name": "the person's full name, as you will write it after 'with' in the log",
+    "role": "their role (see the roles vocabulary)",
+    "email": "their email address",
+    "phone": "their phone number (quote it: \"02 9000 1234\")",
+    "prefers": "the channel they prefer (see the channels vocabulary)",
+    "notes": "anything worth knowing before you contact them",
+}
+
+
+def _contacts(value: Any, node: yaml.Node, ctx: _Ctx) -> tuple[Contact, ...]:
+    if not isinstance(value, list):
+        ctx.fail("must be a list of contacts (each '- name: ...' with a role)")
+        return ()
+    contacts = []
+    for item, item_node in zip(value, node.value):
+        line = item_node.start_mark.line + (ctx.line - node.start_mark.line)
+        sub = _Ctx(ctx.display, line, "contact", ctx.settings, ctx.problems)
+        if not isinstance(item, dict):
+            sub.fail("each contact is a mapping with at least name and role")
+            continue
+        nodes = {str(k.value): (v, k.start_mark.line + (ctx.line - node.start_mark.line)) for k, v in item_node.value}
+        for key in item:
+            if key not in CONTACT_KEYS:
+                ctx.problems.append(
+                    warning(Source(ctx.display, nodes[str(key)][1]), f"contact: unknown key '{key}'{vocab.did_you_mean(str(key), CONTACT_KEYS)}")
+                )
+        fields: dict[str, Any] = {}
+        for key, conv in (("name", _text), ("role", _choice(lambda s: s.roles, "role")), ("email", _text),
+                          ("phone", _text), ("prefers", _choice(lambda s: vocab.CHANNELS, "channel")), ("notes", _text)):
+            if key in item:
+                vnode, kline = nodes[key]
+                fields[key] = conv(item[key], vnode, _Ctx(ctx.display, kline, f"contact {key}", ctx.settings, ctx.problems))
+        if not fields.get("name"):
+            if "name" not in item:
+                sub.fail("needs a name")
+            continue
+        if "role" not in item:
+            sub.fail(f"'{fields['name']}' needs a role ({', '.join(list(ctx.settings.roles)[:6])}, ...)")
+        contacts.append(
+            Contact(name=fields["name"], role=fields.get("role") or "other", source=Source(ctx.display, line),
+                    email=fields.get("email"), phone=fields.get("phone"), prefers=fields.get("prefers"),
+                    notes=fields.get("notes"))
+        )
+    names = [c.name.lower() for c in contacts]
+    for contact in contacts:
+        if names.count(contact.name.lower()) > 1 and contact is not next(c for c in contacts if c.name.lower() == contact.name.lower()):
+            ctx.problems.append(error(contact.source, f"contact '{contact.name}' is listed twice"))
+    return tuple(contacts)
+
+
+def _describe(value: Any) -> str:
+    if value is None:
+        return "nothing"
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, (list, tuple)):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return f"'{value}'"
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    convert: Conv
+    required: bool
+    help: str
+    example: str
+
+
+FIELDS: tuple[Field, ...] = (
+    Field("name", _text, True, "the partner's name: a practice, a clinic, a person", "Harbour Street Family Practice"),
+    Field("category", _choice(lambda s: s.categories, "category"), True, "what kind of partner (categories vocabulary)", "primary-care"),
+    Field("stage", _choice(lambda s: vocab.STAGES, "stage"), True, "where the relationship is (stages vocabulary)", "active"),
+    Field("tier", _choice(lambda s: vocab.TIERS, "tier"), False, "how much the practice invests (tiers vocabulary); default standard", "key"),
+    Field("owner", _member, False, "the team member who looks after the relationship; default: the settings' default_owner", "maya"),
+    Field("since", _date, False, "when the relationship (or the prospecting) began", "2023-05-10"),
+    Field("organisation", _text, False, "the wider organisation, when several partner files belong to one (a hospital, a group)", "Eastside Health"),
+    Field("location", _text, False, "the suburb or area (used to suggest introductions)", "Surry Hills"),
+    Field("website", _text, False, "their website", "https://harbourstreet.example"),
+    Field("phone", _text, False, "the main phone number, in quotes", "\"02 9000 1234\""),
+    Field("prefers", _choice(lambda s: vocab.CHANNELS, "channel"), False, "the channel the practice as a whole prefers (channels vocabulary)", "phone"),
+    Field("contacts", _contacts, False, "the people: name, role, and optionally email, phone, prefers, notes", "see below"),
+    Field("updates", _choice(lambda s: vocab.UPDATES, "update preference"), False, "how much they want to hear about patients they referred (update preferences); default milestones", "milestones"),
+    Field("solo", _flag, False, "true for a sole practitioner, so that knowing one person is not a risk", "true"),
+    Field("cadence", _days, False, "days between contacts, overriding the tier's default", "45"),
+    Field("snooze_until", _date, False, "on leave or paused: nothing is due before this date", "2027-01-15"),
+    Field("introduced_by", _slug, False, "the partner id of whoever introduced us", "bondi-chiro"),
+    Field("value_ideas", _text_list, False, "things worth giving them: articles, protocols, invitations", "[Share the ACL protocol]"),
+    Field("interests", _text_list, False, "what they care about, professionally or personally", "[running, paediatrics]"),
+    Field("tags", _text_list, False, "free labels for lists and search", "[sports, knee]"),
+    Field("agreement", _text, False, "a formal agreement, if any (what, since when)", "Co-location MoU signed 2025-02"),
+    Field("financial", _text, False, "any financial arrangement or conflict of interest, documented, never hidden", "We rent their upstairs room at market rate"),
+)
+FIELDS_BY_NAME = {f.name: f for f in FIELDS}
+IGNORED_FILES = ("README.md",)
+
+
+def load_partner(path: Path, display: str, settings: Settings) -> tuple[Partner | None, list[Problem]]:
+    """Read one partner file. Returns (None, problems) when nothing usable could be read."""
+    text, problems = read_text(path, display)
+    if text is None:
+        return None, problems
+    file_src = Source(display, 1)
+    if not text.strip():
+        return None, [error(file_src, "the file is empty: a partner file starts with front matter between '---' lines")]
+    lines = text.split("\n")
+    markers = conflict_markers(lines, display)
+    if markers:
+        return None, markers
+    partner_id = path.stem
+    if not SLUG.match(partner_id):
+        problems.append(
+            error(file_src, f"file name '{path.name}' is not a partner id: use lowercase letters, digits and hyphens, e.g. '{_slugify(partner_id)}.md'")
+        )
+    if lines[0].strip() != "---":
+        return None, problems + [error(file_src, "no front matter: a partner file starts with a line '---', then 'name:', 'category:', 'stage:' ..., then '---'")]
+    try:
+        close = next(i for i in range(1, len(lines)) if lines[i].rstrip() == "---")
+    except StopIteration:
+        return None, problems + [error(file_src, "the front matter opened on line 1 is never closed with a line '---'")]
+    parsed, yaml_problems = parse_yaml_mapping("\n".join(lines[1:close]), display, offset=2)
+    problems += yaml_problems
+    if parsed is None:
+        return None, problems
+
+    values: dict[str, Any] = {}
+    for key, raw in parsed.data.items():
+        line = parsed.lines[key]
+        spec = FIELDS_BY_NAME.get(key)
+        if spec is None:
+            problems.append(warning(Source(display, line), f"unknown key '{key}'{vocab.did_you_mean(key, FIELDS_BY_NAME)}"))
+            continue
+        if raw is None:
+            if spec.required:
+                problems.append(error(Source(display, line), f"{key}: is empty"))
+            continue
+        ctx = _Ctx(display, line, key, settings, problems)
+        converted = spec.convert(raw, parsed.nodes[key], ctx)
+        if converted is not None:
+            values[key] = converted
+    for spec in FIELDS:
+        if spec.required and spec.name not in parsed.data:
+            problems.append(error(file_src, f"missing required key '{spec.name}' ({spec.help}), e.g. '{spec.name}: {spec.example}'"))
+
+    notes, events, log_problems = _body(lines, close + 1, display, settings)
+    problems += log_problems
+    if any(f.required and f.name not in values for f in FIELDS):
+        return None, problems
+    owner = values.pop("owner", None) or settings.default_owner
+    partner = Partner(
+        id=partner_id,
+        source=file_src,
+        owner=owner,
+        tier=values.pop("tier", "standard"),
+        updates=values.pop("updates", "milestones"),
+        notes=notes,
+        events=tuple(events),
+        key_lines=dict(parsed.lines),
+        **values,
+    )
+    return partner, problems
+
+
+def _slugify(name: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "partner"
+
+
+def _body(lines: list[str], start: int, display: str, settings: Settings) -> tuple[str, list[LogEvent], list[Problem]]:
+    """Split the body into notes and log events; parse each log line."""
+    notes: list[str] = []
+    events: list[LogEvent] = []
+    problems: list[Problem] = []
+    seen: dict[str, int] = {}
+    in_log = False
+    for number in range(start, len(lines)):
+        line = lines[number]
+        lineno = number + 1
+        if LOG_HEADING.match(line):
+            in_log = True
+            continue
+        if in_log and HEADING.match(line):
+            in_log = False
+        if not in_log:
+            notes.append(line)
+            continue
+        stripped = line.strip()
+        if not stripped or (stripped.startswith("<!--") and stripped.endswith("-->")):
+            continue
+        source = Source(display, lineno)
+        if not stripped.startswith("- "):
+            problems.append(error(source, "not a log line: under '## Log' each line is '- YYYY-MM-DD kind ...' (notes go above the heading)"))
+            continue
+        key = " ".join(stripped.split())
+        if key in seen:
+            problems.append(error(source, f"the same event as line {seen[key]} (a merge may have duplicated it): delete one"))
+            continue
+        seen[key] = lineno
+        event, line_problems = parse_line(stripped, source, settings.services)
+        problems += line_problems
+        if event is not None:
+            events.append(event)
+    return "\n".join(notes).strip("\n"), events, problems
+
+
+# --------------------------------------------------------------------------- settings and folders
+
+
+def load_settings(path: Path, display: str) -> tuple[Settings, list[Problem]]:
+    """Read the settings file; a missing or empty file gives the defaults."""
+    if not path.exists():
+        return Settings(source=Source(display, 0)), []
+    text, problems = read_text(path, display)
+    if text is None:
+        return Settings(source=Source(display, 0)), problems
+    problems += conflict_markers(text.split("\n"), display)
+    if problems:
+        return Settings(source=Source(display, 0)), problems
+    parsed, yaml_problems = parse_yaml_mapping(text, display, offset=1)
+    problems += yaml_problems
+    if parsed is None:
+        return Settings(source=Source(display, 0)), problems
+    lines = dict(parsed.lines)
+    team_node = parsed.nodes.get("team")
+    if isinstance(team_node, yaml.SequenceNode):
+        for i, item in enumerate(team_node.value):
+            lines[f"team[{i}]"] = item.start_mark.line + 1
+    settings, setting_problems = settings_from_mapping(parsed.data, display, lines)
+    return settings, problems + setting_problems
+
+
+def partner_files(records: Path) -> list[Path]:
+    """The partner files of a records folder: every *.md but README.md and names starting with '_' or '.'."""
+    return sorted(
+        p for p in records.glob("*.md")
+        if p.name not in IGNORED_FILES and not p.name.startswith(("_", ".")) and p.is_file()
+    )
+
+
+def load_records(records: Path, settings: Settings, display_root: str | None = None) -> tuple[Records, list[Problem]]:
+    """Read every partner file in ``records``. Paths in problems are shown as ``display_root/name.md``."""
+    root = display_root if display_root is not None else str(records)
+    partners = []
+    problems: list[Problem] = []
+    for path in partner_files(records):
+        partner, file_problems = load_partner(path, f"{root}/{path.name}" if root else path.name, settings)
+        problems += file_problems
+        if partner is not None:
+            partners.append(partner)
+    return Records(tuple(sorted(partners, key=lambda p: p.id))), problems
+
+
+def load(records: Path, settings_path: Path | None = None) -> tuple[Records, Settings, list[Problem]]:
+    """Read the settings and every partner of a records folder."""
+    if settings_path is None:
+        settings_path = records / SETTINGS_FILE
+    root = _display(records)
+    problems: list[Problem] = []
+    if not records.is_dir():
+        return Records(()), Settings(), [error(Source(root), "no such records folder")]
+    settings, settings_problems = load_settings(settings_path, _display(settings_path))
+    problems += settings_problems
+    recs, record_problems = load_records(records, settings, root)
+    return recs, settings, sort_problems(problems + record_problems)
+
+
+def _display(path: Path) -> str:
+    """A path as people should see it: relative to the working folder when inside it."""
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve()).as_posix() or "."
+    except ValueError:
+        return path.as_posix()

@@ -1,0 +1,205 @@
+"""The one-line log grammar, shared by the loader and the authoring commands.
+
+    - DATE KIND [ID|STAGE] [@MEMBER] [with NAME[, NAME...]] [key:value ...] [: free text]
+
+``parse_line`` turns one line into a :class:`LogEvent` and its problems;
+``format_line`` writes an event back in the same grammar.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from decimal import Decimal, InvalidOperation
+from typing import Mapping
+
+from refsite import vocab
+from refsite.model import LogEvent
+from refsite.problems import Problem, Source, error
+
+DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+REF = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/#-]*$")
+MEMBER = re.compile(r"^@([a-z0-9]+(?:-[a-z0-9]+)*)$")
+ATTR = re.compile(r"^([a-z]+):(\S+)$")
+YES = {"yes": True, "no": False, "true": True, "false": False}
+
+
+def parse_date(text: str) -> tuple[dt.date | None, str | None]:
+    """An ISO date (YYYY-MM-DD), or the reason it is not one."""
+    if not DATE.match(text):
+        return None, f"'{text}' is not an ISO date (YYYY-MM-DD)"
+    try:
+        return dt.date.fromisoformat(text), None
+    except ValueError:
+        return None, f"'{text}' is not a real date"
+
+
+def _number(text: str) -> Decimal | None:
+    try:
+        number = Decimal(text.replace(",", ""))
+    except InvalidOperation:
+        return None
+    return number if number.is_finite() and number >= 0 else None
+
+
+def split_text(body: str) -> tuple[str, str]:
+    """Split a line body at the first ': ' (or a final ':') into (head, free text)."""
+    at = body.find(": ")
+    if at >= 0:
+        return body[:at], body[at + 2 :].strip()
+    if body.endswith(":"):
+        return body[:-1], ""
+    return body, ""
+
+
+def parse_line(
+    line: str, source: Source, services: Mapping[str, str] = vocab.SERVICES
+) -> tuple[LogEvent | None, list[Problem]]:
+    """Parse one log line (starting with '- '). Returns (None, problems) when it cannot be read."""
+    problems: list[Problem] = []
+    body = line.strip()[2:].strip()
+    head, text = split_text(body)
+    words = head.split()
+    if not words:
+        return None, [error(source, "empty log line: write '- YYYY-MM-DD kind ...'")]
+    date, why = parse_date(words[0])
+    if date is None:
+        return None, [error(source, f"a log line starts with its date: {why}")]
+    if len(words) < 2:
+        return None, [error(source, "log line has no kind after its date" + _kinds_hint())]
+    kind_word = words[1]
+    kind = vocab.LOG_KINDS.get(kind_word)
+    if kind is None:
+        return None, [error(source, vocab.unknown("log kind", kind_word, vocab.LOG_KIND_NAMES))]
+
+    rest = words[2:]
+    ref = stage = None
+    if kind_word == "stage":
+        if not rest or rest[0] not in vocab.STAGES:
+            got = f"'{rest[0]}'" if rest else "nothing"
+            hint = vocab.did_you_mean(rest[0], vocab.STAGES) if rest else ""
+            problems.append(error(source, f"a stage line names the new stage ({', '.join(vocab.STAGES)}), not {got}{hint}"))
+        else:
+            stage = rest[0]
+        rest = rest[1:]
+    elif kind.ref != "none" and rest and not (MEMBER.match(rest[0]) or ATTR.match(rest[0]) or rest[0] == "with"):
+        if REF.match(rest[0]):
+            ref = rest[0]
+        else:
+            problems.append(error(source, f"'{rest[0]}' is not a referral id (letters, digits, '-', '.', '/')"))
+        rest = rest[1:]
+    if kind.ref == "required" and ref is None and not problems:
+        problems.append(error(source, f"{kind_word} needs the referral id after the kind, e.g. '{kind_word} R-1042'"))
+
+    author = None
+    with_: list[str] = []
+    attrs: dict[str, str] = {}
+    i = 0
+    while i < len(rest):
+        word = rest[i]
+        member = MEMBER.match(word)
+        attr = ATTR.match(word)
+        if member:
+            if author is not None:
+                problems.append(error(source, f"two authors on one line (@{author} and {word})"))
+            author = member.group(1)
+        elif word == "with":
+            names: list[str] = []
+            i += 1
+            while i < len(rest) and not MEMBER.match(rest[i]) and not ATTR.match(rest[i]):
+                names.append(rest[i])
+                i += 1
+            joined = " ".join(names)
+            parts = [p.strip() for p in re.split(r",| and ", joined) if p.strip()]
+            if not parts:
+                problems.append(error(source, "'with' must be followed by a contact's name"))
+            with_.extend(parts)
+            continue
+        elif attr:
+            key, value = attr.groups()
+            if key not in vocab.ATTRIBUTES:
+                problems.append(error(source, vocab.unknown("attribute", key, vocab.ATTRIBUTES)))
+            elif key in attrs:
+                problems.append(error(source, f"'{key}:' given twice on one line"))
+            else:
+                attrs[key] = value
+        elif word.startswith("@"):
+            problems.append(error(source, f"'{word}' is not a team member id (lowercase letters, digits, hyphens)"))
+        else:
+            problems.append(
+                error(source, f"unexpected '{word}': free text goes after ': ' "
+                      "(e.g. '- 2026-09-03 visit @maya with Leah Ortiz: dropped off referral pads')")
+            )
+        i += 1
+
+    fields: dict[str, object] = {}
+    for key, value in attrs.items():
+        if key == "status":
+            if value not in vocab.STATUSES:
+                problems.append(error(source, vocab.unknown("referral status", value, vocab.STATUSES)))
+            fields["status"] = value
+        elif key == "service":
+            if value not in services:
+                problems.append(error(source, vocab.unknown("service", value, services)))
+            fields["service"] = value
+        elif key in ("value", "cost"):
+            number = _number(value)
+            if number is None:
+                problems.append(error(source, f"{key}:{value} is not an amount (write {key}:640 or {key}:12.50)"))
+            fields[key] = number
+        elif key == "consent":
+            if value.lower() not in YES:
+                problems.append(error(source, f"consent:{value} must be consent:yes or consent:no"))
+            fields["consent"] = YES.get(value.lower())
+        elif key == "satisfaction":
+            if not value.isdigit() or not 1 <= int(value) <= 5:
+                problems.append(error(source, f"satisfaction:{value} must be a score from 1 to 5"))
+            else:
+                fields["satisfaction"] = int(value)
+    if kind.ref != "required":
+        for key in ("status", "service", "value", "consent", "satisfaction"):
+            if key in attrs:
+                problems.append(error(source, f"'{key}:' belongs on a referral-in or referral-out line, not on {kind_word}"))
+    if any(p.is_error for p in problems):
+        return None, problems
+    event = LogEvent(
+        date=date,
+        kind=kind_word,
+        source=source,
+        text=text,
+        ref=ref,
+        stage=stage,
+        author=author,
+        with_=tuple(with_),
+        raw=body,
+        **fields,  # type: ignore[arg-type]
+    )
+    return event, problems
+
+
+def _kinds_hint() -> str:
+    return " (one of: " + ", ".join(vocab.LOG_KINDS) + ")"
+
+
+def format_line(event: LogEvent) -> str:
+    """Write an event in the log grammar (without a line ending)."""
+    words = [event.date.isoformat(), event.kind]
+    if event.stage:
+        words.append(event.stage)
+    if event.ref:
+        words.append(event.ref)
+    if event.author:
+        words.append(f"@{event.author}")
+    if event.with_:
+        words.append("with " + ", ".join(event.with_))
+    for key in ("status", "service", "value", "cost", "consent", "satisfaction"):
+        value = getattr(event, key)
+        if value is None:
+            continue
+        if key == "consent":
+            value = "yes" if value else "no"
+        words.append(f"{key}:{value}")
+    line = "- " + " ".join(words)
+    if event.text:
+        line += ": " + event.text
+    return line

@@ -1,0 +1,197 @@
+"""The domain: partners, their contacts, their log, and the referrals the log describes.
+
+Every object carries the :class:`Source` it came from. Objects are frozen: no
+stage changes a record; later stages derive new values.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+from functools import cached_property
+
+from refsite.problems import Source
+
+
+@dataclass(frozen=True)
+class Contact:
+    name: str
+    role: str
+    source: Source
+    email: str | None = None
+    phone: str | None = None
+    prefers: str | None = None
+    notes: str | None = None
+
+    def matches(self, name: str) -> bool:
+        """True when ``name`` names this contact (case-insensitive; a title such as 'Dr.' may be left out)."""
+        wanted = _plain_name(name)
+        return wanted in (_plain_name(self.name), _plain_name(_strip_title(self.name)))
+
+
+_TITLES = ("dr. ", "dr ", "prof. ", "prof ", "a/prof ", "mr ", "mrs ", "ms ", "mr. ", "mrs. ", "ms. ")
+
+
+def _plain_name(name: str) -> str:
+    return " ".join(name.lower().split())
+
+
+def _strip_title(name: str) -> str:
+    low = name.lower()
+    for title in _TITLES:
+        if low.startswith(title):
+            return name[len(title):]
+    return name
+
+
+@dataclass(frozen=True)
+class LogEvent:
+    """One line of a partner's log."""
+
+    date: dt.date
+    kind: str
+    source: Source
+    text: str = ""  # the free text after ': '
+    ref: str | None = None  # referral id (referral-in/out, optionally thanks/update)
+    stage: str | None = None  # the new stage, for kind 'stage'
+    author: str | None = None  # team member id (@maya)
+    with_: tuple[str, ...] = ()  # contact names
+    status: str | None = None
+    service: str | None = None
+    value: Decimal | None = None
+    cost: Decimal | None = None
+    consent: bool | None = None
+    satisfaction: int | None = None
+    raw: str = ""  # the line as written, for duplicate detection and display
+
+
+@dataclass(frozen=True)
+class Partner:
+    id: str
+    name: str
+    category: str
+    stage: str
+    tier: str
+    owner: str | None
+    source: Source  # the file, line 1
+    since: dt.date | None = None
+    organisation: str | None = None
+    location: str | None = None
+    website: str | None = None
+    phone: str | None = None
+    prefers: str | None = None
+    updates: str = "milestones"
+    solo: bool = False
+    cadence: int | None = None
+    snooze_until: dt.date | None = None
+    introduced_by: str | None = None
+    agreement: str | None = None
+    financial: str | None = None
+    contacts: tuple[Contact, ...] = ()
+    value_ideas: tuple[str, ...] = ()
+    interests: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    notes: str = ""
+    events: tuple[LogEvent, ...] = ()
+    key_lines: dict[str, int] = field(default_factory=dict, compare=False, hash=False)
+
+    def line_of(self, key: str) -> Source:
+        """The source of a front-matter key (the file's first line when the key is absent)."""
+        return Source(self.source.path, self.key_lines.get(key, 1))
+
+    @cached_property
+    def referrals(self) -> tuple[Referral, ...]:
+        return derive_referrals(self)
+
+    def find_contact(self, name: str) -> Contact | None:
+        for contact in self.contacts:
+            if contact.matches(name):
+                return contact
+        return None
+
+
+TERMINAL = frozenset({"declined", "discharged"})
+
+
+@dataclass(frozen=True)
+class Referral:
+    """A referral as its log lines describe it: the first line receives it, later lines move it on."""
+
+    id: str
+    partner_id: str
+    direction: str  # "in" or "out"
+    received: dt.date
+    source: Source  # the first line
+    service: str | None
+    status: str
+    status_dates: tuple[tuple[str, dt.date], ...]  # (status, date) in log order
+    value: Decimal | None
+    consent: bool | None
+    satisfaction: int | None
+    events: tuple[LogEvent, ...]
+
+    def date_of(self, status: str) -> dt.date | None:
+        """The first date the referral reached ``status``."""
+        for name, when in self.status_dates:
+            if name == status:
+                return when
+        return None
+
+    @property
+    def converted(self) -> bool:
+        return self.date_of("converted") is not None or self.date_of("discharged") is not None
+
+
+def derive_referrals(partner: Partner) -> tuple[Referral, ...]:
+    """Group the referral lines of a partner's log by id (log order = date order, ties by line)."""
+    by_id: dict[str, list[LogEvent]] = {}
+    for event in sorted(partner.events, key=lambda e: (e.date, e.source.line)):
+        if event.kind in ("referral-in", "referral-out") and event.ref:
+            by_id.setdefault(event.ref, []).append(event)
+    referrals = []
+    for ref, events in by_id.items():
+        first = events[0]
+        status = "received"
+        dates: list[tuple[str, dt.date]] = [("received", first.date)]
+        service = value = consent = satisfaction = None
+        for event in events:
+            if event.status:
+                status = event.status
+                if event.status != "received":
+                    dates.append((event.status, event.date))
+            service = event.service or service
+            value = event.value if event.value is not None else value
+            consent = event.consent if event.consent is not None else consent
+            satisfaction = event.satisfaction if event.satisfaction is not None else satisfaction
+        referrals.append(
+            Referral(
+                id=ref,
+                partner_id=partner.id,
+                direction="in" if first.kind == "referral-in" else "out",
+                received=first.date,
+                source=first.source,
+                service=service,
+                status=status,
+                status_dates=tuple(dates),
+                value=value,
+                consent=consent,
+                satisfaction=satisfaction,
+                events=tuple(events),
+            )
+        )
+    return tuple(sorted(referrals, key=lambda r: (r.received, r.source.line, r.id)))
+
+
+@dataclass(frozen=True)
+class Records:
+    """Every partner (sorted by id) and the settings they were read with."""
+
+    partners: tuple[Partner, ...]
+
+    @cached_property
+    def by_id(self) -> dict[str, Partner]:
+        return {p.id: p for p in self.partners}
+
+    def get(self, partner_id: str) -> Partner | None:
+        return self.by_id.get(partner_id)

@@ -1,0 +1,202 @@
+"""The settings file: the team, the default owner, vocabulary extensions and every policy number.
+
+``SETTINGS`` declares each policy number once (name, default, help); the
+defaults make an empty settings file work, the docs are checked against it, and
+``Settings`` is the frozen value every computation receives. No I/O here: the
+loader reads the file and calls :func:`settings_from_mapping`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any, Mapping
+
+from refsite import vocab
+from refsite.problems import Problem, Source, error, warning
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    default: int | float | str | None
+    help: str
+    kind: type = int
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("practice", "Our practice", "the practice's name, shown on the site and in reports", str),
+    Setting("currency", "$", "the currency sign shown before amounts", str),
+    Setting("cadence_key", 30, "days between contacts for key partners"),
+    Setting("cadence_standard", 60, "days between contacts for standard partners"),
+    Setting("cadence_light", 120, "days between contacts for light partners"),
+    Setting("key_meeting_days", 90, "days between in-person meetings for key partners"),
+    Setting("thanks_days", 3, "days after a referral arrives by which it should be thanked"),
+    Setting("update_days", 7, "days after a referral converts or is discharged by which the referrer gets an update"),
+    Setting("nurture_value_days", 7, "days between pieces of value on the nurture playbook"),
+    Setting("nurture_values", 3, "pieces of value before the nurture playbook asks for a meeting"),
+    Setting("prospect_engage_days", 21, "days of connecting and engaging before a prospect is asked to meet"),
+    Setting("prospect_touch_days", 7, "days between touches while engaging a prospect"),
+    Setting("at_risk_factor", 2.5, "a referrer is at risk when quiet for this many times their usual interval", float),
+    Setting("at_risk_min_referrals", 3, "referrals a partner needs before 'at risk' can be judged"),
+    Setting("at_risk_drop", 0.5, "at risk when the last 90 days bring less than this share of their trailing average", float),
+    Setting("due_soon_days", 7, "items due within this many days are shown as 'due soon'"),
+    Setting("grace_days", 14, "refsite check fails on items overdue by more than this many days"),
+    Setting("gift_cap", 0, "yearly cap on gifts and hospitality per partner (0: no cap)", float),
+    Setting("gift_cap_warn", 0.8, "warn when a partner's gifts this year reach this share of the cap", float),
+)
+
+SETTINGS_BY_NAME: Mapping[str, Setting] = MappingProxyType({s.name: s for s in SETTINGS})
+STRUCTURED_KEYS = MappingProxyType(
+    {
+        "team": "the team members: a list of {id, name} (id: a lowercase slug used as @id in the log)",
+        "default_owner": "the team member id who owns partners that name no owner",
+        "categories": "extra partner categories: a mapping term -> meaning",
+        "roles": "extra contact roles: a mapping term -> meaning",
+        "services": "extra service lines: a mapping term -> meaning",
+    }
+)
+
+SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+
+
+@dataclass(frozen=True)
+class Member:
+    id: str
+    name: str
+    source: Source
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything a computation needs besides the records. Build it with :func:`settings_from_mapping`."""
+
+    team: tuple[Member, ...] = ()
+    default_owner: str | None = None
+    categories: Mapping[str, str] = field(default_factory=lambda: vocab.CATEGORIES)
+    roles: Mapping[str, str] = field(default_factory=lambda: vocab.ROLES)
+    services: Mapping[str, str] = field(default_factory=lambda: vocab.SERVICES)
+    values: Mapping[str, Any] = field(
+        default_factory=lambda: MappingProxyType({s.name: s.default for s in SETTINGS})
+    )
+    source: Source = Source("<defaults>", 0)
+
+    def __getattr__(self, name: str) -> Any:
+        # Policy numbers read as attributes: settings.cadence_key.
+        values = self.__dict__.get("values")
+        if values is not None and name in values:
+            return values[name]
+        raise AttributeError(name)
+
+    @property
+    def member_ids(self) -> frozenset[str]:
+        return frozenset(m.id for m in self.team)
+
+    def member_name(self, member_id: str | None) -> str:
+        for m in self.team:
+            if m.id == member_id:
+                return m.name
+        return member_id or "unassigned"
+
+    def cadence(self, tier: str) -> int:
+        return int(self.values[f"cadence_{tier}"])
+
+
+def _extension(
+    name: str, raw: Any, base: Mapping[str, str], src: Source, problems: list[Problem]
+) -> Mapping[str, str]:
+    if raw is None:
+        return base
+    if not isinstance(raw, dict):
+        problems.append(error(src, f"'{name}' must be a mapping of term: meaning"))
+        return base
+    merged = dict(base)
+    for term, meaning in raw.items():
+        term = str(term)
+        if not SLUG.match(term):
+            problems.append(error(src, f"{name}: '{term}' is not a lowercase term (letters, digits, hyphens)"))
+            continue
+        merged[term] = str(meaning or "")
+    return MappingProxyType(merged)
+
+
+def settings_from_mapping(
+    data: Mapping[str, Any], path: str, key_lines: Mapping[str, int] | None = None
+) -> tuple[Settings, list[Problem]]:
+    """Turn the parsed settings file into :class:`Settings`, with a problem for everything wrong."""
+    key_lines = key_lines or {}
+    problems: list[Problem] = []
+
+    def src(key: str) -> Source:
+        return Source(path, key_lines.get(key, 1))
+
+    values: dict[str, Any] = {s.name: s.default for s in SETTINGS}
+    for key, raw in data.items():
+        key = str(key)
+        if key in STRUCTURED_KEYS:
+            continue
+        setting = SETTINGS_BY_NAME.get(key)
+        if setting is None:
+            hint = vocab.did_you_mean(key, [*SETTINGS_BY_NAME, *STRUCTURED_KEYS])
+            problems.append(warning(src(key), f"unknown setting '{key}'{hint}"))
+            continue
+        if raw is None:
+            continue
+        if setting.kind is str:
+            if not isinstance(raw, str):
+                problems.append(error(src(key), f"'{key}' must be text; put it in quotes"))
+                continue
+            values[key] = raw
+        else:
+            if isinstance(raw, bool) or not isinstance(raw, (int, float)) or raw < 0:
+                problems.append(error(src(key), f"'{key}' must be a number of at least 0, not {raw!r}"))
+                continue
+            if setting.kind is int and not float(raw).is_integer():
+                problems.append(error(src(key), f"'{key}' must be a whole number, not {raw!r}"))
+                continue
+            values[key] = setting.kind(raw)
+
+    team: list[Member] = []
+    raw_team = data.get("team")
+    if raw_team is not None:
+        if not isinstance(raw_team, list):
+            problems.append(error(src("team"), "'team' must be a list of {id, name}"))
+        else:
+            seen: set[str] = set()
+            for i, item in enumerate(raw_team):
+                line = key_lines.get(f"team[{i}]", key_lines.get("team", 1))
+                if not isinstance(item, dict) or "id" not in item:
+                    problems.append(error(Source(path, line), "a team member needs an id and a name"))
+                    continue
+                mid = str(item["id"])
+                if not SLUG.match(mid):
+                    problems.append(error(Source(path, line), f"team member id '{mid}' must be a lowercase slug"))
+                    continue
+                if mid in seen:
+                    problems.append(error(Source(path, line), f"team member '{mid}' is listed twice"))
+                    continue
+                seen.add(mid)
+                team.append(Member(mid, str(item.get("name") or mid), Source(path, line)))
+
+    default_owner = data.get("default_owner")
+    if default_owner is not None:
+        default_owner = str(default_owner)
+        if default_owner not in {m.id for m in team}:
+            problems.append(
+                error(src("default_owner"), f"default_owner '{default_owner}' is not on the team"
+                      + vocab.did_you_mean(default_owner, [m.id for m in team]))
+            )
+    elif team:
+        default_owner = team[0].id
+
+    settings = Settings(
+        team=tuple(team),
+        default_owner=default_owner,
+        categories=_extension("categories", data.get("categories"), vocab.CATEGORIES, src("categories"), problems),
+        roles=_extension("roles", data.get("roles"), vocab.ROLES, src("roles"), problems),
+        services=_extension("services", data.get("services"), vocab.SERVICES, src("services"), problems),
+        values=MappingProxyType(values),
+        source=Source(path, 0),
+    )
+    return settings, problems

@@ -1,0 +1,177 @@
+"""The closed vocabularies of the record format, each term with its meaning.
+
+One table per vocabulary: the loader checks values against it, the docs are
+checked against it (``tests/test_docs.py``), and ``did_you_mean`` turns a typo
+into a suggestion. The settings file may extend categories, roles and services.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Mapping
+
+
+def _table(*rows: tuple[str, str]) -> Mapping[str, str]:
+    return MappingProxyType(dict(rows))
+
+
+CATEGORIES = _table(
+    ("primary-care", "family doctors / GPs, their nurse practitioners and practice staff"),
+    ("specialist", "medical specialists: sports medicine, rheumatology, orthopaedics, neurology"),
+    ("surgeon", "surgeons and surgical practices (post-operative rehabilitation)"),
+    ("hospital", "hospital departments, discharge planners, outpatient clinics"),
+    ("allied-health", "other allied health: podiatry, OT, dietetics, psychology, exercise physiology"),
+    ("chiropractic", "chiropractors and osteopaths"),
+    ("massage", "massage and bodywork therapists"),
+    ("fitness", "gyms, personal trainers, pilates and yoga studios"),
+    ("sports", "sports clubs, teams and leagues"),
+    ("school", "schools, universities and their sport programmes"),
+    ("employer", "employers and workplace health programmes"),
+    ("legal", "personal-injury and workers' compensation lawyers"),
+    ("insurer", "insurers, case managers and rehabilitation providers"),
+    ("community", "community groups, aged care, charities, councils"),
+    ("pharmacy", "pharmacies and pharmacists"),
+    ("other", "anything that fits nowhere else"),
+)
+
+STAGES = _table(
+    ("prospect", "not yet referring: the prospect playbook applies (engage, then ask to meet)"),
+    ("active", "an established partner: the contact cadence of its tier applies"),
+    ("nurture", "an existing partner on the nurture playbook: value weekly, a meeting in week four"),
+    ("former", "no longer pursued: kept for history, nothing is due"),
+)
+
+TIERS = _table(
+    ("key", "a partner the practice depends on: monthly contact and an in-person meeting each quarter"),
+    ("standard", "a regular partner: contact every two months"),
+    ("light", "an occasional partner: contact every four months"),
+)
+
+ROLES = _table(
+    ("physician", "a doctor: GP, family physician"),
+    ("specialist", "a medical specialist"),
+    ("surgeon", "a surgeon"),
+    ("nurse-practitioner", "a nurse practitioner (can refer)"),
+    ("physician-assistant", "a physician assistant (can refer)"),
+    ("nurse", "a practice or ward nurse"),
+    ("front-desk", "reception and front-desk staff"),
+    ("referral-coordinator", "the person who decides where referrals go"),
+    ("office-manager", "the practice or office manager"),
+    ("owner", "the owner or director of the business"),
+    ("therapist", "a therapist: massage, chiropractic, psychology, OT"),
+    ("trainer", "a personal trainer or instructor"),
+    ("coach", "a sports coach or team manager"),
+    ("teacher", "a teacher or sports master"),
+    ("hr", "human resources or workplace health"),
+    ("lawyer", "a lawyer or paralegal"),
+    ("case-manager", "an insurer's or provider's case manager"),
+    ("other", "any other role"),
+)
+
+CHANNELS = _table(
+    ("phone", "a phone call"),
+    ("email", "an email"),
+    ("in-person", "a visit or meeting in person"),
+    ("text", "a text message"),
+    ("fax", "a fax (some clinics still prefer it)"),
+    ("post", "a letter or card by post"),
+)
+
+UPDATES = _table(
+    ("none", "no updates about patients they referred"),
+    ("discharge", "one update when the patient is discharged"),
+    ("milestones", "updates when the patient starts care (converted) and at discharge"),
+    ("detailed", "updates when the patient books, starts care and is discharged"),
+)
+
+STATUSES = _table(
+    ("received", "the referral arrived (the default on the first line)"),
+    ("booked", "the client booked a first appointment"),
+    ("converted", "the client started care"),
+    ("declined", "the client did not book or was not suitable"),
+    ("discharged", "the client completed care"),
+)
+
+SERVICES = _table(
+    ("back", "low back and thoracic pain"),
+    ("neck", "neck pain, whiplash, headaches"),
+    ("shoulder", "shoulder"),
+    ("knee", "knee, including ACL"),
+    ("hip", "hip and groin"),
+    ("ankle-foot", "ankle and foot"),
+    ("hand-wrist", "hand, wrist and elbow"),
+    ("post-op", "rehabilitation after surgery"),
+    ("sports", "sports injury and return to sport"),
+    ("pelvic-health", "pelvic health and pregnancy"),
+    ("vestibular", "dizziness and balance"),
+    ("neuro", "neurological rehabilitation"),
+    ("chronic-pain", "persistent pain programmes"),
+    ("workplace", "workplace injury and return to work"),
+    ("paediatric", "children and adolescents"),
+    ("general", "anything else"),
+)
+
+
+@dataclass(frozen=True)
+class Kind:
+    """A log kind and what it counts as, for the rules that read the log."""
+
+    meaning: str
+    contact: bool  # restarts the contact cadence (a check-in)
+    in_person: bool  # counts as the in-person meeting key partners need each quarter
+    value: bool  # gives value (the nurture playbook, the prospect playbook's engagement)
+    engaged: bool  # shows the partner engaging with us (the prospect playbook)
+    ref: str  # "required", "optional" or "none": whether a referral id follows the kind
+
+
+LOG_KINDS: Mapping[str, Kind] = MappingProxyType(
+    {
+        "meeting": Kind("a planned meeting with them, in person or by video", True, True, False, True, "none"),
+        "call": Kind("a phone call (a voicemail is a note)", True, False, False, False, "none"),
+        "email": Kind("an email we sent them", True, False, False, False, "none"),
+        "visit": Kind("a drop-in at their office", True, True, False, False, "none"),
+        "coffee": Kind("coffee together (hospitality: may carry a cost)", True, True, False, True, "none"),
+        "lunch": Kind("lunch together or a lunch-and-learn (hospitality: may carry a cost)", True, True, False, True, "none"),
+        "event": Kind("an event together: a talk, a workshop, a sports day", True, True, True, True, "none"),
+        "social": Kind("a social-media touch: a like, a share, a comment", False, False, False, False, "none"),
+        "reply": Kind("they got in touch or answered us: a reply, a returned call", False, False, False, True, "none"),
+        "value": Kind("a gift of value: an article, a resource, a protocol, a talk", True, False, True, False, "none"),
+        "gift": Kind("a gift or treat: doughnuts for the desk, a hamper (may carry a cost)", True, False, False, False, "none"),
+        "thanks": Kind("thanks for a referral (optionally naming its id)", True, False, False, False, "optional"),
+        "update": Kind("a patient progress update to the referrer (optionally naming the referral id)", True, False, False, False, "optional"),
+        "intro-asked": Kind("we asked them for an introduction, or they asked us", True, False, False, False, "none"),
+        "intro-made": Kind("an introduction was made, by them or by us", True, False, True, True, "none"),
+        "referral-in": Kind("a referral they sent us (an opaque referral id follows)", False, False, False, True, "required"),
+        "referral-out": Kind("a referral we sent them (an opaque referral id follows)", True, False, True, False, "required"),
+        "stage": Kind("the relationship moved to a new stage (the stage follows)", False, False, False, False, "none"),
+        "note": Kind("a note for the team; not a contact", False, False, False, False, "none"),
+    }
+)
+
+LOG_KIND_NAMES = _table(*((name, kind.meaning) for name, kind in LOG_KINDS.items()))
+
+# Attributes a log line may carry as key:value, with what each means.
+ATTRIBUTES = _table(
+    ("status", "a referral's status (received, booked, converted, declined, discharged)"),
+    ("service", "the service line a referral is for, from the services vocabulary"),
+    ("value", "revenue from the referred client so far, a number (no currency sign)"),
+    ("consent", "yes or no: the client agreed that we update the referrer"),
+    ("satisfaction", "the client's satisfaction score, 1 (poor) to 5 (excellent)"),
+    ("cost", "what a gift or hospitality cost, a number (counts towards the yearly cap)"),
+)
+
+
+def did_you_mean(word: str, choices: object) -> str:
+    """Return " (did you mean 'x'?)" for the closest choice, or ""."""
+    match = difflib.get_close_matches(str(word).lower(), list(choices), n=1, cutoff=0.6)  # type: ignore[call-overload]
+    return f" (did you mean '{match[0]}'?)" if match else ""
+
+
+def unknown(what: str, word: object, choices: Mapping[str, str]) -> str:
+    """The message for a value outside a closed vocabulary."""
+    hint = did_you_mean(str(word), choices)
+    if hint:
+        return f"unknown {what} '{word}'{hint}"
+    return f"unknown {what} '{word}' (one of: {', '.join(choices)})"
