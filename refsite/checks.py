@@ -107,13 +107,6 @@ def check_stage_history(records: Records, settings: Settings, today: dt.date) ->
                 )
 
 
-def check_contacts_known(records: Records, settings: Settings, today: dt.date) -> Iterator[Problem]:
-    """A partner who is not a prospect should have at least one named contact."""
-    for partner in records.partners:
-        if not partner.contacts and partner.stage in ("active", "nurture"):
-            yield warning(partner.line_of("name"), "no contacts listed: who do we call?")
-
-
 CHECKS: tuple[Check, ...] = (
     check_dates_not_future,
     check_authors,
@@ -121,5 +114,4 @@ CHECKS: tuple[Check, ...] = (
     check_introduced_by,
     check_referrals,
     check_stage_history,
-    check_contacts_known,
 )

@@ -21,10 +21,17 @@ from refsite.model import Contact, LogEvent, Partner, Records
 from refsite.problems import Problem, Source, error, sort_problems, warning
 from refsite.settings import SLUG, Settings, settings_from_mapping
 
-try:  # libyaml is ten times faster; fall back (and say so nowhere: results are identical)
-    from yaml import CSafeLoader as _Loader
+try:  # libyaml is ten times faster; the results are identical
+    from yaml import CSafeLoader as _BaseLoader
 except ImportError:  # pragma: no cover
-    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+    from yaml import SafeLoader as _BaseLoader  # type: ignore[assignment]
+
+
+class _Loader(_BaseLoader):  # type: ignore[misc,valid-type]
+    """PyYAML's safe loader, except that dates stay text: refsite parses them itself, with its own messages."""
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _BaseLoader.construct_yaml_str)
 
 SETTINGS_FILE = "settings.yml"
 LOG_HEADING = re.compile(r"^##\s+log\s*$", re.IGNORECASE)
@@ -125,6 +132,8 @@ def parse_yaml_mapping(text: str, display: str, offset: int) -> tuple[Mapping_ |
             return None, [error(Source(display, node.start_mark.line + offset), "front matter must be a mapping of 'key: value' lines")]
         _walk_duplicates(node, display, offset, problems)
         data = loader.construct_document(node)
+    except (ValueError, TypeError, RecursionError) as exc:  # a constructor refused a value
+        return None, [error(Source(display, offset), f"invalid YAML: {exc}")]
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         line = mark.line + offset if mark is not None else offset
@@ -151,6 +160,7 @@ class _Ctx:
     key: str
     settings: Settings
     problems: list[Problem]
+    offset: int = 2  # added to 0-based YAML node lines to get file lines
 
     def fail(self, message: str) -> None:
         self.problems.append(error(Source(self.display, self.line), f"{self.key}: {message}"))
@@ -158,7 +168,7 @@ class _Ctx:
 
 def _trap(value: Any, node: yaml.Node) -> str | None:
     """Explain a plain YAML scalar that was read as something other than the text written."""
-    if not isinstance(node, yaml.ScalarNode) or node.style is not None:
+    if not isinstance(node, yaml.ScalarNode) or node.style:  # plain scalars: style None (Python) or '' (libyaml)
         return None
     raw = node.value
     if isinstance(value, bool):
@@ -179,8 +189,6 @@ def _text(value: Any, node: yaml.Node, ctx: _Ctx) -> str | None:
     trap = _trap(value, node)
     if trap:
         ctx.fail(trap)
-    elif isinstance(value, dt.date):
-        ctx.fail(f"'{node.value}' is read by YAML as a date; put it in quotes")
     else:
         ctx.fail(f"must be text, not {_describe(value)}")
     return None
@@ -277,12 +285,12 @@ def _contacts(value: Any, node: yaml.Node, ctx: _Ctx) -> tuple[Contact, ...]:
         return ()
     contacts = []
     for item, item_node in zip(value, node.value):
-        line = item_node.start_mark.line + (ctx.line - node.start_mark.line)
+        line = item_node.start_mark.line + ctx.offset
         sub = _Ctx(ctx.display, line, "contact", ctx.settings, ctx.problems)
         if not isinstance(item, dict):
             sub.fail("each contact is a mapping with at least name and role")
             continue
-        nodes = {str(k.value): (v, k.start_mark.line + (ctx.line - node.start_mark.line)) for k, v in item_node.value}
+        nodes = {str(k.value): (v, k.start_mark.line + ctx.offset) for k, v in item_node.value}
         for key in item:
             if key not in CONTACT_KEYS:
                 ctx.problems.append(
@@ -342,6 +350,7 @@ FIELDS: tuple[Field, ...] = (
     Field("since", _date, False, "when the relationship (or the prospecting) began", "2023-05-10"),
     Field("organisation", _text, False, "the wider organisation, when several partner files belong to one (a hospital, a group)", "Eastside Health"),
     Field("location", _text, False, "the suburb or area (used to suggest introductions)", "Surry Hills"),
+    Field("email", _text, False, "the practice's general email address", "info@harbourstreet.example"),
     Field("website", _text, False, "their website", "https://harbourstreet.example"),
     Field("phone", _text, False, "the main phone number, in quotes", "\"02 9000 1234\""),
     Field("prefers", _choice(lambda s: vocab.CHANNELS, "channel"), False, "the channel the practice as a whole prefers (channels vocabulary)", "phone"),

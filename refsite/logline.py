@@ -126,10 +126,12 @@ def parse_line(
         elif word.startswith("@"):
             problems.append(error(source, f"'{word}' is not a team member id (lowercase letters, digits, hyphens)"))
         else:
+            stray = " ".join(rest[i:])
             problems.append(
-                error(source, f"unexpected '{word}': free text goes after ': ' "
+                error(source, f"unexpected '{stray}': free text goes after ': ' "
                       "(e.g. '- 2026-09-03 visit @maya with Leah Ortiz: dropped off referral pads')")
             )
+            break
         i += 1
 
     fields: dict[str, object] = {}

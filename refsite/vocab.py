@@ -165,7 +165,7 @@ ATTRIBUTES = _table(
 
 def did_you_mean(word: str, choices: object) -> str:
     """Return " (did you mean 'x'?)" for the closest choice, or ""."""
-    match = difflib.get_close_matches(str(word).lower(), list(choices), n=1, cutoff=0.6)  # type: ignore[call-overload]
+    match = difflib.get_close_matches(str(word).lower(), list(choices), n=1, cutoff=0.7)  # type: ignore[call-overload]
     return f" (did you mean '{match[0]}'?)" if match else ""
 
 
