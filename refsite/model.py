@@ -78,6 +78,7 @@ class Partner:
     since: dt.date | None = None
     organisation: str | None = None
     location: str | None = None
+    email: str | None = None
     website: str | None = None
     phone: str | None = None
     prefers: str | None = None
