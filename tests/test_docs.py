@@ -75,3 +75,23 @@ def test_the_example_partner_file_validates(tmp_path):
     harbour = records.get("harbour-street")
     assert [r.status for r in harbour.referrals] == ["converted"]
     assert harbour.contacts[1].prefers == "phone"
+
+
+def _all_commands():
+    from refsite.cli import cli
+
+    for name, command in sorted(cli.commands.items()):
+        yield [name], command
+        for sub, subcommand in sorted(getattr(command, "commands", {}).items()):
+            yield [name, sub], subcommand
+
+
+def test_commands_have_help():
+    for path, command in _all_commands():
+        assert command.help and len(command.help.strip()) > 20, f"refsite {' '.join(path)} has no real help"
+
+
+def test_commands_are_documented():
+    cli_doc = (DOCS / "cli.md").read_text()
+    for path, _command in _all_commands():
+        assert f"## `refsite {' '.join(path)}`" in cli_doc, f"run: cog -r docs/cli.md (missing refsite {' '.join(path)})"
