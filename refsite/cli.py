@@ -105,5 +105,121 @@ def validate(records_dir: Path, settings_path: Path | None, today: dt.date, fmt:
     sys.exit(1 if has_errors(problems) else 0)
 
 
+class PeriodType(click.ParamType):
+    """A period (2026-10, 2026Q3, 2026 or START..END), or with quarter=True a quarter; else a usage error."""
+
+    name = "PERIOD"
+
+    def __init__(self, quarter: bool = False) -> None:
+        self.quarter = quarter
+        if quarter:
+            self.name = "QUARTER"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        from refsite.metrics import Period, PeriodError
+
+        if isinstance(value, Period):
+            return value
+        try:
+            period = Period.parse(str(value))
+        except PeriodError as exc:
+            self.fail(str(exc), param, ctx)
+        if self.quarter and period.kind != "quarter":
+            self.fail(f"'{value}' is not a quarter: write a year and a quarter, e.g. 2026Q3", param, ctx)
+        return period
+
+
+def _unless_subcommand(func: Callable[..., Any]) -> Callable[..., Any]:
+    """A group's callback that runs (and checks its options) only when no subcommand follows."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if click.get_current_context().invoked_subcommand is None:
+            return func(*args, **kwargs)
+        return None
+
+    return wrapper
+
+
+def _records_errors_note(problems: list[Any]) -> int:
+    errors = sum(p.is_error for p in problems)
+    if errors:
+        click.echo(f"{errors} error(s) in the records: these figures may be incomplete (run refsite validate)",
+                   err=True)
+    return 1 if errors else 0
+
+
+@cli.group(name="report", invoke_without_command=True)
+@_unless_subcommand
+@records_options
+@click.option("--period", type=PeriodType(), default=None,
+              help="2026-10 (a month), 2026Q3 (a quarter), 2026 (a year) or 2026-01-01..2026-06-30 (inclusive).  "
+                   "[default: the last full month before --today]")
+@click.option("--by", type=click.Choice(["category", "partner", "owner", "practice"]), default="category",
+              show_default=True, help="Group the figures by partner category, partner, owner, or not at all.")
+@format_option("table", "json", "csv")
+def report_command(records_dir: Path, settings_path: Path | None, today: dt.date, period: Any, by: str,
+                   fmt: str) -> None:
+    """The referral metrics for a period against the period before.
+
+    \b
+    Referrals received and sent, conversions, revenue, satisfaction, repeat
+    frequency, active referrers, time to thank, touches per team member, gifts
+    against the yearly cap, concentration and the prospect funnel; each against
+    the previous period of the same length. Definitions: docs/metrics.md.
+    `refsite report review` prints the quarterly review. Exits 1 when the
+    records have errors (the figures may then be incomplete), else 0.
+    """
+    from refsite.metrics import Period, metrics
+    from refsite.report_output import report_csv, report_json, report_text
+    from refsite.validate import load_and_validate
+
+    period = period or Period.last_full("month", today)
+    if period.start > today:
+        raise click.BadParameter(f"{period.label} starts after today ({today})", param_hint="--period")
+    records, settings, problems = load_and_validate(records_dir, settings_path, today)
+    result = metrics(records, settings, period, by=by, today=today)
+    if fmt == "json":
+        click.echo(report_json(result))
+    elif fmt == "csv":
+        click.echo(report_csv(result), nl=False)
+    else:
+        click.echo(report_text(result), nl=False)
+    sys.exit(_records_errors_note(problems))
+
+
+@report_command.command(name="review")
+@records_options
+@click.option("--quarter", type=PeriodType(quarter=True), default=None,
+              help="The quarter to review, e.g. 2026Q3.  [default: the last full quarter before --today]")
+@format_option("table", "json", "csv")
+def report_review(records_dir: Path, settings_path: Path | None, today: dt.date, quarter: Any, fmt: str) -> None:
+    """The quarterly review: partners ranked, who rose and fell, and a focus list for next quarter.
+
+    Partners who referred in the last four quarters are ranked by a score out
+    of 100 (volume, conversion, revenue and recency, 25 points each); rising
+    and falling partners are against the previous quarter; the focus list names
+    high-value partners who are cooling, key partners not met in person lately
+    and promising prospects, each with its reason. Rules: docs/metrics.md.
+    --format csv prints the ranking.
+    """
+    from refsite.metrics import Period, review
+    from refsite.report_output import review_csv, review_json, review_text
+    from refsite.validate import load_and_validate
+
+    quarter = quarter or Period.last_full("quarter", today)
+    if quarter.start > today:
+        raise click.BadParameter(f"{quarter.label} starts after today ({today})", param_hint="--quarter")
+    records, settings, problems = load_and_validate(records_dir, settings_path, today)
+    result = review(records, settings, quarter, today)
+    if fmt == "json":
+        click.echo(review_json(result))
+    elif fmt == "csv":
+        click.echo(review_csv(result), nl=False)
+    else:
+        click.echo(review_text(result), nl=False)
+    sys.exit(_records_errors_note(problems))
+
+
 def main() -> None:  # pragma: no cover - the console script
     cli(prog_name="refsite")

@@ -1,0 +1,80 @@
+"""The referral metrics and the quarterly review: pure functions of (records, settings, period, today).
+
+Public API (stable: the CLI and the site import exactly these names)::
+
+    Period.parse("2026Q3" | "2026-10" | "2026" | "2026-01-01..2026-06-30") -> Period   # PeriodError
+    Period.month(y, m) / .quarter(y, q) / .year(y) / .between(start, end)
+    Period.containing(day, "month"|"quarter"|"year"), Period.last_full(kind, today)
+    period.start, period.end (inclusive), period.kind, period.days, period.label, period.title,
+    period.previous(), period.next(), day in period
+
+    metrics(records, settings, period, by="practice"|"partner"|"category"|"owner", today) -> Report
+        Report.total: Group (the whole practice); Report.groups: tuple[Group, ...] (empty for
+        by="practice"), most referrals first; Group.current / Group.previous: Figures for the
+        period and the period before; Report.touches (per team member), Report.gifts (per partner,
+        against the yearly cap).
+    review(records, settings, quarter, today) -> Review
+        Review.total (the practice, this quarter against the last), .ranking (Ranked, best first),
+        .rising / .falling (Change), .focus (FocusItem, each with its reasons).
+    monthly_referrals(records, start, end) -> tuple[MonthlyReferrals, ...]
+        referrals received and sent per calendar month, with the received ones by category (charts).
+    money(amount, currency) -> "$1,280"
+
+Every figure is defined in docs/metrics.md. Counts are ints, money is Decimal,
+ratios (0..1) and medians are floats, and a figure that is undefined (nothing to
+divide by, no value to take the middle of) is None, which output shows as "n/a".
+Referrals count in the period they were received; their conversion, value and
+satisfaction count as known on ``today``.
+"""
+
+from __future__ import annotations
+
+from refsite.metrics.facts import IN_PERSON_KINDS, TOUCH_KINDS, PartnerFacts, ReferralFacts, partner_facts
+from refsite.metrics.figures import (
+    BY,
+    FUNNEL_STEPS,
+    Count,
+    Figures,
+    FunnelStep,
+    GiftLine,
+    Group,
+    MemberTouches,
+    MonthlyReferrals,
+    Report,
+    figures,
+    metrics,
+    money,
+    monthly_referrals,
+)
+from refsite.metrics.period import Period, PeriodError, months_between
+from refsite.metrics.review import Change, FocusItem, Ranked, Review, review
+
+__all__ = [
+    "BY",
+    "FUNNEL_STEPS",
+    "IN_PERSON_KINDS",
+    "TOUCH_KINDS",
+    "Change",
+    "Count",
+    "Figures",
+    "FocusItem",
+    "FunnelStep",
+    "GiftLine",
+    "Group",
+    "MemberTouches",
+    "MonthlyReferrals",
+    "PartnerFacts",
+    "Period",
+    "PeriodError",
+    "Ranked",
+    "ReferralFacts",
+    "Report",
+    "Review",
+    "figures",
+    "metrics",
+    "money",
+    "monthly_referrals",
+    "months_between",
+    "partner_facts",
+    "review",
+]

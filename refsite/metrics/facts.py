@@ -1,0 +1,165 @@
+"""What the metrics read from one partner's record, derived once and as of a date.
+
+Every later computation works on :class:`PartnerFacts`, never on log lines: a
+referral's status, value and satisfaction as known on ``today``, the day each
+referral received was thanked, touches, costs, meetings and the stage history.
+Lines dated after ``today`` are ignored (validation reports them as errors).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+
+from refsite import vocab
+from refsite.model import Partner, Referral
+from refsite.settings import Settings
+
+#: Log kinds that count as a touch: every kind that counts as contact, plus a social-media touch.
+TOUCH_KINDS = frozenset(name for name, kind in vocab.LOG_KINDS.items() if kind.contact) | {"social"}
+#: Log kinds that count as an in-person meeting (key partners need one each quarter).
+IN_PERSON_KINDS = frozenset(name for name, kind in vocab.LOG_KINDS.items() if kind.in_person)
+#: Log kinds that show a partner engaging with us (a prospect's first sign of interest).
+ENGAGED_KINDS = frozenset(name for name, kind in vocab.LOG_KINDS.items() if kind.engaged)
+UNASSIGNED = "unassigned"
+
+
+@dataclass(frozen=True)
+class ReferralFacts:
+    """One referral received, as known on ``today``."""
+
+    id: str
+    received: dt.date
+    service: str | None
+    converted: dt.date | None  # the first 'converted' (or, without one, 'discharged') date
+    declined: dt.date | None
+    value: Decimal | None  # the last value written on or before today; None: never recorded
+    satisfaction: int | None
+    thanked: dt.date | None  # the day a thanks line covered it
+
+    @property
+    def days_to_convert(self) -> int | None:
+        return None if self.converted is None else max(0, (self.converted - self.received).days)
+
+    @property
+    def days_to_thank(self) -> int | None:
+        return None if self.thanked is None else max(0, (self.thanked - self.received).days)
+
+
+@dataclass(frozen=True)
+class Touch:
+    date: dt.date
+    kind: str
+    member: str  # the line's @author, else the partner's owner, else 'unassigned'
+
+
+@dataclass(frozen=True)
+class PartnerFacts:
+    """Everything the metrics need about one partner, as of ``today``."""
+
+    id: str
+    name: str
+    category: str
+    owner: str  # the partner's owner, else the settings' default owner, else 'unassigned'
+    tier: str
+    stage: str
+    since: dt.date | None
+    snooze_until: dt.date | None
+    first_seen: dt.date | None  # since, or the first log line when since is not given
+    received: tuple[ReferralFacts, ...]  # referrals in, by (received, line)
+    sent: tuple[dt.date, ...]  # dates of referrals out
+    touches: tuple[Touch, ...]
+    costs: tuple[tuple[dt.date, Decimal], ...]
+    in_person: tuple[dt.date, ...]
+    engaged: tuple[tuple[dt.date, str], ...]  # (date, kind) of lines showing them engaging
+    stages: tuple[tuple[dt.date, str], ...]  # stage lines (date, new stage), in log order
+
+    def received_in(self, start: dt.date, end: dt.date) -> tuple[ReferralFacts, ...]:
+        return tuple(r for r in self.received if start <= r.received <= end)
+
+    @property
+    def prospect_start(self) -> dt.date | None:
+        """When the partner became a prospect (see docs/metrics.md, 'Prospect funnel'), or None."""
+        for when, stage in self.stages:
+            if stage == "prospect":
+                return when
+        if not self.stages:
+            return self.first_seen if self.stage == "prospect" else None
+        first_when, first_stage = self.stages[0]
+        if first_stage == "active" and self.first_seen is not None and self.first_seen < first_when:
+            return self.first_seen  # a partner starts as a prospect: 'since', then a move to active
+        return None
+
+
+def _as_of(referral: Referral, today: dt.date) -> tuple[dt.date | None, dt.date | None, Decimal | None, int | None]:
+    converted = discharged = declined = None
+    value = satisfaction = None
+    for event in referral.events:
+        if event.date > today:
+            break
+        if event.status == "converted" and converted is None:
+            converted = event.date
+        elif event.status == "discharged" and discharged is None:
+            discharged = event.date
+        elif event.status == "declined" and declined is None:
+            declined = event.date
+        if event.value is not None:
+            value = event.value
+        if event.satisfaction is not None:
+            satisfaction = event.satisfaction
+    return converted or discharged, declined, value, satisfaction
+
+
+def _thanked(partner: Partner, referrals: list[Referral], today: dt.date) -> dict[str, dt.date]:
+    """The day each referral received was thanked.
+
+    A thanks line naming a referral id thanks that referral; a thanks line with
+    no id thanks every referral received on or before its date that no earlier
+    thanks covered. Lines are read in date order (ties by line).
+    """
+    thanked: dict[str, dt.date] = {}
+    ids = {r.id for r in referrals}
+    lines = sorted((e for e in partner.events if e.kind == "thanks" and e.date <= today),
+                   key=lambda e: (e.date, e.source.line))
+    for event in lines:
+        if event.ref:
+            if event.ref in ids:
+                thanked.setdefault(event.ref, event.date)
+            continue
+        for referral in referrals:
+            if referral.received <= event.date:
+                thanked.setdefault(referral.id, event.date)
+    return thanked
+
+
+def partner_facts(partner: Partner, settings: Settings, today: dt.date) -> PartnerFacts:
+    events = sorted((e for e in partner.events if e.date <= today), key=lambda e: (e.date, e.source.line))
+    ins = [r for r in partner.referrals if r.direction == "in" and r.received <= today]
+    thanked = _thanked(partner, ins, today)
+    received = []
+    for referral in ins:
+        converted, declined, value, satisfaction = _as_of(referral, today)
+        received.append(ReferralFacts(referral.id, referral.received, referral.service, converted, declined,
+                                      value, satisfaction, thanked.get(referral.id)))
+    owner = partner.owner or settings.default_owner or UNASSIGNED
+    touches = tuple(Touch(e.date, e.kind, e.author or owner) for e in events if e.kind in TOUCH_KINDS)
+    first_seen = partner.since or (events[0].date if events else None)
+    return PartnerFacts(
+        id=partner.id,
+        name=partner.name,
+        category=partner.category,
+        owner=owner,
+        tier=partner.tier,
+        stage=partner.stage,
+        since=partner.since,
+        snooze_until=partner.snooze_until,
+        first_seen=first_seen,
+        received=tuple(received),
+        sent=tuple(r.received for r in partner.referrals if r.direction == "out" and r.received <= today),
+        touches=touches,
+        costs=tuple((e.date, e.cost) for e in events if e.cost is not None),
+        in_person=tuple(e.date for e in events if e.kind in IN_PERSON_KINDS),
+        engaged=tuple((e.date, e.kind) for e in events if e.kind in ENGAGED_KINDS),
+        stages=tuple((e.date, e.stage) for e in events if e.kind == "stage" and e.stage),
+    )

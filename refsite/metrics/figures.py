@@ -1,0 +1,439 @@
+"""The metrics of a group of partners over a period, and the report that groups them.
+
+Every definition is in docs/metrics.md; the function that computes a figure
+names it there. Ratios and medians are ``None`` when undefined (nothing to
+divide, no value to take the middle of); output shows them as "n/a".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import statistics
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Iterable, Sequence
+
+from refsite.metrics.facts import PartnerFacts, partner_facts
+from refsite.metrics.period import Period, months_between
+from refsite.model import Records
+from refsite.settings import Settings
+
+BY = ("practice", "partner", "category", "owner")
+TRAILING_DAYS = 365  # the window of a trailing average
+TREND_SHARE = 0.25  # rising/falling: at least this share of the trailing average away from it ...
+TREND_MIN = 1.0  # ... and at least this many referrals away
+CENT = Decimal("0.01")
+
+FUNNEL_STEPS = ("new prospects", "engaged", "met in person", "first referral", "became active", "dropped")
+
+
+@dataclass(frozen=True)
+class Count:
+    """A name (a service line, a log kind, a category) and how many."""
+
+    name: str
+    count: int
+
+
+@dataclass(frozen=True)
+class FunnelStep:
+    """How many prospects reached a step in the period, and the median days from becoming a prospect."""
+
+    step: str
+    count: int
+    median_days: float | None
+
+
+@dataclass(frozen=True)
+class Figures:
+    """Every metric of one group of partners over one period (see docs/metrics.md)."""
+
+    period: Period
+    partners: int
+    received: int
+    sent: int
+    reciprocity: float | None
+    conversions: int
+    declined: int
+    open: int
+    conversion_rate: float | None
+    median_days_to_convert: float | None
+    revenue: Decimal
+    valued: int
+    average_value: Decimal | None
+    services: tuple[Count, ...]
+    satisfaction: float | None
+    rated: int
+    repeat_days: float | None
+    intervals: int
+    active_referrers: int
+    median_days_to_thank: float | None
+    thanked: int
+    unthanked: int
+    touches: int
+    touches_by_kind: tuple[Count, ...]
+    gifts: Decimal
+    top1_share: float | None
+    top5_share: float | None
+    concentration: float | None
+    effective_sources: float | None
+    categories_referring: int
+    category_concentration: float | None
+    effective_categories: float | None
+    trailing_average: float | None
+    trend: str
+    funnel: tuple[FunnelStep, ...]
+
+    def funnel_step(self, step: str) -> FunnelStep:
+        return next(s for s in self.funnel if s.step == step)
+
+
+@dataclass(frozen=True)
+class Group:
+    """One row of a report: a partner, a category, an owner or the whole practice, in both periods."""
+
+    key: str
+    label: str
+    partner_ids: tuple[str, ...]
+    current: Figures
+    previous: Figures
+
+
+@dataclass(frozen=True)
+class MemberTouches:
+    """Touches by one team member (the line's @author, else the partner's owner)."""
+
+    member: str
+    name: str
+    total: int
+    previous_total: int
+    by_kind: tuple[Count, ...]
+
+
+@dataclass(frozen=True)
+class GiftLine:
+    """Gifts and hospitality for one partner: the period, and the calendar year against the cap."""
+
+    partner_id: str
+    name: str
+    period_spend: Decimal
+    year: int
+    year_spend: Decimal
+    cap: Decimal | None
+    share_of_cap: float | None
+
+    @property
+    def over_cap(self) -> bool:
+        return self.cap is not None and self.year_spend > self.cap
+
+
+@dataclass(frozen=True)
+class Report:
+    """The metrics for a period against the period before, grouped ``by`` partner, category, owner or practice."""
+
+    practice: str
+    currency: str
+    period: Period
+    previous: Period
+    today: dt.date
+    by: str
+    total: Group
+    groups: tuple[Group, ...]
+    touches: tuple[MemberTouches, ...]
+    gifts: tuple[GiftLine, ...]
+
+
+@dataclass(frozen=True)
+class MonthlyReferrals:
+    """Referrals in one calendar month, for charts."""
+
+    month: Period
+    received: int
+    sent: int
+    by_category: tuple[Count, ...]
+
+
+# --------------------------------------------------------------------------- small helpers
+
+
+def money(amount: Decimal, currency: str) -> str:
+    """An amount in whole currency units, for people: $1,280 (half a unit rounds up)."""
+    whole = amount.quantize(Decimal(1), ROUND_HALF_UP)
+    sign = "-" if whole < 0 else ""
+    return f"{sign}{currency}{abs(whole):,}"
+
+
+def median(values: Sequence[int] | Sequence[float]) -> float | None:
+    """The median, or None for no values."""
+    return float(statistics.median(values)) if values else None
+
+
+def ratio(part: float | Decimal, whole: float | Decimal) -> float | None:
+    """part / whole, or None when whole is 0 (shown as n/a, never as 0 %)."""
+    return None if not whole else float(part) / float(whole)
+
+
+def counts(names: Iterable[str]) -> tuple[Count, ...]:
+    """Counts by name, most first, ties by name."""
+    tally: dict[str, int] = {}
+    for name in names:
+        tally[name] = tally.get(name, 0) + 1
+    return tuple(Count(n, c) for n, c in sorted(tally.items(), key=lambda item: (-item[1], item[0])))
+
+
+def _herfindahl(amounts: Sequence[int]) -> float | None:
+    total = sum(amounts)
+    return sum((a / total) ** 2 for a in amounts) if total else None
+
+
+def all_facts(records: Records, settings: Settings, today: dt.date) -> tuple[PartnerFacts, ...]:
+    """Every partner's facts as of ``today``, in partner-id order."""
+    return tuple(partner_facts(p, settings, today) for p in records.partners)
+
+
+# --------------------------------------------------------------------------- figures
+
+
+def trend(current: int, average: float | None) -> str:
+    """rising, steady or falling against a trailing average; 'new' without a full period of history; 'n/a'."""
+    if average is None:
+        return "new" if current else "n/a"
+    if current == 0 and average == 0:
+        return "n/a"
+    margin = max(TREND_MIN, TREND_SHARE * average)
+    if current - average >= margin:
+        return "rising"
+    if average - current >= margin:
+        return "falling"
+    return "steady"
+
+
+def trailing_average(facts: Sequence[PartnerFacts], period: Period) -> float | None:
+    """Referrals received per period-length over the 365 days before the period (only since the group began)."""
+    firsts = [f.first_seen for f in facts if f.first_seen is not None]
+    if not firsts:
+        return None
+    end = period.start - dt.timedelta(days=1)
+    start = max(period.start - dt.timedelta(days=TRAILING_DAYS), min(firsts))
+    days = (end - start).days + 1
+    if days < period.days:
+        return None
+    count = sum(len(f.received_in(start, end)) for f in facts)
+    return count * period.days / days
+
+
+def _funnel(facts: Sequence[PartnerFacts], period: Period) -> tuple[FunnelStep, ...]:
+    days: dict[str, list[int]] = {step: [] for step in FUNNEL_STEPS}
+    for f in facts:
+        began = f.prospect_start
+        if began is None:
+            continue
+        reached: dict[str, dt.date | None] = {
+            "new prospects": began,
+            "engaged": min((d for d, _ in f.engaged if d >= began), default=None),
+            "met in person": min((d for d in f.in_person if d >= began), default=None),
+            "first referral": min((r.received for r in f.received if r.received >= began), default=None),
+        }
+        active = min((d for d, s in f.stages if d >= began and s in ("active", "nurture")), default=None)
+        dropped = min((d for d, s in f.stages if d >= began and s == "former"), default=None)
+        reached["became active"] = active
+        reached["dropped"] = dropped if dropped is not None and (active is None or dropped < active) else None
+        for step, when in reached.items():
+            if when is not None and when in period:
+                days[step].append((when - began).days)
+    return tuple(
+        FunnelStep(step, len(days[step]), None if step == "new prospects" else median(days[step]))
+        for step in FUNNEL_STEPS
+    )
+
+
+def figures(facts: Sequence[PartnerFacts], period: Period) -> Figures:
+    """Every metric for these partners over ``period`` (definitions: docs/metrics.md)."""
+    start, end = period.start, period.end
+    received = [r for f in facts for r in f.received_in(start, end)]
+    per_partner = [len(f.received_in(start, end)) for f in facts]
+    converted = [r for r in received if r.converted is not None]
+    declined = [r for r in received if r.declined is not None and r.converted is None]
+    valued = [r.value for r in received if r.value is not None]
+    revenue = sum(valued, Decimal(0))
+    rated = [r.satisfaction for r in received if r.satisfaction is not None]
+    thanked = [r.days_to_thank for r in received if r.days_to_thank is not None]
+    intervals = []
+    for f in facts:
+        for before, after in zip(f.received, f.received[1:]):
+            if after.received in period:
+                intervals.append((after.received - before.received).days)
+    touches = [t for f in facts for t in f.touches if t.date in period]
+    sent = sum(1 for f in facts for d in f.sent if d in period)
+    ranked = sorted(per_partner, reverse=True)
+    total = len(received)
+    by_category: dict[str, int] = {}
+    for f, n in zip(facts, per_partner):
+        if n:
+            by_category[f.category] = by_category.get(f.category, 0) + n
+    hhi = _herfindahl([n for n in per_partner if n])
+    category_hhi = _herfindahl(list(by_category.values()))
+    average = trailing_average(facts, period)
+    return Figures(
+        period=period,
+        partners=len(facts),
+        received=total,
+        sent=sent,
+        reciprocity=ratio(sent, total),
+        conversions=len(converted),
+        declined=len(declined),
+        open=total - len(converted) - len(declined),
+        conversion_rate=ratio(len(converted), total),
+        median_days_to_convert=median([r.days_to_convert for r in converted]),  # type: ignore[misc]
+        revenue=revenue,
+        valued=len(valued),
+        average_value=(revenue / len(valued)).quantize(CENT, ROUND_HALF_UP) if valued else None,
+        services=counts(r.service or "unknown" for r in received),
+        satisfaction=round(sum(rated) / len(rated), 2) if rated else None,
+        rated=len(rated),
+        repeat_days=median(intervals),
+        intervals=len(intervals),
+        active_referrers=sum(1 for n in per_partner if n),
+        median_days_to_thank=median(thanked),  # type: ignore[arg-type]
+        thanked=len(thanked),
+        unthanked=total - len(thanked),
+        touches=len(touches),
+        touches_by_kind=counts(t.kind for t in touches),
+        gifts=sum((c for f in facts for d, c in f.costs if d in period), Decimal(0)),
+        top1_share=ratio(sum(ranked[:1]), total),
+        top5_share=ratio(sum(ranked[:5]), total),
+        concentration=hhi,
+        effective_sources=None if not hhi else 1 / hhi,
+        categories_referring=len(by_category),
+        category_concentration=category_hhi,
+        effective_categories=None if not category_hhi else 1 / category_hhi,
+        trailing_average=average,
+        trend=trend(total, average),
+        funnel=_funnel(facts, period),
+    )
+
+
+# --------------------------------------------------------------------------- the report
+
+
+def _group_key(f: PartnerFacts, by: str) -> str:
+    if by == "partner":
+        return f.id
+    if by == "category":
+        return f.category
+    if by == "owner":
+        return f.owner
+    return "practice"
+
+
+def _group_label(key: str, by: str, facts: Sequence[PartnerFacts], settings: Settings) -> str:
+    if by == "partner":
+        return facts[0].name
+    if by == "owner":
+        return settings.member_name(key)
+    if by == "practice":
+        return str(settings.practice)
+    return key
+
+
+def make_group(key: str, label: str, facts: Sequence[PartnerFacts], period: Period) -> Group:
+    return Group(key, label, tuple(f.id for f in facts), figures(facts, period), figures(facts, period.previous()))
+
+
+def _member_touches(facts: Sequence[PartnerFacts], period: Period, settings: Settings) -> tuple[MemberTouches, ...]:
+    previous = period.previous()
+    now: dict[str, list[str]] = {m.id: [] for m in settings.team}
+    before: dict[str, int] = {m.id: 0 for m in settings.team}
+    for f in facts:
+        for t in f.touches:
+            if t.date in period:
+                now.setdefault(t.member, []).append(t.kind)
+            elif t.date in previous:
+                before[t.member] = before.get(t.member, 0) + 1
+    members = set(now) | set(before)
+    rows = [
+        MemberTouches(m, settings.member_name(m), len(now.get(m, [])), before.get(m, 0), counts(now.get(m, [])))
+        for m in members
+    ]
+    return tuple(sorted(rows, key=lambda r: (-r.total, -r.previous_total, r.member)))
+
+
+def gift_lines(facts: Sequence[PartnerFacts], period: Period, settings: Settings) -> tuple[GiftLine, ...]:
+    """Partners with gifts or hospitality in the period or in the calendar year of its end (to its end)."""
+    cap = Decimal(str(settings.gift_cap)) if settings.gift_cap else None
+    year_start = dt.date(period.end.year, 1, 1)
+    rows = []
+    for f in facts:
+        spend = sum((c for d, c in f.costs if d in period), Decimal(0))
+        year = sum((c for d, c in f.costs if year_start <= d <= period.end), Decimal(0))
+        if spend or year:
+            rows.append(GiftLine(f.id, f.name, spend, period.end.year, year, cap, ratio(year, cap) if cap else None))
+    return tuple(sorted(rows, key=lambda r: (-r.year_spend, -r.period_spend, r.partner_id)))
+
+
+def _sort_key(group: Group) -> tuple[int, Decimal, int, str]:
+    return (-group.current.received, -group.current.revenue, -group.previous.received, group.key)
+
+
+def metrics(
+    records: Records, settings: Settings, period: Period, by: str = "practice", today: dt.date | None = None
+) -> Report:
+    """The report for ``period`` against ``period.previous()``, grouped ``by`` (one of BY), as of ``today``.
+
+    ``today`` defaults to the period's last day. Referrals count in the period
+    they were received; their later conversion, value and satisfaction count as
+    known on ``today``.
+    """
+    if by not in BY:
+        raise ValueError(f"cannot group by '{by}' (one of: {', '.join(BY)})")
+    today = today or period.end
+    facts = all_facts(records, settings, today)
+    return report_from_facts(facts, settings, period, by, today)
+
+
+def report_from_facts(
+    facts: Sequence[PartnerFacts], settings: Settings, period: Period, by: str, today: dt.date
+) -> Report:
+    total = make_group("practice", str(settings.practice), facts, period)
+    groups: tuple[Group, ...] = ()
+    if by != "practice":
+        members: dict[str, list[PartnerFacts]] = {}
+        for f in facts:
+            members.setdefault(_group_key(f, by), []).append(f)
+        groups = tuple(sorted(
+            (make_group(key, _group_label(key, by, fs, settings), fs, period) for key, fs in members.items()),
+            key=_sort_key,
+        ))
+    return Report(
+        practice=str(settings.practice),
+        currency=str(settings.currency),
+        period=period,
+        previous=period.previous(),
+        today=today,
+        by=by,
+        total=total,
+        groups=groups,
+        touches=_member_touches(facts, period, settings),
+        gifts=gift_lines(facts, period, settings),
+    )
+
+
+def monthly_referrals(records: Records, start: dt.date, end: dt.date) -> tuple[MonthlyReferrals, ...]:
+    """Referrals received and sent per calendar month from ``start``'s month to ``end``'s, for charts.
+
+    Referrals dated outside ``start``..``end`` are left out, so a partial first
+    or last month counts only its days inside the range.
+    """
+    months = months_between(start, end)
+    received: dict[Period, list[str]] = {m: [] for m in months}
+    sent: dict[Period, int] = {m: 0 for m in months}
+    for partner in records.partners:
+        for referral in partner.referrals:
+            if not start <= referral.received <= end:
+                continue
+            month = Period.containing(referral.received, "month")
+            if referral.direction == "in":
+                received[month].append(partner.category)
+            else:
+                sent[month] += 1
+    return tuple(MonthlyReferrals(m, len(received[m]), sent[m], counts(received[m])) for m in months)

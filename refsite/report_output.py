@@ -1,0 +1,385 @@
+"""`refsite report` for people and programs: the metrics and the quarterly review as text, JSON and CSV.
+
+Pure functions from :class:`refsite.metrics.Report` / :class:`refsite.metrics.Review`
+to strings. Text fits 80 columns; an undefined figure is "n/a" in text and CSV
+and null in JSON; money is printed with the practice's currency in text and as
+an exact decimal string in JSON and CSV.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import datetime as dt
+import io
+import json
+import textwrap
+from decimal import Decimal
+from typing import Any, Callable, Sequence
+
+from refsite.metrics import Count, Figures, Group, Period, Ranked, Report, Review, money
+
+WIDTH = 80
+NA = "n/a"
+NAME = 22  # width of the name column in group tables
+
+
+# --------------------------------------------------------------------------- cells
+# (refsite.output is a sibling layer and may not be imported: the two helpers below are its own.)
+
+
+def to_json(data: Any) -> str:
+    return json.dumps(data, indent=2, ensure_ascii=False)
+
+
+def to_csv(header: Sequence[str], rows: Any) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    return buffer.getvalue()
+
+
+
+def pct(value: float | None) -> str:
+    return NA if value is None else f"{value * 100:.0f}%"
+
+
+def number(value: float | None, places: int = 1) -> str:
+    """A median or an average: 6, 6.5, or n/a."""
+    if value is None:
+        return NA
+    if float(value).is_integer():
+        return f"{value:.0f}"
+    return f"{value:.{places}f}"
+
+
+def _signed(text: str) -> str:
+    return text if text.startswith("-") else "+" + text
+
+
+def _change_count(now: int, before: int) -> str:
+    return "0" if now == before else _signed(str(now - before))
+
+
+def _change_number(now: float | None, before: float | None, places: int = 1) -> str:
+    if now is None or before is None:
+        return ""
+    delta = round(now - before, places)
+    return "0" if delta == 0 else _signed(number(delta, places))
+
+
+def _change_pct(now: float | None, before: float | None) -> str:
+    if now is None or before is None:
+        return ""
+    points = round(now * 100) - round(before * 100)
+    return "0 pts" if points == 0 else _signed(f"{points} pts")
+
+
+def _change_money(now: Decimal | None, before: Decimal | None, currency: str) -> str:
+    if now is None or before is None:
+        return ""
+    delta = now - before
+    text = money(delta, currency)
+    return "0" if text in (money(Decimal(0), currency), "-" + money(Decimal(0), currency)) else _signed(text)
+
+
+def _money_or_na(amount: Decimal | None, currency: str) -> str:
+    return NA if amount is None else money(amount, currency)
+
+
+def _fit(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _wrap(text: str, indent: str, first: str = "") -> list[str]:
+    return textwrap.wrap(text, WIDTH, initial_indent=first or indent, subsequent_indent=indent,
+                         break_on_hyphens=False) or [first.rstrip()]
+
+
+def _counts(items: Sequence[Count]) -> str:
+    return ", ".join(f"{c.name} {c.count}" for c in items) or "none"
+
+
+def _heading(text: str) -> list[str]:
+    return ["", text, "-" * min(len(text), WIDTH)]
+
+
+def _column_labels(now: Period, before: Period) -> tuple[str, str]:
+    if len(now.label) <= 12 and len(before.label) <= 12:
+        return now.label, before.label
+    return "this period", "before"
+
+
+# --------------------------------------------------------------------------- headline rows
+
+Row = tuple[str, Callable[[Figures], str], Callable[[Figures, Figures], str]]
+
+
+def _rows(currency: str) -> list[Row]:
+    def satisfaction(f: Figures) -> str:
+        return NA if f.satisfaction is None else f"{f.satisfaction:.1f} ({f.rated} rated)"
+
+    def trend(f: Figures) -> str:
+        return f.trend if f.trailing_average is None else f"{f.trend} (avg {f.trailing_average:.1f})"
+
+    return [
+        ("Referrals received", lambda f: str(f.received), lambda a, b: _change_count(a.received, b.received)),
+        ("Referrals sent", lambda f: str(f.sent), lambda a, b: _change_count(a.sent, b.sent)),
+        ("Sent per referral received", lambda f: number(f.reciprocity, 2),
+         lambda a, b: _change_number(a.reciprocity, b.reciprocity, 2)),
+        ("Conversions", lambda f: str(f.conversions), lambda a, b: _change_count(a.conversions, b.conversions)),
+        ("Conversion rate", lambda f: pct(f.conversion_rate),
+         lambda a, b: _change_pct(a.conversion_rate, b.conversion_rate)),
+        ("Declined", lambda f: str(f.declined), lambda a, b: _change_count(a.declined, b.declined)),
+        ("Still open", lambda f: str(f.open), lambda a, b: _change_count(a.open, b.open)),
+        ("Median days to convert", lambda f: number(f.median_days_to_convert),
+         lambda a, b: _change_number(a.median_days_to_convert, b.median_days_to_convert)),
+        ("Revenue from referred clients", lambda f: money(f.revenue, currency),
+         lambda a, b: _change_money(a.revenue, b.revenue, currency)),
+        ("Average value", lambda f: _money_or_na(f.average_value, currency),
+         lambda a, b: _change_money(a.average_value, b.average_value, currency)),
+        ("Satisfaction (1-5)", satisfaction, lambda a, b: _change_number(a.satisfaction, b.satisfaction)),
+        ("Median days between referrals", lambda f: number(f.repeat_days),
+         lambda a, b: _change_number(a.repeat_days, b.repeat_days)),
+        ("Active referrers", lambda f: str(f.active_referrers),
+         lambda a, b: _change_count(a.active_referrers, b.active_referrers)),
+        ("Median days to thank", lambda f: number(f.median_days_to_thank),
+         lambda a, b: _change_number(a.median_days_to_thank, b.median_days_to_thank)),
+        ("Not yet thanked", lambda f: str(f.unthanked), lambda a, b: _change_count(a.unthanked, b.unthanked)),
+        ("Touches", lambda f: str(f.touches), lambda a, b: _change_count(a.touches, b.touches)),
+        ("Gifts and hospitality", lambda f: money(f.gifts, currency),
+         lambda a, b: _change_money(a.gifts, b.gifts, currency)),
+        ("Top partner's share", lambda f: pct(f.top1_share), lambda a, b: _change_pct(a.top1_share, b.top1_share)),
+        ("Top 5 partners' share", lambda f: pct(f.top5_share), lambda a, b: _change_pct(a.top5_share, b.top5_share)),
+        ("Concentration index (0-1)", lambda f: number(f.concentration, 2),
+         lambda a, b: _change_number(a.concentration, b.concentration, 2)),
+        ("Effective number of sources", lambda f: number(f.effective_sources),
+         lambda a, b: _change_number(a.effective_sources, b.effective_sources)),
+        ("Categories referring", lambda f: str(f.categories_referring),
+         lambda a, b: _change_count(a.categories_referring, b.categories_referring)),
+        ("Effective number of categories", lambda f: number(f.effective_categories),
+         lambda a, b: _change_number(a.effective_categories, b.effective_categories)),
+        ("Against own trailing average", trend, lambda a, b: ""),
+    ]
+
+
+def _compare(group: Group, currency: str, rows: Sequence[Row] | None = None) -> list[str]:
+    now, before = _column_labels(group.current.period, group.previous.period)
+    lines = [f"{'':30} {now:>15} {before:>15} {'change':>16}"]
+    for label, cell, change in rows or _rows(currency):
+        lines.append(f"{label:30} {cell(group.current):>15} {cell(group.previous):>15} "
+                     f"{change(group.current, group.previous):>16}".rstrip())
+    return lines
+
+
+def _intro(title: str, practice: str, now: Period, before: Period, today: dt.date) -> list[str]:
+    lines = _wrap(f"{practice}: {title} {now.title}", "")
+    note = f"Against {before.title}. As of {today}"
+    if now.end > today:
+        note += f" (the period runs to {now.end})"
+    lines += _wrap(note + "; n/a: nothing to measure.", "")
+    return lines
+
+
+# --------------------------------------------------------------------------- the report
+
+
+def _group_table(report: Report) -> list[str]:
+    c = report.currency
+    title = {"partner": "Partner", "category": "Category", "owner": "Owner"}[report.by]
+    header = (f"{title:{NAME}} {'Recv':>4} {'Prev':>4} {'Sent':>4} {'Conv':>4} {'Rate':>5} "
+              f"{'Days':>4} {'Revenue':>9} {'Active':>6} {'Trend':>7}")
+    lines = [header, "-" * len(header)]
+    hidden = 0
+
+    def row(name: str, g: Group) -> str:
+        f, p = g.current, g.previous
+        return (f"{_fit(name, NAME):{NAME}} {f.received:>4} {p.received:>4} {f.sent:>4} {f.conversions:>4} "
+                f"{pct(f.conversion_rate):>5} {number(f.median_days_to_convert):>4} {money(f.revenue, c):>9} "
+                f"{f.active_referrers:>6} {f.trend:>7}")
+
+    for group in report.groups:
+        f, p = group.current, group.previous
+        if report.by == "partner" and not (f.received or p.received or f.sent or p.sent or f.touches or p.touches):
+            hidden += 1
+            continue
+        lines.append(row(group.label, group))
+    lines.append("-" * len(header))
+    lines.append(row("Practice", report.total))
+    if hidden:
+        lines += _wrap(f"({hidden} partners with no referrals and no touches in either period are left out.)", "")
+    lines += _wrap("Recv/Prev: referrals received this period and the period before; Conv: conversions of this "
+                   "period's referrals; Days: median days to convert; Active: partners who referred.", "")
+    return lines
+
+
+def report_text(report: Report) -> str:
+    """The report for a terminal: headline against the previous period, groups, services, team, gifts, funnel."""
+    c = report.currency
+    total = report.total
+    lines = _intro("referrals in", report.practice, report.period, report.previous, report.today)
+    lines += [""] + _compare(total, c)
+
+    if report.groups:
+        lines += _heading(f"By {report.by}")
+        lines += _group_table(report)
+
+    now, before = _column_labels(report.period, report.previous)
+    lines += _heading("Referrals by service line")
+    previous = {s.name: s.count for s in total.previous.services}
+    current = {s.name: s.count for s in total.current.services}
+    names = [s.name for s in total.current.services] + sorted(set(previous) - set(current))
+    if names:
+        lines.append(f"{'':30} {now:>15} {before:>15}")
+        lines += [f"{n:30} {current.get(n, 0):>15} {previous.get(n, 0):>15}" for n in names]
+    else:
+        lines.append("No referrals in either period.")
+
+    senders = [g for g in report.groups if g.current.received]
+    if senders:
+        lines += _heading(f"What each {report.by} sends ({report.period.label})")
+        for g in senders:
+            lines += _wrap(_counts(g.current.services), " " * (NAME + 1), f"{_fit(g.label, NAME):{NAME}} ")
+
+    lines += _heading(f"Touches by team member ({report.period.label}, against {report.previous.label})")
+    if report.touches:
+        for m in report.touches:
+            lines += _wrap(_counts(m.by_kind) if m.total else "-", " " * (NAME + 13),
+                           f"{_fit(m.name, NAME):{NAME}} {m.total:>4} {'(' + str(m.previous_total) + ')':>6}  ")
+        lines += _wrap("A touch is a log line of a kind that counts as contact, or a social-media touch; it counts "
+                       "for its @author, or the partner's owner when the line names nobody.", "")
+    else:
+        lines.append("No team members and no touches.")
+
+    lines += _heading("Gifts and hospitality")
+    if report.gifts:
+        cap = report.gifts[0].cap
+        year = report.gifts[0].year
+        lines.append(f"{'Partner':{NAME + 8}} {_fit(report.period.label, 12):>12} {str(year) + ' to date':>14} "
+                     f"{'of cap':>7}")
+        for g in report.gifts:
+            flag = "  over the cap" if g.over_cap else ""
+            lines.append(f"{_fit(g.name, NAME + 8):{NAME + 8}} {money(g.period_spend, c):>12} "
+                         f"{money(g.year_spend, c):>14} {pct(g.share_of_cap):>7}{flag}")
+        lines.append(f"Yearly cap per partner: {money(cap, c)}." if cap is not None
+                     else "No yearly cap is set (gift_cap: 0 in the settings).")
+    else:
+        lines.append(f"None recorded in {report.period.label} or earlier in {report.period.end.year}.")
+
+    lines += _heading("Prospect funnel")
+    lines.append(f"{'':30} {now:>15} {before:>15} {'median days':>16}")
+    for step, prev in zip(total.current.funnel, total.previous.funnel):
+        days = "" if step.step == "new prospects" else number(step.median_days)
+        lines.append(f"{step.step:30} {step.count:>15} {prev.count:>15} {days:>16}".rstrip())
+    lines += _wrap("Each step counts the prospects who reached it in the period; median days from becoming "
+                   "a prospect.", "")
+    return "\n".join(lines) + "\n"
+
+
+# --------------------------------------------------------------------------- JSON and CSV
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Period):
+        return {"label": value.label, "kind": value.kind, "start": value.start.isoformat(),
+                "end": value.end.isoformat(), "title": value.title}
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, float):
+        return round(value, 4)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, (tuple, list)):
+        return [_plain(v) for v in value]
+    return value
+
+
+def report_json(report: Report) -> str:
+    return to_json(_plain(report))
+
+
+def review_json(review: Review) -> str:
+    return to_json(_plain(review))
+
+
+SCALARS = [f.name for f in dataclasses.fields(Figures)
+           if f.name not in ("period", "services", "touches_by_kind", "funnel")]
+
+
+def _csv_cell(value: Any) -> Any:
+    if value is None:
+        return NA
+    if isinstance(value, float):
+        return round(value, 4)
+    return value
+
+
+def report_csv(report: Report) -> str:
+    """One row per group and period (this period and the one before), the practice last; tidy for spreadsheets."""
+    header = ["period", "by", "key", "label", *SCALARS, *(f"funnel_{s.step.replace(' ', '_')}"
+                                                          for s in report.total.current.funnel)]
+    rows = []
+    for group in (*report.groups, report.total):
+        by = "practice" if group is report.total else report.by
+        for figures in (group.current, group.previous):
+            rows.append([figures.period.label, by, group.key, group.label,
+                         *(_csv_cell(getattr(figures, name)) for name in SCALARS),
+                         *(s.count for s in figures.funnel)])
+    return to_csv(header, rows)
+
+
+# --------------------------------------------------------------------------- the review
+
+
+def _review_rows(currency: str) -> list[Row]:
+    keep = ("Referrals received", "Referrals sent", "Conversions", "Conversion rate", "Revenue from referred clients",
+            "Average value", "Active referrers", "Median days to thank", "Touches", "Top partner's share")
+    return [row for row in _rows(currency) if row[0] in keep]
+
+
+def review_text(review: Review) -> str:
+    c = review.currency
+    lines = _intro("quarterly review of", review.practice, review.quarter, review.previous, review.today)
+    lines += [""] + _compare(review.total, c, _review_rows(c))
+
+    lines += _heading(f"Ranking for {review.quarter.label}")
+    lines += _wrap("Score out of 100: up to 25 points each for volume (referrals against the top partner's), "
+                   "conversion rate, revenue (against the top partner's) and recency (falling to 0 at 180 days "
+                   "without a referral). Partners with a referral in the last four quarters.", "")
+    if review.ranking:
+        header = (f"{'#':>3} {'Partner':{NAME}} {'Recv':>4} {'Conv':>4} {'Rate':>5} {'Revenue':>9} "
+                  f"{'Last referral':>13} {'Score':>5}")
+        lines += [header, "-" * len(header)]
+        for r in review.ranking:
+            lines.append(f"{r.rank:>3} {_fit(r.name, NAME):{NAME}} {r.received:>4} {r.conversions:>4} "
+                         f"{pct(r.conversion_rate):>5} {money(r.revenue, c):>9} {str(r.last_referral):>13} "
+                         f"{r.score:>5.0f}")
+    else:
+        lines.append("No partner referred in the last four quarters.")
+
+    for title, changes in ((f"Rising against {review.previous.label}", review.rising),
+                           (f"Falling against {review.previous.label}", review.falling)):
+        lines += _heading(title)
+        if not changes:
+            lines.append("None (a change counts from 2 referrals and a quarter of last quarter's count).")
+        for ch in changes:
+            lines.append(f"{_fit(ch.name, 40):40} {ch.current:>4} {'referral ' if ch.current == 1 else 'referrals'} "
+                         f"(was {ch.previous}) {_signed(str(ch.delta)):>4}")
+
+    lines += _heading(f"Focus for {review.next.title}")
+    if not review.focus:
+        lines.append("Nothing stands out: keep the cadence.")
+    for i, item in enumerate(review.focus, 1):
+        lines += _wrap(f"{item.name} ({item.owner_name})", "    ", f"{i:>2}. ")
+        for reason in item.reasons:
+            lines += _wrap(reason, "      ", "    - ")
+    return "\n".join(lines) + "\n"
+
+
+def review_csv(review: Review) -> str:
+    """The ranking, one row per partner, with the points behind each score."""
+    header = [f.name for f in dataclasses.fields(Ranked)]
+    return to_csv(header, ([_csv_cell(_plain(getattr(r, name))) for name in header] for r in review.ranking))
