@@ -105,6 +105,98 @@ def validate(records_dir: Path, settings_path: Path | None, today: dt.date, fmt:
     sys.exit(1 if has_errors(problems) else 0)
 
 
+class RuleType(click.ParamType):
+    """A due rule name (refsite.due.RULES); anything else is a usage error."""
+
+    name = "RULE"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        from refsite.due import RULES
+        from refsite.vocab import did_you_mean
+
+        if value in RULES:
+            return str(value)
+        hint = did_you_mean(str(value), RULES) or f" (one of: {', '.join(RULES)})"
+        self.fail(f"no rule '{value}'{hint}", param, ctx)
+
+
+@cli.command(name="due")
+@records_options
+@click.option("--owner", metavar="ID", help="Only the items of this team member.")
+@click.option("--within", "within_days", type=click.IntRange(min=0), default=None, metavar="DAYS",
+              help="Show what is overdue, due today or due within DAYS days.  [default: the settings' due_soon_days]")
+@click.option("--rule", "rules", type=RuleType(), multiple=True,
+              help="Only items of this rule (repeatable): thanks, update, at-risk, cadence, meeting, nurture, "
+                   "prospect, introduction, gift-cap, single-contact.")
+@format_option("table", "json", "csv")
+def due_command(records_dir: Path, settings_path: Path | None, today: dt.date, owner: str | None,
+                within_days: int | None, rules: tuple[str, ...], fmt: str) -> None:
+    """Who to contact, why, and what to do: by owner, most urgent first.
+
+    Each item says why it is due (one line) and suggests the next step. The
+    rules and their numbers are in docs/rules.md. Exits 1 when the records have
+    errors (the list may then be incomplete), else 0.
+    """
+    from refsite.due import due, within
+    from refsite.due_output import due_csv, due_json, due_text
+    from refsite.validate import load_and_validate
+    from refsite.vocab import did_you_mean
+
+    records, settings, problems = load_and_validate(records_dir, settings_path, today)
+    if owner is not None and settings.member_ids and owner not in settings.member_ids:
+        hint = did_you_mean(owner, sorted(settings.member_ids)) or f" (team: {', '.join(m.id for m in settings.team)})"
+        raise click.BadParameter(f"'{owner}' is not on the team{hint}", param_hint="--owner")
+    days = int(settings.due_soon_days) if within_days is None else within_days
+    items = [
+        item for item in within(due(records, settings, today), days)
+        if (owner is None or item.owner == owner) and (not rules or item.rule in rules)
+    ]
+    if fmt == "json":
+        click.echo(due_json(items, settings, today, days))
+    elif fmt == "csv":
+        click.echo(due_csv(items, settings), nl=False)
+    else:
+        click.echo(due_text(items, settings, today, days))
+    errors = sum(p.is_error for p in problems)
+    if errors:
+        click.echo(f"{errors} error(s) in the records: this list may be incomplete (run refsite validate)", err=True)
+    sys.exit(1 if errors else 0)
+
+
+@cli.command()
+@records_options
+@click.option("--grace", type=click.IntRange(min=0), default=None, metavar="DAYS",
+              help="Fail only on items overdue by more than DAYS days.  [default: the settings' grace_days]")
+def check(records_dir: Path, settings_path: Path | None, today: dt.date, grace: int | None) -> None:
+    """The CI gate: fail on errors in the records or on relationships overdue beyond a grace.
+
+    Prints the errors and, per owner, the records with items overdue by more
+    than the grace, then exits 1; otherwise exits 0. Under GitHub Actions
+    (GITHUB_ACTIONS=true) it also prints workflow annotations, most urgent
+    first, and appends a Markdown summary to $GITHUB_STEP_SUMMARY. See docs/ci.md.
+    """
+    import os
+
+    from refsite.due import due
+    from refsite.due_output import Gate, annotations, check_text, step_summary
+    from refsite.validate import load_and_validate
+
+    records, settings, problems = load_and_validate(records_dir, settings_path, today)
+    gate = Gate(tuple(problems), tuple(due(records, settings, today)),
+                int(settings.grace_days) if grace is None else grace, today)
+    click.echo(check_text(gate, settings))
+    if os.environ.get("GITHUB_ACTIONS") == "true":
+        click.echo(annotations(gate, settings), nl=False)
+        summary = os.environ.get("GITHUB_STEP_SUMMARY")
+        if summary:
+            try:
+                with open(summary, "a", encoding="utf-8") as handle:
+                    handle.write(step_summary(gate, settings))
+            except OSError as exc:
+                click.echo(f"refsite: cannot write the step summary to {summary}: {exc.strerror or exc}", err=True)
+    sys.exit(1 if gate.failed else 0)
+
+
 class PeriodType(click.ParamType):
     """A period (2026-10, 2026Q3, 2026 or START..END), or with quarter=True a quarter; else a usage error."""
 

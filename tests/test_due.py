@@ -1,0 +1,528 @@
+"""The due engine, rule by rule, at its boundaries, with fixed dates.
+
+Records are written inline (one small partner file per case) and loaded with the
+real loader, so the tests read like the records a team writes. TODAY is fixed;
+every date in a case is written relative to it with ``d(n)`` (n days ago).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from refsite import vocab
+from refsite.due import COUNTS, RULES, DueItem, beyond_grace, due, partner_due, status_of, within
+from refsite.load import load_records
+from refsite.model import Records
+from refsite.problems import Source
+from refsite.settings import Settings, settings_from_mapping
+from refsite.validate import validate
+
+TODAY = dt.date(2026, 11, 22)
+DEFAULTS = Settings()
+TWO_CONTACTS = """\
+contacts:
+  - name: Dr. Priya Natarajan
+    role: physician
+    email: priya@harbour.example
+  - name: Leah Ortiz
+    role: referral-coordinator
+    prefers: phone
+"""
+
+
+def d(days_ago: int) -> str:
+    """The ISO date ``days_ago`` days before TODAY."""
+    return (TODAY - dt.timedelta(days=days_ago)).isoformat()
+
+
+def partner_file(
+    *log: str, stage: str = "active", tier: str = "standard", name: str = "Harbour Street Family Practice",
+    category: str = "primary-care", contacts: str = TWO_CONTACTS, **front: object,
+) -> str:
+    lines = ["---", f"name: {name}", f"category: {category}", f"stage: {stage}", f"tier: {tier}", "owner: maya"]
+    lines += [f"{key}: {value}" for key, value in front.items()]
+    text = "\n".join(lines) + "\n" + contacts + "---\n\nNotes.\n\n## Log\n\n"
+    return text + "".join(f"- {line}\n" for line in log)
+
+
+def load(tmp_path, settings: Settings = DEFAULTS, **files: str) -> Records:
+    for pid, text in files.items():
+        (tmp_path / f"{pid.replace('_', '-')}.md").write_text(text)
+    records, problems = load_records(tmp_path, settings, "records")
+    problems += validate(records, settings, TODAY)
+    assert [str(p) for p in problems if p.is_error] == []
+    return records
+
+
+def run(tmp_path, *log: str, settings: Settings = DEFAULTS, today: dt.date = TODAY, **front: object) -> list[DueItem]:
+    records = load(tmp_path, settings, harbour=partner_file(*log, **front))
+    return due(records, settings, today)
+
+
+def summary(items: list[DueItem], rule: str | None = None) -> list[tuple[str, str, int, str]]:
+    """(rule, due date, days overdue, status) of each item, optionally of one rule."""
+    return [(i.rule, i.due_date.isoformat(), i.days_overdue, i.status) for i in items if rule in (None, i.rule)]
+
+
+def settings_with(**values: object) -> Settings:
+    settings, problems = settings_from_mapping(values, "settings.yml")
+    assert problems == []
+    return settings
+
+
+# --------------------------------------------------------------------------- cadence
+
+
+@pytest.mark.parametrize(
+    ("log", "front", "expected"),
+    [
+        # due exactly today: the standard tier's 60 days since the last check-in
+        ([f"{d(60)} call @maya"], {}, [("cadence", d(0), 0, "due")]),
+        ([f"{d(61)} call @maya"], {}, [("cadence", d(1), 1, "overdue")]),
+        ([f"{d(59)} call @maya"], {}, [("cadence", d(-1), -1, "soon")]),
+        ([f"{d(53)} call @maya"], {}, [("cadence", d(-7), -7, "soon")]),
+        ([f"{d(52)} call @maya"], {}, [("cadence", d(-8), -8, "later")]),
+        # the last counted touch restarts the clock; a referral and a social like do not count
+        ([f"{d(100)} visit @maya", f"{d(61)} email @maya"], {}, [("cadence", d(1), 1, "overdue")]),
+        ([f"{d(61)} email @maya", f"{d(5)} social @maya: liked their post"], {}, [("cadence", d(1), 1, "overdue")]),
+        ([f"{d(61)} email @maya", f"{d(5)} reply: Leah called back"], {}, [("cadence", d(1), 1, "overdue")]),
+        ([f"{d(61)} email @maya", f"{d(5)} note @maya: voicemail"], {}, [("cadence", d(1), 1, "overdue")]),
+        # no log at all: the clock starts at since, or it is due today
+        ([], {}, [("cadence", d(0), 0, "due")]),
+        ([], {"since": d(61)}, [("cadence", d(1), 1, "overdue")]),
+        # per tier and per partner
+        ([f"{d(30)} visit"], {"tier": "key"}, [("cadence", d(0), 0, "due"), ("meeting", d(-60), -60, "later")]),
+        ([f"{d(120)} call"], {"tier": "light"}, [("cadence", d(0), 0, "due")]),
+        ([f"{d(46)} call"], {"cadence": 45}, [("cadence", d(1), 1, "overdue")]),
+        # snoozed: nothing due before snooze_until
+        ([f"{d(100)} call"], {"snooze_until": d(-1)}, [("cadence", d(-1), -1, "soon")]),
+        ([f"{d(100)} call"], {"snooze_until": d(0)}, [("cadence", d(0), 0, "due")]),
+        ([f"{d(100)} call"], {"snooze_until": d(1)}, [("cadence", d(1), 1, "overdue")]),
+        ([f"{d(10)} call"], {"snooze_until": d(1)}, [("cadence", d(-50), -50, "later")]),
+        # stage decides the playbook: former partners are never due
+        ([f"{d(400)} call"], {"stage": "former"}, []),
+    ],
+)
+def test_cadence(tmp_path, log, front, expected):
+    assert summary(run(tmp_path, *log, **front)) == expected
+
+
+def test_cadence_reason_and_action(tmp_path):
+    items = run(tmp_path, f"{d(80)} visit @maya with Leah Ortiz: dropped off referral pads", tier="key",
+                value_ideas="[Share the ACL return-to-sport protocol]")
+    [item] = [i for i in items if i.rule == "cadence"]
+    assert item.reason == f"Monthly check-in: last contact {d(80)} (visit), 80 days ago; key partners every 30 days"
+    assert item.action == "Call Leah Ortiz (prefers phone); bring: the ACL return-to-sport protocol"
+    assert item.source == Source("records/harbour.md", 21)
+    assert item.days_overdue == 50 and item.status == "overdue"
+
+
+def test_cadence_reasons_without_a_log(tmp_path):
+    [item] = run(tmp_path, cadence=45)
+    assert item.reason == "Check-in every 45 days: no contact logged yet; this partner every 45 days (cadence: 45)"
+    assert item.action == "Email Dr. Priya Natarajan to check in"
+    assert item.source == Source("records/harbour.md", 1)
+
+
+def test_snoozed_reason_says_so(tmp_path):
+    [item] = run(tmp_path, f"{d(100)} call @maya", snooze_until=d(-3))
+    assert item.reason == (f"Two-monthly check-in: last contact {d(100)} (call), 100 days ago; "
+                           f"standard partners every 60 days (snoozed until {d(-3)})")
+
+
+def test_log_lines_after_today_are_ignored(tmp_path):
+    records = load(tmp_path, harbour=partner_file(f"{d(70)} call", f"{d(10)} call"))
+    past = TODAY - dt.timedelta(days=20)
+    # As of 20 days ago, the call 10 days ago has not happened yet: the clock runs from the call 70 days ago.
+    assert summary(due(records, DEFAULTS, past)) == [("cadence", d(10), -10, "later")]
+
+
+# --------------------------------------------------------------------------- meeting (key partners)
+
+
+@pytest.mark.parametrize(
+    ("log", "expected"),
+    [
+        ([f"{d(90)} visit", f"{d(1)} call"], ("meeting", d(0), 0, "due")),
+        ([f"{d(91)} coffee", f"{d(1)} call"], ("meeting", d(1), 1, "overdue")),
+        ([f"{d(91)} lunch", f"{d(10)} meeting"], ("meeting", d(-80), -80, "later")),
+        # a call, an email or a social touch is not an in-person meeting
+        ([f"{d(91)} visit", f"{d(10)} call", f"{d(5)} email", f"{d(2)} social"], ("meeting", d(1), 1, "overdue")),
+    ],
+)
+def test_key_partner_meeting(tmp_path, log, expected):
+    assert summary(run(tmp_path, *log, tier="key"), "meeting") == [expected]
+
+
+def test_meeting_reason(tmp_path):
+    [item] = [i for i in run(tmp_path, f"{d(100)} visit @maya with Leah Ortiz", f"{d(3)} call", tier="key")
+              if i.rule == "meeting"]
+    assert item.reason == f"Quarterly in-person meeting: last meeting {d(100)} (visit), 100 days ago; key partners every 90 days"
+    assert item.action == "Arrange to meet Leah Ortiz (prefers phone) in person"
+
+
+# --------------------------------------------------------------------------- thanks
+
+
+@pytest.mark.parametrize(
+    ("log", "expected"),
+    [
+        # due exactly today (received three days ago), one day overdue, never thanked
+        ([f"{d(3)} referral-in R-1 service:knee"], [("thanks", d(0), 0, "due")]),
+        ([f"{d(4)} referral-in R-1 service:knee"], [("thanks", d(1), 1, "overdue")]),
+        ([f"{d(1)} referral-in R-1 service:knee"], [("thanks", d(-2), -2, "soon")]),
+        # thanked on time, thanked late: nothing owed
+        ([f"{d(40)} referral-in R-1 service:knee", f"{d(39)} thanks R-1"], []),
+        ([f"{d(40)} referral-in R-1 service:knee", f"{d(20)} thanks R-1"], []),
+        # a thanks without an id thanks every referral received on or before its date
+        ([f"{d(40)} referral-in R-1 service:knee", f"{d(30)} referral-in R-2 service:back", f"{d(20)} thanks"], []),
+        ([f"{d(40)} referral-in R-1 service:knee", f"{d(20)} thanks", f"{d(10)} referral-in R-2 service:back"],
+         [("thanks", d(7), 7, "overdue")]),
+        # a thanks with an id thanks that referral only
+        ([f"{d(40)} referral-in R-1 service:knee", f"{d(30)} referral-in R-2 service:back", f"{d(20)} thanks R-2"],
+         [("thanks", d(37), 37, "overdue")]),
+        # a referral we sent is not thanked; later status lines do not make a new referral
+        ([f"{d(40)} referral-out R-9 service:back", f"{d(3)} referral-in R-1 service:knee",
+          f"{d(1)} referral-in R-1 status:booked"], [("thanks", d(0), 0, "due")]),
+    ],
+)
+def test_thanks(tmp_path, log, expected):
+    assert summary(run(tmp_path, *log, f"{d(1)} call"), "thanks") == expected
+
+
+def test_thanks_reason_names_the_referral_and_whom_to_thank(tmp_path):
+    [item] = [i for i in run(tmp_path, f"{d(5)} referral-in R-2291 @maya with Dr. Priya Natarajan service:knee",
+                             f"{d(1)} call with Leah Ortiz") if i.rule == "thanks"]
+    assert item.reason == f"Thank-you owed: referral R-2291 (knee) received {d(5)}, 5 days ago; thank within 3 days"
+    assert item.action == "Email Dr. Priya Natarajan: thank them for referral R-2291"
+    assert item.ref == "R-2291"
+    assert item.source == Source("records/harbour.md", 20)
+
+
+def test_thanks_stay_owed_for_prospects_but_not_former_partners(tmp_path):
+    log = (f"{d(10)} referral-in R-1 service:knee",)
+    assert summary(run(tmp_path, *log, stage="prospect"), "thanks") == [("thanks", d(7), 7, "overdue")]
+    assert summary(run(tmp_path, *log, stage="former"), "thanks") == []
+
+
+# --------------------------------------------------------------------------- patient updates
+
+
+@pytest.mark.parametrize(
+    ("updates", "log", "expected"),
+    [
+        # milestones (the default): converted and discharged each need an update, with consent
+        ("milestones", [f"{d(20)} referral-in R-1 service:knee consent:yes", f"{d(7)} referral-in R-1 status:converted"],
+         [("update", d(0), 0, "due")]),
+        ("milestones", [f"{d(20)} referral-in R-1 service:knee consent:yes", f"{d(8)} referral-in R-1 status:converted"],
+         [("update", d(1), 1, "overdue")]),
+        # without consent, or with consent:no, no update is owed
+        ("milestones", [f"{d(20)} referral-in R-1 service:knee", f"{d(8)} referral-in R-1 status:converted"], []),
+        ("milestones", [f"{d(20)} referral-in R-1 service:knee consent:no", f"{d(8)} referral-in R-1 status:converted"], []),
+        # consent may come on a later line
+        ("milestones", [f"{d(20)} referral-in R-1 service:knee", f"{d(8)} referral-in R-1 status:converted consent:yes"],
+         [("update", d(1), 1, "overdue")]),
+        # an update covers the milestones reached on or before its date
+        ("milestones", [f"{d(30)} referral-in R-1 service:knee consent:yes", f"{d(25)} referral-in R-1 status:converted",
+                        f"{d(20)} update R-1", f"{d(9)} referral-in R-1 status:discharged"],
+         [("update", d(2), 2, "overdue")]),
+        ("milestones", [f"{d(30)} referral-in R-1 service:knee consent:yes", f"{d(25)} referral-in R-1 status:converted",
+                        f"{d(9)} referral-in R-1 status:discharged", f"{d(2)} update"], []),
+        ("milestones", [f"{d(30)} referral-in R-1 service:knee consent:yes", f"{d(25)} referral-in R-1 status:converted",
+                        f"{d(28)} referral-in R-2 service:back", f"{d(20)} update R-2"], [("update", d(18), 18, "overdue")]),
+        # the preference decides which statuses need one
+        ("none", [f"{d(20)} referral-in R-1 service:knee consent:yes", f"{d(8)} referral-in R-1 status:discharged"], []),
+        ("discharge", [f"{d(20)} referral-in R-1 service:knee consent:yes", f"{d(8)} referral-in R-1 status:converted"], []),
+        ("discharge", [f"{d(20)} referral-in R-1 service:knee consent:yes", f"{d(8)} referral-in R-1 status:discharged"],
+         [("update", d(1), 1, "overdue")]),
+        ("detailed", [f"{d(20)} referral-in R-1 service:knee consent:yes status:booked"], [("update", d(13), 13, "overdue")]),
+        ("milestones", [f"{d(20)} referral-in R-1 service:knee consent:yes status:booked"], []),
+        ("milestones", [f"{d(20)} referral-in R-1 service:knee consent:yes status:declined"], []),
+    ],
+)
+def test_updates(tmp_path, updates, log, expected):
+    all_thanked = f"{d(0)} thanks"
+    assert summary(run(tmp_path, *log, all_thanked, updates=updates), "update") == expected
+
+
+def test_update_reason(tmp_path):
+    [item] = [i for i in run(tmp_path, f"{d(30)} referral-in R-7 service:knee consent:yes with Dr. Priya Natarajan",
+                             f"{d(29)} thanks R-7", f"{d(10)} referral-in R-7 status:converted")
+              if i.rule == "update"]
+    assert item.reason == (f"Patient update owed: referral R-7 converted {d(10)}, 10 days ago; they asked for updates "
+                           "(milestones) and consent is recorded; update within 7 days")
+    assert item.action == "Email Dr. Priya Natarajan: send an update on referral R-7 (converted)"
+    assert item.source == Source("records/harbour.md", 22)
+
+
+# --------------------------------------------------------------------------- nurture playbook
+
+
+@pytest.mark.parametrize(
+    ("log", "expected"),
+    [
+        # the playbook starts on the day of the stage line: value 1 is due then
+        ([f"{d(0)} stage nurture"], ("nurture", d(0), 0, "due", "value 1 of 3")),
+        ([f"{d(3)} stage nurture"], ("nurture", d(3), 3, "overdue", "value 1 of 3")),
+        ([f"{d(10)} stage nurture", f"{d(7)} value: article"], ("nurture", d(0), 0, "due", "value 2 of 3")),
+        ([f"{d(20)} stage nurture", f"{d(20)} value", f"{d(13)} value"], ("nurture", d(6), 6, "overdue", "value 3 of 3")),
+        # three pieces of value, then week four: ask for a meeting
+        ([f"{d(22)} stage nurture", f"{d(22)} value", f"{d(15)} value", f"{d(8)} value"],
+         ("nurture", d(1), 1, "overdue", "ask for a meeting")),
+        # a call, a coffee or a meeting is the ask; then the next round starts a week later
+        ([f"{d(30)} stage nurture", f"{d(29)} value", f"{d(22)} value", f"{d(15)} value", f"{d(7)} coffee"],
+         ("nurture", d(0), 0, "due", "round 2: value 1 of 3")),
+        # a social touch is neither value nor an ask; value before the stage line does not count
+        ([f"{d(40)} value", f"{d(30)} stage nurture", f"{d(29)} value", f"{d(22)} value", f"{d(15)} value",
+          f"{d(7)} social"], ("nurture", d(8), 8, "overdue", "ask for a meeting")),
+    ],
+)
+def test_nurture(tmp_path, log, expected):
+    [item] = [i for i in run(tmp_path, *log, stage="nurture") if i.rule == "nurture"]
+    assert (item.rule, item.due_date.isoformat(), item.days_overdue, item.status) == expected[:4]
+    assert expected[4] in item.reason
+
+
+def test_nurture_has_no_cadence_and_reads_well(tmp_path):
+    items = run(tmp_path, f"{d(30)} stage nurture", f"{d(29)} value @maya: sent the ACL protocol", f"{d(22)} value",
+                stage="nurture", value_ideas="[Share the ACL protocol, Invite their nurses to the March lunch-and-learn]")
+    assert summary(items) == [("nurture", d(15), 15, "overdue")]
+    assert items[0].reason == (f"Nurture playbook, round 1: value 3 of 3 due; last value {d(22)} (value), 22 days ago; "
+                               "one piece every 7 days")
+    assert items[0].action == "Email Dr. Priya Natarajan; idea: invite their nurses to the March lunch-and-learn"
+
+
+# --------------------------------------------------------------------------- prospect playbook and introductions
+
+
+PROSPECT_VALUES = [f"{d(21)} value @tom: article", f"{d(14)} value @tom: handout", f"{d(7)} value @tom: open day invitation"]
+
+
+@pytest.mark.parametrize("engaged", [False, True])
+@pytest.mark.parametrize(
+    ("values", "expected_not_engaged", "expected_engaged"),
+    [
+        (0, ("prospect", d(21), 21, "touch 1 of 3"), ("prospect", d(21), 21, "touch 1 of 3")),
+        (1, ("prospect", d(14), 14, "touch 2 of 3"), ("prospect", d(14), 14, "touch 2 of 3")),
+        (2, ("prospect", d(7), 7, "touch 3 of 3"), ("prospect", d(7), 7, "touch 3 of 3")),
+        (3, ("introduction", d(0), 0, "no engagement"), ("prospect", d(0), 0, "ask for a meeting")),
+    ],
+)
+def test_prospect_playbook(tmp_path, values, engaged, expected_not_engaged, expected_engaged):
+    log = PROSPECT_VALUES[:values] + ([f"{d(3)} reply with Leah Ortiz: thanks for the handout"] if engaged else [])
+    [item] = [i for i in run(tmp_path, *log, stage="prospect", since=d(21)) if i.rule in ("prospect", "introduction")]
+    expected = expected_engaged if engaged else expected_not_engaged
+    assert (item.rule, item.due_date.isoformat(), item.days_overdue, expected[3] in item.reason) == (*expected[:3], True)
+
+
+def test_prospect_reasons(tmp_path):
+    [item] = run(tmp_path, *PROSPECT_VALUES, f"{d(3)} reply with Leah Ortiz", stage="prospect", since=d(21))
+    assert item.reason == (f"Prospect playbook: 3 touches given, last value {d(7)} (value), 7 days ago; "
+                           f"they engaged (reply {d(3)}): ask for a meeting")
+    assert item.action == "Call Leah Ortiz (prefers phone): ask for a meeting"
+    [item] = run(tmp_path, stage="prospect", since=d(2))
+    assert item.reason == f"Prospect playbook: touch 1 of 3 due; started {d(2)} (2 days ago); one every 7 days for 21 days"
+
+
+def test_prospect_round_two_after_an_introduction_is_asked(tmp_path):
+    [item] = run(tmp_path, *PROSPECT_VALUES, f"{d(3)} intro-asked @tom: asked Bondi Chiro", stage="prospect", since=d(21))
+    assert summary([item]) == [("prospect", d(-4), -4, "soon")]
+    assert item.reason.startswith("Prospect playbook, round 2: touch 1 of 3 due; asked")
+
+
+PROSPECT = partner_file(*PROSPECT_VALUES, stage="prospect", since=d(21), name="Surry Hills Pilates", category="fitness",
+                        location="Surry Hills", organisation="Eastside Health", introduced_by="bondi-chiro",
+                        contacts="contacts:\n  - name: Jo Park\n    role: owner\n")
+
+
+def _other(name: str, category: str, stage: str = "active", **front: object) -> str:
+    return partner_file(f"{d(1)} call", name=name, category=category, stage=stage, **front)
+
+
+def test_introducers_are_ranked_and_named(tmp_path):
+    records = load(
+        tmp_path,
+        pilates=PROSPECT,
+        bondi_chiro=_other("Bondi Chiro", "chiropractic"),
+        eastside_gp=_other("Eastside GP", "primary-care", organisation="Eastside Health"),
+        coogee_gym=_other("Coogee Gym", "fitness"),
+        crown_gym=_other("Crown Gym", "fitness", location="Surry Hills"),
+        old_gym=_other("Old Gym", "fitness", stage="former", location="Surry Hills"),
+        new_gym=_other("New Gym", "fitness", stage="prospect", location="Surry Hills"),
+        sister=_other("Sister Studio", "massage", introduced_by="bondi-chiro"),
+    )
+    [item] = [i for i in due(records, DEFAULTS, TODAY) if i.partner_id == "pilates"]
+    assert item.rule == "introduction"
+    assert item.introducers == ("eastside-gp", "bondi-chiro", "sister")
+    assert item.action == ("Ask Eastside GP (same organisation), Bondi Chiro (introduced us to them) or Sister Studio "
+                           "(also introduced by Bondi Chiro) to introduce you to Jo Park")
+    assert item.reason == (f"Prospect playbook: 3 touches given since {d(21)}, last value {d(7)} (value), 7 days ago, "
+                           "and no engagement: ask a partner for an introduction")
+
+
+def test_introducers_by_area_then_category(tmp_path):
+    prospect = PROSPECT.replace("organisation: Eastside Health\n", "").replace("introduced_by: bondi-chiro\n", "")
+    records = load(tmp_path, pilates=prospect, coogee_gym=_other("Coogee Gym", "fitness"),
+                   crown_gym=_other("Crown Gym", "fitness", location="surry hills"),
+                   bondi_chiro=_other("Bondi Chiro", "chiropractic"))
+    [item] = partner_due(records.get("pilates"), DEFAULTS, TODAY, records)
+    assert item.introducers == ("crown-gym", "coogee-gym")
+    assert item.action == "Ask Crown Gym (also in Surry Hills) or Coogee Gym (also fitness) to introduce you to Jo Park"
+
+
+def test_no_introducer(tmp_path):
+    prospect = PROSPECT.replace("introduced_by: bondi-chiro\n", "")
+    [item] = due(load(tmp_path, pilates=prospect), DEFAULTS, TODAY)
+    assert item.introducers == ()
+    assert item.action == ("Ask an existing partner to introduce you to Jo Park (none shares their organisation, "
+                           "category, area or network)")
+
+
+def test_an_introduction_asked_in_another_partners_log_counts(tmp_path):
+    bondi = _other("Bondi Chiro", "chiropractic").rstrip("\n") + (
+        f"\n- {d(2)} intro-asked @tom with Leah Ortiz: asked Leah to introduce us to Surry Hills Pilates\n")
+    records = load(tmp_path, pilates=PROSPECT, bondi_chiro=bondi)
+    [item] = [i for i in due(records, DEFAULTS, TODAY) if i.partner_id == "pilates"]
+    assert summary([item]) == [("prospect", d(-5), -5, "soon")]
+    assert item.source == Source("records/pilates.md", 4)
+
+
+# --------------------------------------------------------------------------- at risk
+
+
+EVERY_TEN_DAYS = [f"{d(n)} referral-in R-{n} service:knee" for n in (55, 45, 35, 25)]
+
+
+@pytest.mark.parametrize(
+    ("log", "expected"),
+    [
+        # usual interval 10 days, at risk after 2.5 x 10 = 25 quiet days
+        (EVERY_TEN_DAYS, [("at-risk", d(0), 0, "due")]),
+        ([f"{d(n + 1)} referral-in R-{n} service:knee" for n in (55, 45, 35, 25)], [("at-risk", d(1), 1, "overdue")]),
+        ([f"{d(n - 1)} referral-in R-{n} service:knee" for n in (55, 45, 35, 25)], []),
+        # fewer than at_risk_min_referrals: not judged
+        (EVERY_TEN_DAYS[2:], []),
+        # a conversation after they went quiet restarts the clock; a call before it does not
+        ([*EVERY_TEN_DAYS, f"{d(0)} call with Leah Ortiz"], []),
+        ([*EVERY_TEN_DAYS[:-1], f"{d(60)} call", f"{d(36)} referral-in R-x service:back", f"{d(5)} call"], []),
+        ([f"{d(n)} referral-in R-{n} service:knee" for n in (95, 85, 75, 65)] + [f"{d(30)} visit"],
+         [("at-risk", d(5), 5, "overdue")]),
+    ],
+)
+def test_at_risk_when_quiet(tmp_path, log, expected):
+    assert summary(run(tmp_path, *log, f"{d(0)} thanks", f"{d(0)} email"), "at-risk") == expected
+
+
+def test_at_risk_reason(tmp_path):
+    [item] = [i for i in run(tmp_path, *EVERY_TEN_DAYS, f"{d(0)} thanks", f"{d(0)} email") if i.rule == "at-risk"]
+    assert item.reason == (f"At risk: no referral for 25 days (last R-25 on {d(25)}); they usually refer every 10 days "
+                           "(median gap of 4 referrals)")
+    assert item.action == "Email Dr. Priya Natarajan: ask how things are going and whether anything has changed for them"
+    assert item.source == Source("records/harbour.md", 23)
+
+
+def test_at_risk_when_referrals_drop(tmp_path):
+    # Twelve referrals in the year before the last 90 days (3 per 90 days), then one: below half the average.
+    trailing = [f"{d(100 + 30 * k)} referral-in R-{k} service:knee" for k in range(12)]
+    log = [*trailing, f"{d(10)} referral-in R-new service:knee", f"{d(0)} thanks", f"{d(0)} email"]
+    [item] = [i for i in run(tmp_path, *log) if i.rule == "at-risk"]
+    assert summary([item]) == [("at-risk", d(0), 0, "due")]
+    assert item.reason == "At risk: 1 referral in the last 90 days, against 3 per 90 days over the 360 days before"
+    # two in the last 90 days is not below half of three
+    log.insert(-2, f"{d(5)} referral-in R-newer service:back")
+    assert summary(run(tmp_path, *log), "at-risk") == []
+
+
+# --------------------------------------------------------------------------- single contact
+
+
+def test_single_contact(tmp_path):
+    one = "contacts:\n  - name: Leah Ortiz\n    role: referral-coordinator\n"
+    items = run(tmp_path, f"{d(50)} call", contacts=one)
+    assert summary(items) == [("cadence", d(-10), -10, "later"), ("single-contact", d(-10), -10, "later")]
+    assert items[1].reason == "Single contact: Leah Ortiz (referral-coordinator) is the only person we know at Harbour Street Family Practice"
+    assert items[1].action == (f"At the next contact ({d(-10)}), ask Leah Ortiz to introduce a colleague and add them "
+                               "under contacts: (or set solo: true if they work alone)")
+    assert items[1].source == Source("records/harbour.md", 7)
+    # never overdue: due today at the latest
+    assert summary(run(tmp_path, f"{d(70)} call", contacts=one)) == [
+        ("cadence", d(10), 10, "overdue"), ("single-contact", d(0), 0, "due")]
+    assert summary(run(tmp_path, f"{d(50)} call", contacts=one, solo="true")) == [("cadence", d(-10), -10, "later")]
+    assert summary(run(tmp_path, f"{d(50)} call", contacts=one, stage="prospect", since=d(1)), "single-contact") == []
+
+
+# --------------------------------------------------------------------------- gift cap
+
+
+CAPPED = settings_with(gift_cap=250)
+
+
+@pytest.mark.parametrize(
+    ("costs", "expected"),
+    [
+        ([150, 49], []),
+        ([150, 50], [("gift-cap", d(-10), -10, "later", "Gift cap: $200 of the $250 yearly cap spent on Harbour Street Family Practice in 2026 (80%)")]),
+        ([150, 100], [("gift-cap", d(0), 0, "due", "Gift cap passed: $250 of gifts and hospitality for Harbour Street Family Practice in 2026, the whole $250 cap")]),
+        ([150, 112.5], [("gift-cap", d(0), 0, "due", "Gift cap passed: $262.50 of gifts and hospitality for Harbour Street Family Practice in 2026, over the $250 cap by $12.50")]),
+    ],
+)
+def test_gift_cap(tmp_path, costs, expected):
+    log = ["2025-12-20 gift cost:500: last year's hamper", f"{d(50)} call"]
+    log += [f"{d(60 - k)} lunch @maya cost:{cost}: lunch-and-learn" for k, cost in enumerate(costs)]
+    items = [i for i in run(tmp_path, *log, settings=CAPPED) if i.rule == "gift-cap"]
+    assert [(*s, i.reason) for s, i in zip(summary(items), items)] == expected
+    if items:
+        assert items[0].source == Source("records/harbour.md", 23)
+
+
+def test_no_gift_cap_by_default(tmp_path):
+    assert summary(run(tmp_path, f"{d(5)} gift cost:900"), "gift-cap") == []
+
+
+# --------------------------------------------------------------------------- the whole list
+
+
+def test_items_are_sorted_by_urgency_and_filtered(tmp_path):
+    records = load(
+        tmp_path,
+        harbour=partner_file(f"{d(70)} call", f"{d(3)} referral-in R-1 service:knee"),
+        bondi=partner_file(f"{d(61)} call", name="Bondi Chiro", category="chiropractic"),
+        coogee=partner_file(f"{d(55)} call", name="Coogee Gym", category="fitness"),
+    )
+    items = due(records, DEFAULTS, TODAY)
+    assert [(i.partner_id, i.rule, i.days_overdue) for i in items] == [
+        ("harbour", "cadence", 10), ("bondi", "cadence", 1), ("harbour", "thanks", 0), ("coogee", "cadence", -5)]
+    assert [i.partner_id for i in within(items, 0)] == ["harbour", "bondi", "harbour"]
+    assert [i.partner_id for i in within(items, 5)] == ["harbour", "bondi", "harbour", "coogee"]
+    assert [i.partner_id for i in beyond_grace(items, 1)] == ["harbour"]
+    assert items[0].as_dict() == {
+        "partner_id": "harbour", "partner_name": "Harbour Street Family Practice", "owner": "maya", "rule": "cadence",
+        "status": "overdue", "due_date": d(10), "days_overdue": 10,
+        "reason": f"Two-monthly check-in: last contact {d(70)} (call), 70 days ago; standard partners every 60 days",
+        "action": "Email Dr. Priya Natarajan to check in", "file": "records/harbour.md", "line": 20, "ref": None,
+        "introducers": [],
+    }
+
+
+def test_status_boundaries():
+    assert [status_of(n, 7) for n in (1, 0, -1, -7, -8)] == ["overdue", "due", "soon", "soon", "later"]
+
+
+def test_rules_and_counts_are_closed_and_use_real_kinds():
+    assert list(RULES) == ["thanks", "update", "at-risk", "cadence", "meeting", "nurture", "prospect", "introduction",
+                           "gift-cap", "single-contact"]
+    assert set(COUNTS) == set(RULES)
+    for rule, touches in COUNTS.items():
+        for kinds in touches.values():
+            assert kinds <= set(vocab.LOG_KINDS), rule
+    assert "referral-in" not in COUNTS["cadence"]["check-in"]
+    assert "social" not in COUNTS["meeting"]["in-person meeting"]
+
+
+def test_due_is_deterministic(tmp_path):
+    text = (partner_file(f"{d(70)} call", f"{d(3)} referral-in R-1 service:knee"))
+    records = load(tmp_path, harbour=text, bondi=text.replace("Harbour Street", "Bondi").replace("R-1", "R-2"))
+    assert due(records, DEFAULTS, TODAY) == due(records, DEFAULTS, TODAY)
+    assert [i.partner_id for i in due(records, DEFAULTS, TODAY)] == ["bondi", "harbour", "bondi", "harbour"]
