@@ -333,7 +333,9 @@ def _idea_phrase(idea: str) -> str:
     match = _BRING.match(idea)
     if match:
         return "bring: " + idea[match.end():]
-    return "idea: " + idea[:1].lower() + idea[1:]
+    if idea[:2].istitle():  # "Invite their nurses" -> "invite their nurses", but "ACL warm-up" stays
+        idea = idea[:1].lower() + idea[1:]
+    return "idea: " + idea
 
 
 def _ago(date: dt.date, today: dt.date) -> str:
@@ -431,7 +433,7 @@ def _meeting(ctx: _Partner) -> Iterator[_Draft]:
         return
     due_date, reason, source = _clock(ctx, ctx.of(IN_PERSON), interval, "in-person meeting", "meeting",
                                       f"key partners every {interval} days")
-    action = ctx.reach(verb="Arrange to meet") + " in person" + ctx.idea()
+    action = ctx.reach() + " to arrange a meeting in person" + ctx.idea()
     yield _Draft("meeting", due_date, reason, action, source)
 
 
@@ -645,7 +647,7 @@ def _at_risk(ctx: _Partner) -> Iterator[_Draft]:
     recent = sum(1 for d in dates if d > recent_from)
     trailing = sum(1 for d in dates if trailing_from < d <= recent_from)
     average = trailing / AT_RISK_TRAILING_WINDOWS
-    if trailing >= minimum and recent < float(settings.at_risk_drop) * average:
+    if trailing >= minimum and average >= float(settings.at_risk_drop_min_average) and recent < float(settings.at_risk_drop) * average:
         reason = (f"At risk: {_plural(recent, 'referral')} in the last {window} days, against {average:g} per "
                   f"{window} days over the {window * AT_RISK_TRAILING_WINDOWS} days before")
         yield _Draft("at-risk", today, reason, action, last.source, standing=True)

@@ -42,6 +42,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("at_risk_min_referrals", 3, "referrals a partner needs before 'at risk' can be judged"),
     Setting("at_risk_drop", 0.5, "at risk when the last at_risk_window_days bring less than this share of their trailing average", float),
     Setting("at_risk_window_days", 90, "the recent window for at_risk_drop; the trailing average is over the four windows before it"),
+    Setting("at_risk_drop_min_average", 2.0, "at_risk_drop is judged only for partners who averaged at least this many referrals per window", float),
     Setting("due_soon_days", 7, "items due within this many days are shown as 'due soon'"),
     Setting("grace_days", 14, "refsite check fails on items overdue by more than this many days"),
     Setting("gift_cap", 0, "yearly cap on gifts and hospitality per partner (0: no cap)", float),

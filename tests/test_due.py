@@ -160,7 +160,7 @@ def test_meeting_reason(tmp_path):
     [item] = [i for i in run(tmp_path, f"{d(100)} visit @maya with Leah Ortiz", f"{d(3)} call", tier="key")
               if i.rule == "meeting"]
     assert item.reason == f"Quarterly in-person meeting: last meeting {d(100)} (visit), 100 days ago; key partners every 90 days"
-    assert item.action == "Arrange to meet Leah Ortiz (prefers phone) in person"
+    assert item.action == "Call Leah Ortiz (prefers phone) to arrange a meeting in person"
 
 
 # --------------------------------------------------------------------------- thanks
