@@ -87,8 +87,8 @@ class PartnerFacts:
         if not self.stages:
             return self.first_seen if self.stage == "prospect" else None
         first_when, first_stage = self.stages[0]
-        if first_stage == "active" and self.first_seen is not None and self.first_seen < first_when:
-            return self.first_seen  # a partner starts as a prospect: 'since', then a move to active
+        if first_stage == "active" and self.since is not None and self.since < first_when:
+            return self.since  # a partner starts as a prospect: 'since', then a move to active
         return None
 
 

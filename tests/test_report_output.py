@@ -1,0 +1,148 @@
+"""`refsite report` output: text for people (80 columns, n/a for undefined), JSON and CSV for programs."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from refsite.load import load
+from refsite.metrics import Period, metrics, review
+from refsite.report_output import (
+    money,
+    number,
+    pct,
+    report_csv,
+    report_json,
+    report_text,
+    review_csv,
+    review_json,
+    review_text,
+)
+
+FIXTURE = Path(__file__).parent / "fixtures" / "metrics"
+TODAY = dt.date(2026, 11, 22)
+Q3 = Period.parse("2026Q3")
+
+
+@pytest.fixture(scope="module")
+def loaded():
+    records, settings, _ = load(FIXTURE)
+    return records, settings
+
+
+def test_cells():
+    assert (pct(None), pct(0.5), pct(1 / 3), pct(0.0)) == ("n/a", "50%", "33%", "0%")
+    assert (number(None), number(2.0), number(40.5), number(0.125, 2)) == ("n/a", "2", "40.5", "0.12")
+    assert (money(Decimal("1280.50"), "$"), money(Decimal("-1050"), "$"), money(Decimal("0.4"), "€")) == (
+        "$1,281", "-$1,050", "€0")
+
+
+def test_report_text(loaded):
+    text = report_text(metrics(*loaded, Q3, by="category", today=TODAY))
+    lines = text.splitlines()
+    assert lines[:2] == ["Test Physio: referrals in Q3 2026 (July to September)",
+                         "Against Q2 2026 (April to June). As of 2026-11-22; n/a: nothing to measure."]
+    assert max(len(line) for line in lines) <= 80
+    for line in (
+        "                                        2026Q3          2026Q2           change",
+        "Referrals received                           8               7               +1",
+        "Conversion rate                            50%             43%           +7 pts",
+        "Revenue from referred clients             $950          $2,000          -$1,050",
+        "Satisfaction (1-5)               4.5 (2 rated)             n/a",
+        "Median days between referrals               40              29              +11",
+        "Against own trailing average   rising (avg 2.3) rising (avg 0.5)",
+        "primary-care              3    1    0    2   67%    6      $750      1  rising",
+        "massage                   0    1    0    0   n/a  n/a        $0      0  steady",
+        "Practice                  8    7    1    4   50%    2      $950      5  rising",
+        "primary-care           knee 2, post-op 1",
+        "Bob Roy                   7    (1)  email 2, call 1, coffee 1, lunch 1,",
+        "Alder GP                               $110           $110    110%  over the cap",
+        "Yearly cap per partner: $100.",
+        "first referral                               1               1               63",
+        "became active                                0               1              n/a",
+    ):
+        assert line in lines, line
+
+
+def test_report_text_by_partner_leaves_out_partners_with_nothing(tmp_path, loaded):
+    records, settings = loaded
+    text = report_text(metrics(records, settings, Period.parse("2026-10"), by="partner", today=TODAY))
+    lines = text.splitlines()
+    # October: A6 converted and thanked, D replied; no referral was received
+    assert "Practice                  0    2    0    0   n/a  n/a        $0      0 falling" in lines
+    assert "(3 partners with no referrals and no touches in either period are left out.)" in lines
+    # A: 6 referrals in the 365 days before October, 0.5 a month; none in October is within one of it
+    assert "Alder GP                  0    1    0    0   n/a  n/a        $0      0  steady" in lines
+    assert "Alder GP                                 $0           $110    110%  over the cap" in lines
+
+
+def test_report_text_for_a_custom_period_and_no_cap(tmp_path):
+    (tmp_path / "settings.yml").write_text("practice: Quiet\n")
+    records, settings, _ = load(tmp_path)
+    text = report_text(metrics(records, settings, Period.parse("2026-01-01..2026-06-30"), today=TODAY))
+    lines = text.splitlines()
+    assert lines[0] == "Quiet: referrals in 1 January 2026 to 30 June 2026"
+    assert "                                   this period          before           change" in lines
+    assert "Conversion rate                            n/a             n/a" in lines
+    assert "No referrals in either period." in lines
+    assert "None recorded in 2026-01-01..2026-06-30 or earlier in 2026." in lines
+
+
+def test_report_json(loaded):
+    data = json.loads(report_json(metrics(*loaded, Q3, by="owner", today=TODAY)))
+    assert data["period"] == {"label": "2026Q3", "kind": "quarter", "start": "2026-07-01", "end": "2026-09-30",
+                              "title": "Q3 2026 (July to September)"}
+    assert data["previous"]["label"] == "2026Q2"
+    total = data["total"]["current"]
+    assert (total["received"], total["revenue"], total["average_value"], total["conversion_rate"]) == (
+        8, "950", "316.67", 0.5)
+    assert data["total"]["previous"]["satisfaction"] is None
+    assert [(g["key"], g["current"]["received"]) for g in data["groups"]] == [("ann", 5), ("bob", 3)]
+    assert data["gifts"][0]["partner_id"] == "gp-a"
+
+
+def test_report_csv(loaded):
+    rows = list(csv.DictReader(io.StringIO(report_csv(metrics(*loaded, Q3, by="category", today=TODAY)))))
+    assert [(r["period"], r["by"], r["key"], r["received"]) for r in rows[:2]] == [
+        ("2026Q3", "category", "primary-care", "3"), ("2026Q2", "category", "primary-care", "1")]
+    practice = rows[-2]
+    assert (practice["by"], practice["label"], practice["revenue"], practice["conversion_rate"],
+            practice["funnel_first_referral"]) == ("practice", "Test Physio", "950", "0.5", "1")
+    massage = next(r for r in rows if r["key"] == "massage" and r["period"] == "2026Q3")
+    assert (massage["conversion_rate"], massage["average_value"]) == ("n/a", "n/a")
+    assert len(rows) == 2 * 7
+
+
+def test_review_text(loaded):
+    text = review_text(review(*loaded, Q3, TODAY))
+    lines = text.splitlines()
+    assert max(len(line) for line in lines) <= 80
+    assert lines[0] == "Test Physio: quarterly review of Q3 2026 (July to September)"
+    for line in (
+        "  1 Alder GP                  3    2   67%      $750    2026-09-30    92",
+        "  4 Dogwood Sports Medici…    1    0    0%        $0    2026-09-02    29",
+        "Alder GP                                    3 referrals (was 1)   +2",
+        "Elm Orthopaedics                            1 referral  (was 3)   -2",
+        "Focus for Q4 2026 (October to December)",
+        " 1. Elm Orthopaedics (Ann Lee)",
+        "    - key partner; last met in person on 2026-04-15, 221 days ago (the aim is",
+        " 2. Dogwood Sports Medicine (Bob Roy)",
+    ):
+        assert line in lines, line
+
+
+def test_review_json_and_csv(loaded):
+    result = review(*loaded, Q3, TODAY)
+    data = json.loads(review_json(result))
+    assert [f["partner_id"] for f in data["focus"]] == ["surgeon-e", "prospect-d"]
+    assert data["ranking"][0]["score"] == 91.7
+    rows = list(csv.DictReader(io.StringIO(review_csv(result))))
+    assert [(r["rank"], r["partner_id"], r["score"]) for r in rows] == [
+        ("1", "gp-a", "91.7"), ("2", "gym-c", "57.2"), ("3", "chiro-b", "44.2"), ("4", "prospect-d", "29.4"),
+        ("5", "surgeon-e", "24.0")]
