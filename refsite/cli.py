@@ -159,7 +159,8 @@ def due_command(records_dir: Path, settings_path: Path | None, today: dt.date, o
         click.echo(due_text(items, settings, today, days))
     errors = sum(p.is_error for p in problems)
     if errors:
-        click.echo(f"{errors} error(s) in the records: this list may be incomplete (run refsite validate)", err=True)
+        click.echo(f"{errors} error{'' if errors == 1 else 's'} in the records: this list may be incomplete "
+                   "(refsite validate lists them)", err=True)
     sys.exit(1 if errors else 0)
 
 
