@@ -314,15 +314,18 @@ class _Partner:
         return f"{verb} {who}" + (f" (prefers {channel})" if channel else "")
 
     def idea(self) -> str:
-        """'; bring: the ACL protocol' for the next value idea not yet given (or the next in turn), or ''."""
-        ideas = self.partner.value_ideas
-        if not ideas:
-            return ""
+        """'; bring: the ACL protocol' for the first value idea not yet given, or ''."""
         left = value_ideas_not_given(self.partner, self.today)
-        if left:
-            return "; " + _idea_phrase(left[0])
-        given = sum(1 for e in self.events if e.kind in VALUE)
-        return "; " + _idea_phrase(ideas[given % len(ideas)])
+        return "; " + _idea_phrase(left[0]) if left else ""
+
+    def send_value(self) -> str:
+        """The next step of a playbook that asks for a piece of value."""
+        idea = self.idea()
+        if idea:
+            return self.reach() + idea
+        if self.partner.value_ideas:
+            return self.reach() + ": send something of value (every idea under value_ideas: was given; add new ones)"
+        return self.reach() + ": send something of value (add ideas under value_ideas:)"
 
 
 _VERBS = {"phone": "Call", "email": "Email", "in-person": "Visit", "text": "Text", "fax": "Fax", "post": "Write to"}
@@ -356,20 +359,23 @@ _STOP = frozenset(
 
 
 def _words(text: str) -> set[str]:
-    return {w for w in re.findall(r"[a-z0-9][a-z0-9'-]*", text.lower()) if len(w) >= 3 and w not in _STOP}
+    """Significant words, crudely singular ('sheets' and 'sheet' match)."""
+    words = re.findall(r"[a-z0-9][a-z0-9'-]*", text.lower())
+    return {w[:-1] if len(w) > 3 and w.endswith("s") else w for w in words if len(w) >= 3 and w not in _STOP}
 
 
 def value_ideas_not_given(partner: Partner, today: dt.date) -> tuple[str, ...]:
     """The partner's value ideas that no log line up to ``today`` seems to have given yet.
 
     An idea counts as given when one log line's free text holds at least two thirds of the
-    idea's significant words ("Share the ACL return-to-sport protocol" is given by "sent the
-    ACL return-to-sport protocol to Dr. Natarajan").
+    idea's significant words, not counting a remark in parentheses ("Share the ACL
+    return-to-sport protocol (v2)" is given by "sent the ACL return-to-sport protocol to Dr.
+    Natarajan").
     """
     texts = [_words(e.text) for e in partner.events if e.date <= today and e.text and e.kind not in ("note", "stage")]
     left = []
     for idea in partner.value_ideas:
-        words = _words(idea)
+        words = _words(re.sub(r"\([^)]*\)", " ", idea))
         if not words or not any(len(words & t) * 3 >= len(words) * 2 for t in texts):
             left.append(idea)
     return tuple(left)
@@ -559,8 +565,7 @@ def _nurture(ctx: _Partner) -> Iterator[_Draft]:
     last = _last_step(ctx, state, start)
     if state.values < needed:
         reason = f"{head}: value {state.values + 1} of {needed} due; {last}; one piece every {step} days"
-        idea = ctx.idea()
-        action = ctx.reach() + (idea if idea else ": send something of value (add value_ideas: to the record)")
+        action = ctx.send_value()
     else:
         reason = f"{head}: {needed} pieces of value given, {last}; now ask for a meeting"
         action = ctx.reach() + ": ask for a meeting"
@@ -590,8 +595,7 @@ def _prospect(ctx: _Partner, network: _Network) -> Iterator[_Draft]:
     head = "Prospect playbook" + (f", round {state.number}" if state.number > 1 else "")
     if state.values < needed:
         reason = f"{head}: touch {state.values + 1} of {needed} due; {last}; one every {step} days for {settings.prospect_engage_days} days"
-        idea = ctx.idea()
-        action = ctx.reach() + (idea if idea else ": send something of value (add value_ideas: to the record)")
+        action = ctx.send_value()
         yield _Draft("prospect", due_date, reason, action, source)
         return
     engaged = [e for e in ctx.events if e.kind in ENGAGED and (start is None or e.date >= start)]

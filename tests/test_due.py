@@ -8,11 +8,30 @@ every date in a case is written relative to it with ``d(n)`` (n days ago).
 from __future__ import annotations
 
 import datetime as dt
+import re
+from pathlib import Path
 
 import pytest
 
 from refsite import vocab
-from refsite.due import COUNTS, RULES, DueItem, beyond_grace, due, partner_due, status_of, within
+from refsite.due import (
+    CONTACT,
+    CONVERSATION,
+    COUNTS,
+    ENGAGED,
+    IN_PERSON,
+    INTRO,
+    MEETING_ASK,
+    RULES,
+    VALUE,
+    DueItem,
+    beyond_grace,
+    due,
+    partner_due,
+    status_of,
+    value_ideas_not_given,
+    within,
+)
 from refsite.load import load_records
 from refsite.model import Records
 from refsite.problems import Source
@@ -526,3 +545,56 @@ def test_due_is_deterministic(tmp_path):
     records = load(tmp_path, harbour=text, bondi=text.replace("Harbour Street", "Bondi").replace("R-1", "R-2"))
     assert due(records, DEFAULTS, TODAY) == due(records, DEFAULTS, TODAY)
     assert [i.partner_id for i in due(records, DEFAULTS, TODAY)] == ["bondi", "harbour", "bondi", "harbour"]
+
+
+# --------------------------------------------------------------------------- value ideas
+
+
+def test_value_ideas_not_given(tmp_path):
+    ideas = "[Ankle sprain advice sheet for the counter (gave him 50 in July), Invite Vikram to the running night]"
+    records = load(tmp_path, harbour=partner_file(f"{d(30)} value: ankle sprain advice sheets for the counter",
+                                                  value_ideas=ideas))
+    assert value_ideas_not_given(records.get("harbour"), TODAY) == ("Invite Vikram to the running night",)
+    # as of before that line, neither was given
+    assert len(value_ideas_not_given(records.get("harbour"), TODAY - dt.timedelta(days=31))) == 2
+
+
+def test_when_every_idea_was_given_the_playbook_asks_for_a_new_one(tmp_path):
+    [item] = run(tmp_path, f"{d(10)} stage nurture", f"{d(9)} value: shared the ACL protocol", stage="nurture",
+                 value_ideas="[Share the ACL protocol]")
+    assert item.action == ("Email Dr. Priya Natarajan: send something of value (every idea under value_ideas: was "
+                           "given; add new ones)")
+    [item] = run(tmp_path, f"{d(10)} stage nurture", stage="nurture")
+    assert item.action == "Email Dr. Priya Natarajan: send something of value (add ideas under value_ideas:)"
+
+
+# --------------------------------------------------------------------------- docs/rules.md
+
+
+RULES_DOC = (Path(__file__).parent.parent / "docs" / "rules.md").read_text()
+
+
+def test_rules_doc_has_a_section_per_rule():
+    assert re.findall(r"^### `([a-z-]+)`", RULES_DOC, flags=re.MULTILINE) == list(RULES)
+
+
+def test_rules_doc_table_of_what_counts_matches_the_code():
+    columns = [("check-in", CONTACT), ("in person", IN_PERSON), ("value", VALUE), ("asks for a meeting", MEETING_ASK),
+               ("engaged", ENGAGED), ("asks for an introduction", INTRO), ("conversation", CONVERSATION)]
+    rows = ["| kind | " + " | ".join(name for name, _ in columns) + " |", "| --- |" + " --- |" * len(columns)]
+    rows += [f"| `{kind}` | " + " | ".join("yes" if kind in kinds else "" for _, kinds in columns) + " |"
+             for kind in vocab.LOG_KINDS]
+    assert "\n".join(rows) + "\n" in RULES_DOC
+
+
+def test_rules_doc_names_every_setting_the_rules_use():
+    import inspect
+
+    from refsite import due as module
+    from refsite.settings import SETTINGS
+
+    source = inspect.getsource(module)
+    used = [s.name for s in SETTINGS if f"settings.{s.name}" in source or f'"{s.name}"' in source]
+    used += ["cadence_key", "cadence_standard", "cadence_light"]  # read through settings.cadence(tier)
+    missing = [name for name in used if f"`{name}`" not in RULES_DOC]
+    assert not missing
