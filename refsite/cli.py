@@ -237,8 +237,8 @@ def _unless_subcommand(func: Callable[..., Any]) -> Callable[..., Any]:
 def _records_errors_note(problems: list[Any]) -> int:
     errors = sum(p.is_error for p in problems)
     if errors:
-        click.echo(f"{errors} error(s) in the records: these figures may be incomplete (run refsite validate)",
-                   err=True)
+        click.echo(f"{errors} error{'' if errors == 1 else 's'} in the records: these figures may be incomplete "
+                   "(refsite validate lists them)", err=True)
     return 1 if errors else 0
 
 

@@ -21,7 +21,9 @@ from refsite.metrics import Count, Figures, Group, Period, Ranked, Report, Revie
 
 WIDTH = 80
 NA = "n/a"
-NAME = 22  # width of the name column in group tables
+NAME = 24  # width of the name column in group tables
+RANK_NAME = 30  # width of the name column in the review's ranking
+NBSP = "\u00a0"
 
 
 # --------------------------------------------------------------------------- cells
@@ -93,12 +95,14 @@ def _fit(text: str, width: int) -> str:
 
 
 def _wrap(text: str, indent: str, first: str = "") -> list[str]:
-    return textwrap.wrap(text, WIDTH, initial_indent=first or indent, subsequent_indent=indent,
-                         break_on_hyphens=False) or [first.rstrip()]
+    """Wrap to 80 columns; a no-break space (as between a name and its count) never breaks."""
+    lines = textwrap.wrap(text, WIDTH, initial_indent=first or indent, subsequent_indent=indent,
+                          break_on_hyphens=False) or [first.rstrip()]
+    return [line.replace(NBSP, " ") for line in lines]
 
 
 def _counts(items: Sequence[Count]) -> str:
-    return ", ".join(f"{c.name} {c.count}" for c in items) or "none"
+    return ", ".join(f"{c.name}{NBSP}{c.count}" for c in items) or "none"
 
 
 def _heading(text: str) -> list[str]:
@@ -173,12 +177,18 @@ def _compare(group: Group, currency: str, rows: Sequence[Row] | None = None) -> 
     return lines
 
 
-def _intro(title: str, practice: str, now: Period, before: Period, today: dt.date) -> list[str]:
+def _intro(title: str, practice: str, now: Period, before: Period, today: dt.date,
+           begin: dt.date | None) -> list[str]:
     lines = _wrap(f"{practice}: {title} {now.title}", "")
     note = f"Against {before.title}. As of {today}"
     if now.end > today:
-        note += f" (the period runs to {now.end})"
+        note += f", {(today - now.start).days + 1} of its {now.days} days"
     lines += _wrap(note + "; n/a: nothing to measure.", "")
+    if begin is not None and before.start < begin:
+        gaps = [f"{before.label} is not covered" if before.end < begin else f"{before.label} is only partly covered"]
+        if now.start < begin:
+            gaps.append(f"{now.label} only partly")
+        lines += _wrap(f"The records begin on {begin}: {' and '.join(gaps)}.", "")
     return lines
 
 
@@ -218,7 +228,8 @@ def report_text(report: Report) -> str:
     """The report for a terminal: headline against the previous period, groups, services, team, gifts, funnel."""
     c = report.currency
     total = report.total
-    lines = _intro("referrals in", report.practice, report.period, report.previous, report.today)
+    lines = _intro("referrals in", report.practice, report.period, report.previous, report.today,
+                   report.records_begin)
     lines += [""] + _compare(total, c)
 
     if report.groups:
@@ -256,11 +267,11 @@ def report_text(report: Report) -> str:
     if report.gifts:
         cap = report.gifts[0].cap
         year = report.gifts[0].year
-        lines.append(f"{'Partner':{NAME + 8}} {_fit(report.period.label, 12):>12} {str(year) + ' to date':>14} "
+        lines.append(f"{'Partner':{RANK_NAME}} {_fit(report.period.label, 12):>12} {str(year) + ' to date':>14} "
                      f"{'of cap':>7}")
         for g in report.gifts:
             flag = "  over the cap" if g.over_cap else ""
-            lines.append(f"{_fit(g.name, NAME + 8):{NAME + 8}} {money(g.period_spend, c):>12} "
+            lines.append(f"{_fit(g.name, RANK_NAME):{RANK_NAME}} {money(g.period_spend, c):>12} "
                          f"{money(g.year_spend, c):>14} {pct(g.share_of_cap):>7}{flag}")
         lines.append(f"Yearly cap per partner: {money(cap, c)}." if cap is not None
                      else "No yearly cap is set (gift_cap: 0 in the settings).")
@@ -342,7 +353,8 @@ def _review_rows(currency: str) -> list[Row]:
 
 def review_text(review: Review) -> str:
     c = review.currency
-    lines = _intro("quarterly review of", review.practice, review.quarter, review.previous, review.today)
+    lines = _intro("quarterly review of", review.practice, review.quarter, review.previous, review.today,
+                   review.records_begin)
     lines += [""] + _compare(review.total, c, _review_rows(c))
 
     lines += _heading(f"Ranking for {review.quarter.label}")
@@ -350,11 +362,11 @@ def review_text(review: Review) -> str:
                    "conversion rate, revenue (against the top partner's) and recency (falling to 0 at 180 days "
                    "without a referral). Partners with a referral in the last four quarters.", "")
     if review.ranking:
-        header = (f"{'#':>3} {'Partner':{NAME}} {'Recv':>4} {'Conv':>4} {'Rate':>5} {'Revenue':>9} "
+        header = (f"{'#':>3} {'Partner':{RANK_NAME}} {'Recv':>4} {'Conv':>4} {'Rate':>5} {'Revenue':>9} "
                   f"{'Last referral':>13} {'Score':>5}")
         lines += [header, "-" * len(header)]
         for r in review.ranking:
-            lines.append(f"{r.rank:>3} {_fit(r.name, NAME):{NAME}} {r.received:>4} {r.conversions:>4} "
+            lines.append(f"{r.rank:>3} {_fit(r.name, RANK_NAME):{RANK_NAME}} {r.received:>4} {r.conversions:>4} "
                          f"{pct(r.conversion_rate):>5} {money(r.revenue, c):>9} {str(r.last_referral):>13} "
                          f"{r.score:>5.0f}")
     else:

@@ -30,7 +30,7 @@ def test_bare_report_is_the_last_full_month_by_category():
 def test_report_period_and_by():
     result = run("report", *BASE, "--period", "2026Q3", "--by", "owner")
     assert result.exit_code == 0, result.output
-    assert "Ann Lee                   5    4    0    3   60%    3      $950      3  rising" in result.output.splitlines()
+    assert "Ann Lee                     5    4    0    3   60%    3      $950      3  rising" in result.output.splitlines()
 
 
 @pytest.mark.parametrize(("fmt", "check"), [
@@ -83,4 +83,4 @@ def test_records_with_errors_still_report_and_exit_1(tmp_path):
     result = run("report", "--records", str(tmp_path), "--today", "2026-11-22")
     assert result.exit_code == 1, result.output
     assert "referrals in October 2026" in result.stdout
-    assert "1 error(s) in the records: these figures may be incomplete (run refsite validate)" in result.stderr
+    assert "1 error in the records: these figures may be incomplete (refsite validate lists them)" in result.stderr

@@ -124,17 +124,21 @@ def test_concentration_and_diversity(q3):
 
 def test_trend_against_the_trailing_average(q3):
     now = q3.total.current
-    # 365 days before Q3 (2025-07-01..2026-06-30): A1 A2 A3 B1 B2 E1 E0 E2 F1 = 9; 9 * 92 / 365
-    assert now.trailing_average == pytest.approx(9 * 92 / 365)
+    # The records begin with A1 (2025-10-05), so the 365 days before Q3 shrink to 2025-10-05..2026-06-30,
+    # 269 days: A1 A2 A3 B1 B2 E1 E0 E2 F1 = 9; 9 * 92 / 269 = 3.1 a quarter, and Q3 brought 8
+    assert now.trailing_average == pytest.approx(9 * 92 / 269)
     assert now.trend == "rising"
+    # before Q2: 2025-10-05..2026-03-31, 178 days: A1 A2
+    assert q3.total.previous.trailing_average == pytest.approx(2 * 91 / 178)
     groups = {g.key: g.current for g in q3.groups}
-    assert (groups["primary-care"].trend, groups["primary-care"].trailing_average) == ("rising", pytest.approx(3 * 92 / 365))
+    # A's since (2025-01-01) is before the records begin: its window starts with them
+    assert (groups["primary-care"].trend, groups["primary-care"].trailing_average) == ("rising", pytest.approx(3 * 92 / 269))
     # E began 2026-03-01: its window is 122 days with 3 referrals; 1 in Q3 is well below 2.26
     assert (groups["surgeon"].trend, groups["surgeon"].trailing_average) == ("falling", pytest.approx(3 * 92 / 122))
     assert (groups["fitness"].trend, groups["fitness"].trailing_average) == ("new", None)  # since 06-15: too little history
     assert (groups["specialist"].trend, groups["specialist"].trailing_average) == ("new", None)
-    # F: 1 referral in the window (0.25 a quarter), none in Q3: within one referral of it
-    assert (groups["massage"].trend, groups["massage"].trailing_average) == ("steady", pytest.approx(92 / 365))
+    # F: 1 referral in the window (0.34 a quarter), none in Q3: within one referral of it
+    assert (groups["massage"].trend, groups["massage"].trailing_average) == ("steady", pytest.approx(92 / 269))
 
 
 def test_prospect_funnel(q3):

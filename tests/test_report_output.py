@@ -56,12 +56,12 @@ def test_report_text(loaded):
         "Revenue from referred clients             $950          $2,000          -$1,050",
         "Satisfaction (1-5)               4.5 (2 rated)             n/a",
         "Median days between referrals               40              29              +11",
-        "Against own trailing average   rising (avg 2.3) rising (avg 0.5)",
-        "primary-care              3    1    0    2   67%    6      $750      1  rising",
-        "massage                   0    1    0    0   n/a  n/a        $0      0  steady",
-        "Practice                  8    7    1    4   50%    2      $950      5  rising",
-        "primary-care           knee 2, post-op 1",
-        "Bob Roy                   7    (1)  email 2, call 1, coffee 1, lunch 1,",
+        "Against own trailing average   rising (avg 3.1) rising (avg 1.0)",
+        "primary-care                3    1    0    2   67%    6      $750      1  rising",
+        "massage                     0    1    0    0   n/a  n/a        $0      0  steady",
+        "Practice                    8    7    1    4   50%    2      $950      5  rising",
+        "primary-care             knee 2, post-op 1",
+        "Bob Roy                     7    (1)  email 2, call 1, coffee 1, lunch 1,",
         "Alder GP                               $110           $110    110%  over the cap",
         "Yearly cap per partner: $100.",
         "first referral                               1               1               63",
@@ -75,11 +75,21 @@ def test_report_text_by_partner_leaves_out_partners_with_nothing(tmp_path, loade
     text = report_text(metrics(records, settings, Period.parse("2026-10"), by="partner", today=TODAY))
     lines = text.splitlines()
     # October: A6 converted and thanked, D replied; no referral was received
-    assert "Practice                  0    2    0    0   n/a  n/a        $0      0 falling" in lines
+    assert "Practice                    0    2    0    0   n/a  n/a        $0      0 falling" in lines
     assert "(3 partners with no referrals and no touches in either period are left out.)" in lines
     # A: 6 referrals in the 365 days before October, 0.5 a month; none in October is within one of it
-    assert "Alder GP                  0    1    0    0   n/a  n/a        $0      0  steady" in lines
+    assert "Alder GP                    0    1    0    0   n/a  n/a        $0      0  steady" in lines
     assert "Alder GP                                 $0           $110    110%  over the cap" in lines
+
+
+def test_report_text_notes_a_period_not_over_and_records_that_begin_late(loaded):
+    records, settings = loaded
+    lines = report_text(metrics(records, settings, Period.parse("2026Q4"), today=TODAY)).splitlines()
+    assert lines[1] == "Against Q3 2026 (July to September). As of 2026-11-22, 53 of its 92 days; n/a:"
+    # the fixture's first log line is A1, 2025-10-05
+    lines = report_text(metrics(records, settings, Period.parse("2025Q4"), today=TODAY)).splitlines()
+    assert lines[1:4] == ["Against Q3 2025 (July to September). As of 2026-11-22; n/a: nothing to measure.",
+                          "The records begin on 2025-10-05: 2025Q3 is not covered and 2025Q4 only partly.", ""]
 
 
 def test_report_text_for_a_custom_period_and_no_cap(tmp_path):
@@ -125,8 +135,8 @@ def test_review_text(loaded):
     assert max(len(line) for line in lines) <= 80
     assert lines[0] == "Test Physio: quarterly review of Q3 2026 (July to September)"
     for line in (
-        "  1 Alder GP                  3    2   67%      $750    2026-09-30    92",
-        "  4 Dogwood Sports Medici…    1    0    0%        $0    2026-09-02    29",
+        "  1 Alder GP                          3    2   67%      $750    2026-09-30    92",
+        "  4 Dogwood Sports Medicine           1    0    0%        $0    2026-09-02    29",
         "Alder GP                                    3 referrals (was 1)   +2",
         "Elm Orthopaedics                            1 referral  (was 3)   -2",
         "Focus for Q4 2026 (October to December)",

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Iterable
 
 from refsite import vocab
 from refsite.model import Partner, Referral
@@ -66,7 +67,7 @@ class PartnerFacts:
     stage: str
     since: dt.date | None
     snooze_until: dt.date | None
-    first_seen: dt.date | None  # since, or the first log line when since is not given
+    first_seen: dt.date | None  # when its history begins: since (not before the records begin), else its first log line
     received: tuple[ReferralFacts, ...]  # referrals in, by (received, line)
     sent: tuple[dt.date, ...]  # dates of referrals out
     touches: tuple[Touch, ...]
@@ -133,7 +134,13 @@ def _thanked(partner: Partner, referrals: list[Referral], today: dt.date) -> dic
     return thanked
 
 
-def partner_facts(partner: Partner, settings: Settings, today: dt.date) -> PartnerFacts:
+def records_start(partners: Iterable[Partner], today: dt.date) -> dt.date | None:
+    """The date of the first log line of any partner (on or before today): when the records begin."""
+    return min((e.date for p in partners for e in p.events if e.date <= today), default=None)
+
+
+def partner_facts(partner: Partner, settings: Settings, today: dt.date, begin: dt.date | None = None) -> PartnerFacts:
+    """The partner's facts as of ``today``; ``begin`` is when the practice's records begin (see records_start)."""
     events = sorted((e for e in partner.events if e.date <= today), key=lambda e: (e.date, e.source.line))
     ins = [r for r in partner.referrals if r.direction == "in" and r.received <= today]
     thanked = _thanked(partner, ins, today)
@@ -144,7 +151,10 @@ def partner_facts(partner: Partner, settings: Settings, today: dt.date) -> Partn
                                       value, satisfaction, thanked.get(referral.id)))
     owner = partner.owner or settings.default_owner or UNASSIGNED
     touches = tuple(Touch(e.date, e.kind, e.author or owner) for e in events if e.kind in TOUCH_KINDS)
-    first_seen = partner.since or (events[0].date if events else None)
+    if partner.since is not None:
+        first_seen: dt.date | None = max(partner.since, begin) if begin else partner.since
+    else:
+        first_seen = events[0].date if events else None
     return PartnerFacts(
         id=partner.id,
         name=partner.name,

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Iterable, Sequence
 
-from refsite.metrics.facts import PartnerFacts, partner_facts
+from refsite.metrics.facts import PartnerFacts, partner_facts, records_start
 from refsite.metrics.period import Period, months_between
 from refsite.model import Records
 from refsite.settings import Settings
@@ -137,6 +137,7 @@ class Report:
     previous: Period
     today: dt.date
     by: str
+    records_begin: dt.date | None  # the first log line of any partner: nothing is known before it
     total: Group
     groups: tuple[Group, ...]
     touches: tuple[MemberTouches, ...]
@@ -188,7 +189,8 @@ def _herfindahl(amounts: Sequence[int]) -> float | None:
 
 def all_facts(records: Records, settings: Settings, today: dt.date) -> tuple[PartnerFacts, ...]:
     """Every partner's facts as of ``today``, in partner-id order."""
-    return tuple(partner_facts(p, settings, today) for p in records.partners)
+    begin = records_start(records.partners, today)
+    return tuple(partner_facts(p, settings, today, begin) for p in records.partners)
 
 
 # --------------------------------------------------------------------------- figures
@@ -388,11 +390,12 @@ def metrics(
         raise ValueError(f"cannot group by '{by}' (one of: {', '.join(BY)})")
     today = today or period.end
     facts = all_facts(records, settings, today)
-    return report_from_facts(facts, settings, period, by, today)
+    return report_from_facts(facts, settings, period, by, today, records_start(records.partners, today))
 
 
 def report_from_facts(
-    facts: Sequence[PartnerFacts], settings: Settings, period: Period, by: str, today: dt.date
+    facts: Sequence[PartnerFacts], settings: Settings, period: Period, by: str, today: dt.date,
+    records_begin: dt.date | None = None,
 ) -> Report:
     total = make_group("practice", str(settings.practice), facts, period)
     groups: tuple[Group, ...] = ()
@@ -411,6 +414,7 @@ def report_from_facts(
         previous=period.previous(),
         today=today,
         by=by,
+        records_begin=records_begin,
         total=total,
         groups=groups,
         touches=_member_touches(facts, period, settings),

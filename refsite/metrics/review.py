@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Sequence
 
-from refsite.metrics.facts import PartnerFacts
+from refsite.metrics.facts import PartnerFacts, records_start
 from refsite.metrics.figures import Group, all_facts, make_group, money, ratio, trailing_average, trend
 from refsite.metrics.period import Period
 from refsite.model import Records
@@ -84,6 +84,7 @@ class Review:
     previous: Period
     next: Period
     today: dt.date
+    records_begin: dt.date | None  # the first log line of any partner: nothing is known before it
     total: Group
     ranking: tuple[Ranked, ...]
     rising: tuple[Change, ...]
@@ -232,10 +233,11 @@ def review(records: Records, settings: Settings, quarter: Period, today: dt.date
     if quarter.kind != "quarter":
         raise ValueError(f"the review is of a quarter (e.g. 2026Q3), not {quarter.label}")
     facts = all_facts(records, settings, today)
-    return review_from_facts(facts, settings, quarter, today)
+    return review_from_facts(facts, settings, quarter, today, records_start(records.partners, today))
 
 
-def review_from_facts(facts: Sequence[PartnerFacts], settings: Settings, quarter: Period, today: dt.date) -> Review:
+def review_from_facts(facts: Sequence[PartnerFacts], settings: Settings, quarter: Period, today: dt.date,
+                      records_begin: dt.date | None = None) -> Review:
     rising, falling = changes(facts, quarter)
     return Review(
         practice=str(settings.practice),
@@ -244,6 +246,7 @@ def review_from_facts(facts: Sequence[PartnerFacts], settings: Settings, quarter
         previous=quarter.previous(),
         next=quarter.next(),
         today=today,
+        records_begin=records_begin,
         total=make_group("practice", str(settings.practice), facts, quarter),
         ranking=rank(facts, quarter),
         rising=rising,
