@@ -314,5 +314,87 @@ def report_review(records_dir: Path, settings_path: Path | None, today: dt.date,
     sys.exit(_records_errors_note(problems))
 
 
+def site_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """--site-dir, --config and --templates, shared by build and serve (defaults: next to --records)."""
+    func = click.option(
+        "--templates", "templates_dir", default=None, metavar="DIR",
+        type=click.Path(file_okay=False, exists=True, path_type=Path),
+        help="Your page templates, overriding refsite's file by file.  [default: site_templates/ next to DIR, if any]",
+    )(func)
+    func = click.option(
+        "--config", "config_file", default=None, metavar="FILE",
+        type=click.Path(dir_okay=False, exists=True, path_type=Path),
+        help="The MkDocs configuration.  [default: mkdocs.yml next to DIR, else refsite's own]",
+    )(func)
+    return click.option(
+        "--site-dir", default=None, metavar="OUT", type=click.Path(file_okay=False, path_type=Path),
+        help="Where the site goes.  [default: site/ next to DIR]",
+    )(func)
+
+
+def _echo_problems(problems: list[Any]) -> None:
+    from refsite.output import problems_text
+
+    if problems:
+        click.echo(problems_text(problems), err=True)
+
+
+@cli.command(name="build")
+@records_options
+@site_options
+def build_command(records_dir: Path, settings_path: Path | None, today: dt.date, site_dir: Path | None,
+                  config_file: Path | None, templates_dir: Path | None) -> None:
+    """Build the private site: validate, compute, render the pages, build them with MkDocs.
+
+    \b
+    Writes a static site (open site/index.html from disk, or serve it) with
+    the dashboard, a profile per partner, the lists, the pipeline, the
+    quarterly review and downloads, all computed as of --today. Invalid
+    records stop the build with the validator's messages and leave the
+    previous site exactly as it was. Exits 1 when the build stopped.
+    """
+    from refsite.site import Layout, build
+
+    layout = Layout.find(records_dir, settings_path, config_file, templates_dir, site_dir)
+    result = build(layout, today)
+    _echo_problems(result.problems)
+    if not result.built:
+        click.echo("The site was not built; the previous site is unchanged.", err=True)
+        sys.exit(1)
+    click.echo(f"Built {result.pages} pages and files into {layout.site_dir} (as of {today}).")
+
+
+@cli.command(name="serve")
+@records_options
+@site_options
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to serve on.")
+@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True, help="Port to serve on.")
+def serve_command(records_dir: Path, settings_path: Path | None, today: dt.date, site_dir: Path | None,
+                  config_file: Path | None, templates_dir: Path | None, host: str, port: int) -> None:
+    """Preview the site, rebuilding it when a record, the settings, a template or mkdocs.yml changes.
+
+    Builds as `refsite build` does, serves the site on http://HOST:PORT/ and
+    reloads the browser after every rebuild. A rebuild that fails (invalid
+    records) prints the problems and keeps the last good site. Ctrl-C stops.
+    """
+    from refsite.site import Layout, build, serve_site
+
+    layout = Layout.find(records_dir, settings_path, config_file, templates_dir, site_dir)
+
+    def rebuild() -> None:
+        result = build(layout, today)
+        _echo_problems(result.problems)
+        if result.built:
+            click.echo(f"Rebuilt {result.pages} pages and files.", err=True)
+        else:
+            click.echo("Not rebuilt: showing the last good site.", err=True)
+
+    rebuild()
+    problems = serve_site(rebuild, layout.watched(), layout.site_dir, host, port,
+                          announce=lambda url: click.echo(f"Serving on {url} (Ctrl-C stops)", err=True))
+    _echo_problems(problems)
+    sys.exit(1 if problems else 0)
+
+
 def main() -> None:  # pragma: no cover - the console script
     cli(prog_name="refsite")

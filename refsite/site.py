@@ -1,0 +1,343 @@
+"""The one adapter to the static-site generator: pages in, a site folder out.
+
+refsite renders every page itself (``refsite.render``); this module is the only
+one that knows MkDocs. :func:`build_site` writes the rendered pages into a
+temporary docs folder, asks a :class:`Builder` to build them into a temporary
+site folder next to the target, and swaps that folder into place only when the
+build succeeded, so a failed build leaves the previous site exactly as it was.
+
+A builder is small: :class:`MkDocsBuilder` loads the ``mkdocs.yml``, points it
+at the generated docs folder, adds refsite's theme layer (``refsite/theme``:
+the robots meta tag, the stylesheet, the local search-worker polyfill) and
+runs the build, turning MkDocs' errors and warnings into Problems. Material for
+MkDocs reaches end of life in May 2027; its successor Zensical reads the same
+``mkdocs.yml``, so a second builder would run ``zensical build`` on the same
+generated folder.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import shutil
+import tempfile
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import Any, Callable, Iterator, Mapping, Protocol, Sequence
+
+from refsite.problems import Problem, Source, error, has_errors, warning
+from refsite.render import TEMPLATES_FOLDER, defaults_root
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+THEME_DIR = PACKAGE_DIR / "theme"
+CONFIG_FILE = "mkdocs.yml"
+POLYFILL = "assets/refsite/iframe-worker/shim.js"
+
+
+def default_config_file() -> Path:
+    """The ``mkdocs.yml`` refsite ships: the project's top-level one (packaged into the wheel)."""
+    return defaults_root() / CONFIG_FILE
+
+
+def find_config_file(root: Path) -> Path:
+    """The ``mkdocs.yml`` a records repository uses: its own at ``root``, else refsite's default."""
+    own = root / CONFIG_FILE
+    return own if own.is_file() else default_config_file()
+
+
+class Builder(Protocol):
+    """Builds a folder of generated pages into a site folder with a given configuration file."""
+
+    name: str
+
+    def build(self, config_file: Path, docs_dir: Path, site_dir: Path, today: dt.date) -> list[Problem]:
+        """Build ``docs_dir`` into the empty ``site_dir``; report problems, never raise on bad input."""
+        ...  # pragma: no cover
+
+
+class _Collect(logging.Handler):
+    """Keeps MkDocs' warnings and errors while a build runs."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+@contextmanager
+def _environment(**values: str) -> Iterator[None]:
+    saved = {key: os.environ.get(key) for key in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for key, old in saved.items():
+            if old is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = old
+
+
+def _epoch(today: dt.date) -> str:
+    return str(int(dt.datetime(today.year, today.month, today.day, tzinfo=dt.UTC).timestamp()))
+
+
+def _privacy_warnings(config: Any, source: Source) -> list[Problem]:
+    """Settings in a mkdocs.yml that would make the browser call a third party."""
+    problems = []
+    if config.theme.get("font") is not False:
+        problems.append(warning(source, "theme.font is not false: Material will load Google Fonts on every page view"))
+    if config.get("repo_url"):
+        problems.append(warning(source, "repo_url is set: browsers will call the Git host's API on every page view"))
+    if (config.get("extra") or {}).get("analytics"):
+        problems.append(warning(source, "extra.analytics is set: every page view will be reported to a third party"))
+    for script in [*config.get("extra_javascript", []), *config.get("extra_css", [])]:
+        if "://" in str(script) or str(script).startswith("//"):
+            problems.append(warning(source, f"'{script}' is loaded from another site on every page view"))
+    for script in (config.get("extra") or {}).get("polyfills", []):
+        if "://" in str(script) or str(script).startswith("//"):
+            problems.append(warning(source, f"extra.polyfills: '{script}' is loaded from another site on every page view"))
+    return problems
+
+
+@dataclass(frozen=True)
+class MkDocsBuilder:
+    """Material for MkDocs through MkDocs' Python API (``load_config`` + ``build``)."""
+
+    name: str = "mkdocs"
+
+    def build(self, config_file: Path, docs_dir: Path, site_dir: Path, today: dt.date) -> list[Problem]:
+        import jinja2
+        from mkdocs import exceptions
+        from mkdocs.commands.build import build
+        from mkdocs.config import load_config
+
+        source = Source(_display(config_file), 0)
+        handler = _Collect()
+        logger = logging.getLogger("mkdocs")
+        logger.addHandler(handler)
+        problems: list[Problem] = []
+        try:
+            # MkDocs dates the sitemap (and gzips it) with SOURCE_DATE_EPOCH when set: use --today.
+            with _environment(SOURCE_DATE_EPOCH=_epoch(today), NO_MKDOCS_2_WARNING="true"):
+                config = load_config(
+                    str(config_file), docs_dir=str(docs_dir), site_dir=str(site_dir), use_directory_urls=False,
+                )
+                # refsite's theme layer sits between the repository's custom_dir (if any) and Material.
+                config.theme.dirs.insert(1 if config.theme.custom_dir else 0, str(THEME_DIR))
+                polyfills = config.extra.setdefault("polyfills", [])
+                if not any("iframe-worker" in str(p) for p in polyfills):
+                    polyfills.insert(0, POLYFILL)
+                problems += _privacy_warnings(config, source)
+                build(config)
+        except exceptions.MkDocsException as exc:
+            problems.append(error(source, f"MkDocs could not build the site: {exc}"))
+        except jinja2.TemplateError as exc:
+            where = f" ({exc.filename}:{exc.lineno})" if isinstance(exc, jinja2.TemplateSyntaxError) else ""
+            problems.append(error(source, f"a theme template is broken{where}: {exc}"))
+        except OSError as exc:
+            problems.append(error(source, f"MkDocs could not build the site: {exc.strerror or exc}"))
+        finally:
+            logger.removeHandler(handler)
+        for record in handler.records:
+            message = record.getMessage().strip()
+            severity = error if record.levelno >= logging.ERROR else warning
+            problems.append(severity(source, f"MkDocs: {message}"))
+        return problems
+
+
+MKDOCS = MkDocsBuilder()
+
+
+def _safe_target(docs_dir: Path, relpath: str) -> Path | None:
+    """The file a page goes to, or None when its path would leave the docs folder."""
+    pure = PurePosixPath(relpath)
+    if not relpath or pure.is_absolute() or "\\" in relpath or any(part in ("..", "") for part in pure.parts):
+        return None
+    target = (docs_dir / pure).resolve()
+    return target if target.is_relative_to(docs_dir.resolve()) else None
+
+
+def stage_pages(pages: Mapping[str, str | bytes], docs_dir: Path) -> list[Problem]:
+    """Write the pages (relative POSIX paths to text or bytes) into ``docs_dir``, byte for byte."""
+    problems = []
+    for relpath in sorted(pages):
+        target = _safe_target(docs_dir, relpath)
+        if target is None:
+            problems.append(error(Source("<site>", 0), f"refusing to write page '{relpath}' outside the site folder"))
+            continue
+        content = pages[relpath]
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(content.encode("utf-8") if isinstance(content, str) else content)
+    return problems
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def build_site(
+    pages: Mapping[str, str | bytes],
+    site_dir: Path,
+    config_file: Path,
+    today: dt.date,
+    builder: Builder = MKDOCS,
+) -> list[Problem]:
+    """Build ``pages`` into ``site_dir``; on any error, leave the previous ``site_dir`` untouched.
+
+    The site is built in a hidden folder beside ``site_dir`` (``.site-*``) and renamed into place.
+    """
+    site_dir = Path(site_dir)
+    parent = site_dir.resolve().parent
+    parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="refsite-docs-") as docs:
+        docs_dir = Path(docs)
+        problems = stage_pages(pages, docs_dir)
+        if has_errors(problems):
+            return problems
+        new = Path(tempfile.mkdtemp(prefix=".site-new-", dir=parent))
+        try:
+            os.chmod(new, 0o777 & ~_umask())
+            problems += builder.build(config_file, docs_dir, new, today)
+            if has_errors(problems):
+                return problems
+            _swap(new, site_dir.resolve())
+        finally:
+            if new.exists():
+                shutil.rmtree(new, ignore_errors=True)
+    return problems
+
+
+def _swap(new: Path, site_dir: Path) -> None:
+    """Rename ``new`` to ``site_dir``, removing the old site only once the new one is in place."""
+    if not site_dir.exists():
+        new.rename(site_dir)
+        return
+    old = Path(tempfile.mkdtemp(prefix=".site-old-", dir=site_dir.parent))
+    old.rmdir()
+    site_dir.rename(old)
+    try:
+        new.rename(site_dir)
+    except OSError:
+        old.rename(site_dir)
+        raise
+    shutil.rmtree(old, ignore_errors=True)
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where a records repository keeps what the site is made from, and where the site goes.
+
+    Everything is found next to the records folder (its parent is the repository's top
+    level): ``mkdocs.yml`` (else refsite's default), ``site_templates/`` (overrides of
+    refsite's templates, file by file) and ``site/`` (the output).
+    """
+
+    records_dir: Path
+    settings_path: Path | None
+    config_file: Path
+    templates_dir: Path | None
+    site_dir: Path
+
+    @classmethod
+    def find(
+        cls,
+        records_dir: Path,
+        settings_path: Path | None = None,
+        config_file: Path | None = None,
+        templates_dir: Path | None = None,
+        site_dir: Path | None = None,
+    ) -> Layout:
+        root = records_dir.resolve().parent
+        if templates_dir is None and (root / TEMPLATES_FOLDER).is_dir():
+            templates_dir = root / TEMPLATES_FOLDER
+        return cls(
+            records_dir=records_dir,
+            settings_path=settings_path,
+            config_file=config_file or find_config_file(root),
+            templates_dir=templates_dir,
+            site_dir=site_dir or root / "site",
+        )
+
+    def watched(self) -> list[Path]:
+        """What `refsite serve` watches: the records, the settings, the templates and the config."""
+        paths = [self.records_dir, self.config_file]
+        if self.settings_path is not None:
+            paths.append(self.settings_path)
+        if self.templates_dir is not None:
+            paths.append(self.templates_dir)
+        if self.config_file.resolve() == default_config_file().resolve():
+            paths.remove(self.config_file)  # refsite's own default does not change
+        return paths
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    problems: list[Problem]  # the records' problems, then the build's
+    pages: int  # pages handed to the site generator (0 when the records stopped the build)
+    built: bool  # whether site_dir now holds the new site
+
+
+def build(layout: Layout, today: dt.date, builder: Builder = MKDOCS) -> BuildResult:
+    """Validate, compute, render and build: the whole of `refsite build`.
+
+    Invalid records (any error) stop before anything is written, as does a broken template
+    or a failed MkDocs build; in every such case the previous site is left exactly as it was.
+    """
+    from refsite.render import RenderError, render_pages
+    from refsite.validate import load_and_validate
+
+    records, settings, problems = load_and_validate(layout.records_dir, layout.settings_path, today)
+    if has_errors(problems):
+        return BuildResult(problems, 0, False)
+    try:
+        pages = render_pages(records, settings, today, templates_dir=layout.templates_dir)
+    except RenderError as exc:
+        return BuildResult(problems + exc.problems, 0, False)
+    built = build_site(pages, layout.site_dir, layout.config_file, today, builder)
+    problems = problems + built
+    return BuildResult(problems, len(pages), not has_errors(built))
+
+
+def serve_site(
+    rebuild: Callable[[], object],
+    watch: Sequence[Path],
+    site_dir: Path,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    announce: Callable[[str], object] = lambda _url: None,
+) -> list[Problem]:
+    """Serve ``site_dir`` with live reload; call ``rebuild`` when anything under ``watch`` changes.
+
+    Runs until interrupted (Ctrl-C). Returns problems only when the server cannot start.
+    """
+    from mkdocs.livereload import LiveReloadServer
+
+    server = LiveReloadServer(builder=rebuild, host=host, port=port, root=str(site_dir))
+    for path in watch:
+        if path.exists():
+            server.watch(str(path))
+    announce(server.url)
+    try:
+        server.serve()  # binds first: a busy port fails here, before anything starts
+    except KeyboardInterrupt:
+        pass
+    except OSError as exc:
+        return [error(Source(f"{host}:{port}", 0), f"cannot serve the site: {exc.strerror or exc}")]
+    finally:
+        server.shutdown()
+    return []
+
+
+def _display(path: Path) -> str:
+    """A path as people should see it: relative to the working folder when inside it."""
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()

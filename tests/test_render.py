@@ -1,0 +1,278 @@
+"""refsite.render: pages from the computed model, with nothing written and no MkDocs involved."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import re
+from pathlib import Path
+
+import pytest
+
+from refsite import render
+from refsite.due import due, within
+from refsite.metrics import Period, figures, partner_facts
+from refsite.validate import load_and_validate
+
+FIXTURE = Path(__file__).parent / "fixtures" / "site-records"
+TODAY = dt.date(2026, 11, 22)
+DOCS = Path(__file__).parent.parent / "docs" / "site.md"
+
+
+@pytest.fixture(scope="module")
+def loaded():
+    records, settings, problems = load_and_validate(FIXTURE, None, TODAY)
+    assert problems == []
+    return records, settings
+
+
+@pytest.fixture(scope="module")
+def pages(loaded):
+    records, settings = loaded
+    return render.render_pages(records, settings, TODAY)
+
+
+def test_every_page_and_download_is_rendered(pages):
+    assert sorted(pages) == [
+        "downloads.md",
+        "downloads/due-maya.ics",
+        "downloads/due-tom.ics",
+        "downloads/due.csv",
+        "downloads/due.ics",
+        "downloads/partners.csv",
+        "index.md",
+        "lists/category/chiropractic.md",
+        "lists/category/fitness.md",
+        "lists/category/primary-care.md",
+        "lists/index.md",
+        "lists/owner/maya.md",
+        "lists/owner/tom.md",
+        "lists/stage/active.md",
+        "lists/stage/former.md",
+        "lists/stage/prospect.md",
+        "lists/tag/i-evil-i.md",
+        "lists/tag/knee.md",
+        "lists/tag/pilates.md",
+        "lists/tag/sports.md",
+        "partners/former.md",
+        "partners/harbour.md",
+        "partners/prospect.md",
+        "partners/xss.md",
+        "pipeline.md",
+        "review.md",
+    ]
+
+
+def test_render_is_deterministic(loaded, pages):
+    records, settings = loaded
+    assert render.render_pages(records, settings, TODAY) == pages
+
+
+def test_front_matter_titles_are_escaped_and_quoted(pages):
+    assert pages["partners/xss.md"].startswith(
+        '---\ntitle: "&lt;script&gt;alert(1)&lt;/script&gt;"\nhide:\n  - navigation\n---\n')
+    assert pages["index.md"].startswith('---\ntitle: "Dashboard"\nsearch:\n  exclude: true\nhide:\n  - navigation\n---\n')
+
+
+def test_record_values_are_text_never_markup(pages):
+    page = pages["partners/xss.md"]
+    for raw in ("<script>", "<img", "<b>Gym", "<i>evil", "<em>html"):
+        assert raw not in page
+    assert "<h1>&lt;script&gt;alert(1)&lt;/script&gt;</h1>" in page
+    assert "<strong>Eve &lt;img src=x onerror=alert(2)&gt;</strong>" in page
+    assert "<small>**not bold** [link](javascript:alert(3))</small>" in page
+    # A website that is not http(s) is shown, never linked.
+    assert "<span>javascript:alert(4)</span>" in page
+    assert 'href="javascript' not in page
+    for path, text in pages.items():
+        if path.endswith(".md"):
+            assert "<script>alert" not in text, path
+
+
+def test_record_values_never_reach_markdown_headings(pages):
+    """Every Markdown heading line holds fixed words; record values are in HTML blocks only."""
+    for path, text in pages.items():
+        if not path.endswith(".md"):
+            continue
+        for line in text.split("\n"):
+            if line.startswith("#"):
+                assert re.fullmatch(r"#{1,3} [A-Z][a-z ]+( \{ data-search-exclude \})?", line), (path, line)
+
+
+def test_html_blocks_start_at_column_zero(pages):
+    """An indented line after a blank line would be a Markdown code block, showing HTML as text."""
+    for path, text in pages.items():
+        if path.endswith(".md"):
+            assert not re.search(r"\n\n {4}", text), path
+
+
+def test_dashboard_lists_the_items_due_soon_per_owner(loaded, pages):
+    records, settings = loaded
+    model = render.build_model(records, settings, TODAY)
+    page = render.dashboard_page(model)
+    items = within(due(records, settings, TODAY), int(settings.due_soon_days))
+    assert [(r.partner.text, r.rule, r.due_date) for r in page.owed] == [
+        (i.partner_name, i.rule, i.due_date) for i in items if i.rule in ("thanks", "update")
+    ]
+    assert [(o.owner, [(r.partner.url, r.rule) for r in o.items]) for o in page.owners] == [
+        ("maya", [("partners/harbour.html", "meeting"), ("partners/harbour.html", "cadence")]),
+        ("tom", [("partners/prospect.html", "prospect"), ("partners/xss.html", "cadence"),
+                 ("partners/xss.html", "single-contact")]),
+    ]
+    assert [(f.label, f.value) for f in page.counts] == [
+        ("Overdue", "8"), ("Due today", "1"), ("Due in 7 days", "0"), ("Thanks owed", "2"), ("Updates owed", "2"),
+    ]
+    assert sum(1 for i in items if i.status == "overdue") == 8
+    text = pages["index.md"]
+    for item in items:
+        assert f'href="partners/{item.partner_id}.html"' in text
+        assert str(render.escape(item.action)) in text
+
+
+def test_dashboard_headline_is_last_month_against_the_month_before(loaded):
+    records, settings = loaded
+    model = render.build_model(records, settings, TODAY)
+    headline, period = render.headline_figures(model)
+    facts = [partner_facts(p, settings, TODAY) for p in records.partners]
+    october = figures(facts, Period.month(2026, 10))
+    assert period == "October 2026 against September 2026"
+    assert (headline[0].label, headline[0].value, headline[0].previous, headline[0].change) == (
+        "Referrals received", str(october.received), "1", "no change")
+    assert [(f.label, f.value, f.previous, f.change, f.trend, f.good) for f in headline] == [
+        ("Referrals received", "1", "1", "no change", "flat", None),
+        ("Converted", "1", "1", "no change", "flat", None),
+        ("Conversion rate", "100%", "100%", "no change", "flat", None),
+        ("Revenue", "$320", "$640", "-$320", "down", False),
+        ("Active referrers", "1", "1", "no change", "flat", None),
+        ("Days to thank", "1 day", "1 day", "no change", "flat", None),
+    ]
+
+
+def test_charts_count_referrals_per_month_and_by_source(loaded):
+    records, settings = loaded
+    per_month, by_source = render.referral_charts(render.build_model(records, settings, TODAY))
+    assert [(b.label, b.value) for b in per_month.bars] == [
+        ("Dec 25", 0), ("Jan 26", 0), ("Feb", 0), ("Mar", 0), ("Apr", 0), ("May", 0), ("Jun", 0), ("Jul", 0),
+        ("Aug", 0), ("Sep", 1), ("Oct", 1), ("Nov", 2),
+    ]
+    assert [(b.label, b.value, b.url) for b in by_source.bars] == [
+        ("Primary care", 3, "lists/category/primary-care.html"), ("Fitness", 1, "lists/category/fitness.html"),
+    ]
+    assert by_source.title == "Referrals by source since 1 Dec 2025"
+
+
+def test_partner_page_context(loaded):
+    records, settings = loaded
+    model = render.build_model(records, settings, TODAY)
+    page = render.partner_page(model, records.get("harbour"))
+    assert page.root == "../" and page.path == "partners/harbour.md" and page.search is True
+    assert page.next is not None and (page.next.rule, page.next.due_date) == ("update", dt.date(2026, 9, 27))
+    assert [t.date for t in page.timeline] == sorted((e.date for e in records.get("harbour").events), reverse=True)
+    assert page.introduced == (render.Link("<script>alert(1)</script>", "partners/xss.html"),)
+    assert page.introduced_by is None
+    assert [(c.name, c.role, c.last_seen) for c in page.contacts] == [
+        ("Dr. Priya Natarajan", "Physician", None), ("Leah Ortiz", "Referral coordinator", dt.date(2026, 9, 11)),
+    ]
+    assert {f.label: f.value for f in page.figures}["Referrals received"] == "3"
+    assert {f.label: f.value for f in page.figures}["Revenue"] == "$960"
+    assert page.tags == (render.Link("sports", "lists/tag/sports.html"), render.Link("knee", "lists/tag/knee.html"))
+
+
+def test_downloads(pages):
+    assert pages["downloads/partners.csv"].split("\n")[0] == (
+        "id,name,organisation,category,stage,tier,owner,location,tags,last_contact,referrals_12_months,next_rule,next_due"
+    )
+    assert "\nharbour,Harbour Street Family Practice,,primary-care,active,key,maya,Surry Hills,sports;knee,2026-10-03,3," \
+           "update,2026-09-27\n" in pages["downloads/partners.csv"]
+    ics = pages["downloads/due-tom.ics"]
+    assert ics.startswith("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//refsite//due contacts//EN\r\n")
+    assert ics.endswith("END:VCALENDAR\r\n")
+    assert "\nUID:thanks-xss-R-201@refsite\r\nDTSTAMP:20261122T000000Z\r\nDTSTART;VALUE=DATE:20261122\r\n" \
+           "DTEND;VALUE=DATE:20261123\r\n" in ics
+    assert all(len(line.encode()) <= 75 for line in ics.split("\r\n"))
+    assert "\n" not in ics.replace("\r\n", "")
+    assert "maya" not in ics and "Harbour" not in ics
+
+
+def test_csv_cells_that_look_like_formulas_are_defused():
+    assert render._cell("=HYPERLINK(1)") == "'=HYPERLINK(1)"
+    assert render._cell("@SUM") == "'@SUM"
+    assert render._cell(-3) == -3
+    assert render._cell("Harbour") == "Harbour"
+
+
+def test_ics_folds_at_75_octets_between_characters():
+    folded = render._ics_fold("SUMMARY:" + "é" * 70)
+    lines = folded.split("\r\n")
+    assert [len(line.encode()) for line in lines] == [74, 75]
+    assert "".join(line[1:] if i else line for i, line in enumerate(lines)) == "SUMMARY:" + "é" * 70
+    assert render._ics_text("a,b;c\\d\ne") == "a\\,b\\;c\\\\d\\ne"
+
+
+def test_formatting_has_no_locale():
+    assert render.fmt_date(dt.date(2026, 1, 5)) == "5 Jan 2026"
+    assert render.fmt_long_date(TODAY) == "Sunday 22 November 2026"
+    assert render.fmt_money(render.Decimal("1280.5"), "$") == "$1,280.50"
+    assert render.fmt_money(render.Decimal("1280"), "€") == "€1,280"
+    assert render.relative_days(3) == "3 days overdue"
+    assert render.relative_days(0) == "due today"
+    assert render.relative_days(-1) == "in 1 day"
+    assert render.ago(dt.date(2026, 11, 1), TODAY) == "3 weeks ago"
+    assert render.label("nurse-practitioner") == "Nurse practitioner"
+    assert render.safe_url("https://a.example/x") == "https://a.example/x"
+    assert render.safe_url("javascript:alert(1)") is None
+    assert render.safe_url("https://a.example/\"onclick=x") is None
+
+
+# --------------------------------------------------------------------------- templates and overrides
+
+
+def test_default_templates_are_the_projects_top_level_folder():
+    assert render.default_templates_dir() == Path(__file__).resolve().parent.parent / "site_templates"
+    assert (render.default_templates_dir() / "partner.md").is_file()
+
+
+def test_a_repository_template_overrides_the_default_and_can_extend_it(loaded, tmp_path):
+    records, settings = loaded
+    (tmp_path / "partner.md").write_text(
+        '{% extends "default:partner.md" %}\n{% block body %}<p class="ours">{{ partner.name }}</p>\n'
+        "{{ super() }}{% endblock %}\n"
+    )
+    pages = render.render_pages(records, settings, TODAY, templates_dir=tmp_path)
+    assert '<p class="ours">Harbour Street Family Practice</p>\n<div class="rs-profile">' in pages["partners/harbour.md"]
+    assert '<p class="ours">&lt;script&gt;alert(1)&lt;/script&gt;</p>' in pages["partners/xss.md"]
+    assert '<p class="ours">' not in pages["index.md"]
+
+
+def test_an_undefined_variable_in_a_template_names_file_and_line(loaded, tmp_path):
+    records, settings = loaded
+    ours = tmp_path / "site_templates"
+    ours.mkdir()
+    (ours / "downloads.md").write_text("---\ntitle: x\n---\n\n{{ files }}\n{{ no_such_thing }}\n")
+    with pytest.raises(render.RenderError) as caught:
+        render.render_pages(records, settings, TODAY, templates_dir=ours)
+    assert [str(p) for p in caught.value.problems] == [
+        "site_templates/downloads.md:6: error: template: 'no_such_thing' is undefined (rendering downloads.md)"
+    ]
+
+
+def test_a_template_syntax_error_names_file_and_line(loaded, tmp_path):
+    records, settings = loaded
+    ours = tmp_path / "site_templates"
+    ours.mkdir()
+    (ours / "pipeline.md").write_text("line one\n{% if %}\n")
+    with pytest.raises(render.RenderError) as caught:
+        render.render_pages(records, settings, TODAY, templates_dir=ours)
+    assert [str(p) for p in caught.value.problems] == [
+        "site_templates/pipeline.md:2: error: template syntax: Expected an expression, got 'end of statement block'"
+    ]
+
+
+def test_every_page_context_is_documented():
+    """docs/site.md is the template contract: every page's context class and each of its fields."""
+    text = DOCS.read_text(encoding="utf-8")
+    for page in render.PAGES:
+        assert f"### {page.template}: `{page.__name__}`" in text, page.__name__
+        section = text.split(f"### {page.template}: `{page.__name__}`", 1)[1].split("\n### ", 1)[0]
+        for f in dataclasses.fields(page):
+            assert f"`{f.name}`" in section, (page.__name__, f.name)
