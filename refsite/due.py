@@ -23,7 +23,10 @@ benchmark import these; keep them backwards compatible):
 
 :data:`RULES` is the closed set of rule names (in tie-break order);
 :data:`COUNTS` says which log kinds count for which rule, as documented in
-docs/rules.md (a test keeps the two in step).
+docs/rules.md (a test keeps the two in step). Also stable:
+``partner_due(partner, settings, today, records=None)`` (one partner's items,
+for a profile page or a meeting brief) and ``value_ideas_not_given(partner,
+today)``.
 
 Which rules apply follows the stage: ``active`` partners have the contact
 cadence of their tier (and key partners the in-person meeting), ``nurture``
@@ -273,6 +276,8 @@ class _Partner:
         self.settings = settings
         self.today = today
         self.events = sorted((e for e in partner.events if e.date <= today), key=lambda e: (e.date, e.source.line))
+        self._ideas_left: tuple[str, ...] | None = None
+        self._last_met: dict[frozenset[str], Contact | None] = {}
 
     def of(self, kinds: frozenset[str]) -> list[LogEvent]:
         return [e for e in self.events if e.kind in kinds]
@@ -288,6 +293,12 @@ class _Partner:
             found = partner.find_contact(name)
             if found:
                 return found
+        if kinds not in self._last_met:
+            self._last_met[kinds] = self._last_met_on(kinds)
+        return self._last_met[kinds]
+
+    def _last_met_on(self, kinds: frozenset[str]) -> Contact | None:
+        partner = self.partner
         for event in reversed(self.events):
             if event.kind in kinds:
                 for name in event.with_:
@@ -315,8 +326,9 @@ class _Partner:
 
     def idea(self) -> str:
         """'; bring: the ACL protocol' for the first value idea not yet given, or ''."""
-        left = value_ideas_not_given(self.partner, self.today)
-        return "; " + _idea_phrase(left[0]) if left else ""
+        if self._ideas_left is None:
+            self._ideas_left = value_ideas_not_given(self.partner, self.today)
+        return "; " + _idea_phrase(self._ideas_left[0]) if self._ideas_left else ""
 
     def send_value(self) -> str:
         """The next step of a playbook that asks for a piece of value."""
@@ -358,10 +370,14 @@ _STOP = frozenset(
 )
 
 
+_WORD = re.compile(r"[a-z0-9][a-z0-9'-]*")
+_REMARK = re.compile(r"\([^)]*\)")
+
+
 def _words(text: str) -> set[str]:
     """Significant words, crudely singular ('sheets' and 'sheet' match)."""
-    words = re.findall(r"[a-z0-9][a-z0-9'-]*", text.lower())
-    return {w[:-1] if len(w) > 3 and w.endswith("s") else w for w in words if len(w) >= 3 and w not in _STOP}
+    return {w[:-1] if len(w) > 3 and w.endswith("s") else w
+            for w in _WORD.findall(text.lower()) if len(w) >= 3 and w not in _STOP}
 
 
 def value_ideas_not_given(partner: Partner, today: dt.date) -> tuple[str, ...]:
@@ -372,13 +388,17 @@ def value_ideas_not_given(partner: Partner, today: dt.date) -> tuple[str, ...]:
     return-to-sport protocol (v2)" is given by "sent the ACL return-to-sport protocol to Dr.
     Natarajan").
     """
-    texts = [_words(e.text) for e in partner.events if e.date <= today and e.text and e.kind not in ("note", "stage")]
-    left = []
-    for idea in partner.value_ideas:
-        words = _words(re.sub(r"\([^)]*\)", " ", idea))
-        if not words or not any(len(words & t) * 3 >= len(words) * 2 for t in texts):
-            left.append(idea)
-    return tuple(left)
+    if not partner.value_ideas:
+        return ()
+    ideas = [(idea, _words(_REMARK.sub(" ", idea))) for idea in partner.value_ideas]
+    forms = {}  # every spelling of an idea's word in a log line -> the word
+    for _idea, words in ideas:
+        for word in words:
+            forms[word] = forms[word + "s"] = word
+    texts = [{forms[w] for w in forms.keys() & set(_WORD.findall(e.text.lower()))}
+             for e in partner.events if e.date <= today and e.text and e.kind not in ("note", "stage")]
+    return tuple(idea for idea, words in ideas
+                 if not words or not any(len(words & t) * 3 >= len(words) * 2 for t in texts))
 
 
 _INTERVALS = {7: "Weekly", 14: "Fortnightly", 28: "Monthly", 30: "Monthly", 31: "Monthly", 60: "Two-monthly",
@@ -727,7 +747,7 @@ class _Network:
     def __init__(self, records: Records) -> None:
         self.records = records
         self._index: dict[tuple[str, str], list[Partner]] | None = None
-        self._intro_lines: list[tuple[Partner, LogEvent]] | None = None
+        self._mentions: dict[str, list[LogEvent]] | None = None
 
     def name(self, partner_id: str) -> str:
         partner = self.records.get(partner_id)
@@ -778,11 +798,36 @@ class _Network:
 
     def intro_mentions(self, prospect: Partner, today: dt.date) -> list[LogEvent]:
         """intro-asked / intro-made lines in *other* partners' logs whose text names ``prospect`` (id or name)."""
-        if self._intro_lines is None:
-            self._intro_lines = [(p, e) for p in self.records.partners for e in p.events if e.kind in INTRO and e.text]
-        needles = {prospect.id.lower(), prospect.name.lower()}
-        return [e for p, e in self._intro_lines
-                if p.id != prospect.id and e.date <= today and any(n in e.text.lower() for n in needles)]
+        if self._mentions is None:
+            self._mentions = self._index_mentions()
+        return [e for e in self._mentions.get(prospect.id, ()) if e.date <= today]
+
+    def _index_mentions(self) -> dict[str, list[LogEvent]]:
+        """Prospect id -> intro lines elsewhere naming it, matched word for word (one pass over the intro lines)."""
+        names: dict[tuple[str, ...], set[str]] = {}
+        for p in self.records.partners:
+            if p.stage == "prospect":
+                for name in (p.id, p.name):
+                    names.setdefault(_tokens(name), set()).add(p.id)
+        names.pop((), None)
+        longest = max((len(k) for k in names), default=0)
+        mentions: dict[str, list[LogEvent]] = {}
+        for p in self.records.partners:
+            for event in p.events:
+                if event.kind not in INTRO or not event.text:
+                    continue
+                words = _tokens(event.text)
+                found: set[str] = set()
+                for start in range(len(words)):
+                    for end in range(start + 1, min(start + longest, len(words)) + 1):
+                        found |= names.get(words[start:end], set())
+                for pid in sorted(found - {p.id}):
+                    mentions.setdefault(pid, []).append(event)
+        return mentions
+
+
+def _tokens(text: str) -> tuple[str, ...]:
+    return tuple(re.findall(r"[a-z0-9]+(?:'[a-z]+)?", text.lower()))
 
 
 def _norm(text: str) -> str:
