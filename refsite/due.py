@@ -88,6 +88,8 @@ ENGAGED = frozenset(k for k, v in _KINDS.items() if v.engaged)
 # Asking for a meeting: meeting in person (or by video), or asking by phone or email.
 MEETING_ASK = IN_PERSON | {"call", "email"}
 INTRO = frozenset({"intro-asked", "intro-made"})
+# Meeting them (not a drop-in, not an event they attended): a playbook round's goal reached.
+MET = frozenset({"meeting", "coffee", "lunch"})
 # Whom to reach for relationship touches: the last person met on one of these lines.
 RELATIONSHIP = (CONTACT | ENGAGED) - {"thanks", "update", "referral-in", "referral-out"}
 PATIENT = frozenset({"thanks", "update", "referral-in"})
@@ -100,8 +102,9 @@ COUNTS: Mapping[str, Mapping[str, frozenset[str]]] = MappingProxyType(
         "meeting": MappingProxyType({"in-person meeting": IN_PERSON}),
         "thanks": MappingProxyType({"thanks": frozenset({"thanks"})}),
         "update": MappingProxyType({"update": frozenset({"update"})}),
-        "nurture": MappingProxyType({"value": VALUE, "meeting asked": MEETING_ASK}),
-        "prospect": MappingProxyType({"value": VALUE, "engaged": ENGAGED, "meeting asked": MEETING_ASK | INTRO}),
+        "nurture": MappingProxyType({"value": VALUE, "meeting asked": MEETING_ASK, "met": MET}),
+        "prospect": MappingProxyType({"value": VALUE, "engaged": ENGAGED, "meeting asked": MEETING_ASK | INTRO,
+                                      "met": MET}),
         "introduction": MappingProxyType({"introduction asked": INTRO | MEETING_ASK}),
         "at-risk": MappingProxyType({"referral": frozenset({"referral-in"}), "conversation": CONVERSATION}),
         "single-contact": MappingProxyType({}),
@@ -540,12 +543,16 @@ class _Round:
 
 
 def _rounds(events: Sequence[LogEvent], start: dt.date | None, needed: int, ask: frozenset[str]) -> _Round:
-    """Walk a playbook: ``needed`` value touches, then an ask (a kind in ``ask``) starts the next round."""
+    """Walk a playbook: ``needed`` value touches, then an ask (a kind in ``ask``) starts the next round.
+
+    A meeting (in person or by video, a coffee, a lunch) reaches the round's goal early: it starts the
+    next round whatever the count.
+    """
     number, values, last, round_start = 1, 0, None, start
     for event in events:
         if start is not None and event.date < start:
             continue
-        if values < needed:
+        if values < needed and event.kind not in MET:
             if event.kind in VALUE:
                 values += 1
                 last = event
@@ -597,7 +604,7 @@ def _last_step(ctx: _Partner, state: _Round, start: dt.date | None) -> str:
         if start is None:
             return "nothing logged yet"
         return f"started {start} ({ctx.ago(start)})"
-    what = "asked" if state.values == 0 else "last value"
+    what = "last value" if state.values else ("met" if state.last.kind in MET else "asked")
     return f"{what} {state.last.date} ({state.last.kind}), {ctx.ago(state.last.date)}"
 
 

@@ -598,3 +598,15 @@ def test_rules_doc_names_every_setting_the_rules_use():
     used += ["cadence_key", "cadence_standard", "cadence_light"]  # read through settings.cadence(tier)
     missing = [name for name in used if f"`{name}`" not in RULES_DOC]
     assert not missing
+
+
+def test_meeting_them_ends_a_round_early(tmp_path):
+    log = [f"{d(30)} stage nurture", f"{d(29)} value", f"{d(20)} coffee @maya with Leah Ortiz", f"{d(13)} value"]
+    [item] = run(tmp_path, *log, stage="nurture")
+    assert summary([item]) == [("nurture", d(6), 6, "overdue")]
+    assert item.reason.startswith(f"Nurture playbook, round 2: value 2 of 3 due; last value {d(13)}")
+    # a drop-in visit is not a meeting: still round 1
+    [item] = run(tmp_path, *[line.replace("coffee", "visit") for line in log], stage="nurture")
+    assert item.reason.startswith("Nurture playbook, round 1: value 3 of 3 due")
+    [item] = run(tmp_path, f"{d(30)} value", f"{d(25)} meeting with Leah Ortiz", stage="prospect", since=d(30))
+    assert item.reason.startswith(f"Prospect playbook, round 2: touch 1 of 3 due; met {d(25)} (meeting)")
