@@ -20,6 +20,12 @@ Public API (stable: the CLI and the site import exactly these names)::
         referrals received and sent per calendar month, with the received ones by category (charts).
     money(amount, currency) -> "$1,280"
 
+    Building blocks, for pages that need their own grouping:
+    all_facts(records, settings, today) -> tuple[PartnerFacts, ...]   # every partner, id order
+    figures(facts, period) -> Figures                                 # any set of partners
+    Use all_facts rather than partner_facts one by one: it passes on when the records begin
+    (records_start), which bounds the trailing averages the way `refsite report` does.
+
 Every figure is defined in docs/metrics.md. Counts are ints, money is Decimal,
 ratios (0..1) and medians are floats, and a figure that is undefined (nothing to
 divide by, no value to take the middle of) is None, which output shows as "n/a".
@@ -29,7 +35,14 @@ satisfaction count as known on ``today``.
 
 from __future__ import annotations
 
-from refsite.metrics.facts import IN_PERSON_KINDS, TOUCH_KINDS, PartnerFacts, ReferralFacts, partner_facts
+from refsite.metrics.facts import (
+    IN_PERSON_KINDS,
+    TOUCH_KINDS,
+    PartnerFacts,
+    ReferralFacts,
+    partner_facts,
+    records_start,
+)
 from refsite.metrics.figures import (
     BY,
     FUNNEL_STEPS,
@@ -41,6 +54,7 @@ from refsite.metrics.figures import (
     MemberTouches,
     MonthlyReferrals,
     Report,
+    all_facts,
     figures,
     metrics,
     money,
@@ -70,11 +84,13 @@ __all__ = [
     "ReferralFacts",
     "Report",
     "Review",
+    "all_facts",
     "figures",
     "metrics",
     "money",
     "monthly_referrals",
     "months_between",
     "partner_facts",
+    "records_start",
     "review",
 ]

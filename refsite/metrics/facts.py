@@ -75,22 +75,23 @@ class PartnerFacts:
     in_person: tuple[dt.date, ...]
     engaged: tuple[tuple[dt.date, str], ...]  # (date, kind) of lines showing them engaging
     stages: tuple[tuple[dt.date, str], ...]  # stage lines (date, new stage), in log order
+    prospect_start: dt.date | None  # when it became a prospect (docs/metrics.md, 'The prospect funnel')
 
     def received_in(self, start: dt.date, end: dt.date) -> tuple[ReferralFacts, ...]:
         return tuple(r for r in self.received if start <= r.received <= end)
 
-    @property
-    def prospect_start(self) -> dt.date | None:
-        """When the partner became a prospect (see docs/metrics.md, 'Prospect funnel'), or None."""
-        for when, stage in self.stages:
-            if stage == "prospect":
-                return when
-        if not self.stages:
-            return self.first_seen if self.stage == "prospect" else None
-        first_when, first_stage = self.stages[0]
-        if first_stage == "active" and self.since is not None and self.since < first_when:
-            return self.since  # a partner starts as a prospect: 'since', then a move to active
-        return None
+
+def _prospect_start(stages: tuple[tuple[dt.date, str], ...], stage: str, since: dt.date | None,
+                    first_seen: dt.date | None) -> dt.date | None:
+    for when, new in stages:
+        if new == "prospect":
+            return when
+    if not stages:
+        return first_seen if stage == "prospect" else None
+    first_when, first_stage = stages[0]
+    if first_stage == "active" and since is not None and since < first_when:
+        return since  # a partner starts as a prospect: 'since', then a move to active
+    return None
 
 
 def _as_of(referral: Referral, today: dt.date) -> tuple[dt.date | None, dt.date | None, Decimal | None, int | None]:
@@ -149,6 +150,7 @@ def partner_facts(partner: Partner, settings: Settings, today: dt.date, begin: d
         converted, declined, value, satisfaction = _as_of(referral, today)
         received.append(ReferralFacts(referral.id, referral.received, referral.service, converted, declined,
                                       value, satisfaction, thanked.get(referral.id)))
+    stages = tuple((e.date, e.stage) for e in events if e.kind == "stage" and e.stage)
     owner = partner.owner or settings.default_owner or UNASSIGNED
     touches = tuple(Touch(e.date, e.kind, e.author or owner) for e in events if e.kind in TOUCH_KINDS)
     if partner.since is not None:
@@ -171,5 +173,6 @@ def partner_facts(partner: Partner, settings: Settings, today: dt.date, begin: d
         costs=tuple((e.date, e.cost) for e in events if e.cost is not None),
         in_person=tuple(e.date for e in events if e.kind in IN_PERSON_KINDS),
         engaged=tuple((e.date, e.kind) for e in events if e.kind in ENGAGED_KINDS),
-        stages=tuple((e.date, e.stage) for e in events if e.kind == "stage" and e.stage),
+        stages=stages,
+        prospect_start=_prospect_start(stages, partner.stage, partner.since, first_seen),
     )

@@ -228,7 +228,7 @@ def _funnel(facts: Sequence[PartnerFacts], period: Period) -> tuple[FunnelStep, 
     days: dict[str, list[int]] = {step: [] for step in FUNNEL_STEPS}
     for f in facts:
         began = f.prospect_start
-        if began is None:
+        if began is None or began > period.end:
             continue
         reached: dict[str, dt.date | None] = {
             "new prospects": began,
@@ -252,8 +252,9 @@ def _funnel(facts: Sequence[PartnerFacts], period: Period) -> tuple[FunnelStep, 
 def figures(facts: Sequence[PartnerFacts], period: Period) -> Figures:
     """Every metric for these partners over ``period`` (definitions: docs/metrics.md)."""
     start, end = period.start, period.end
-    received = [r for f in facts for r in f.received_in(start, end)]
-    per_partner = [len(f.received_in(start, end)) for f in facts]
+    in_period = [f.received_in(start, end) for f in facts]
+    received = [r for refs in in_period for r in refs]
+    per_partner = [len(refs) for refs in in_period]
     converted = [r for r in received if r.converted is not None]
     declined = [r for r in received if r.declined is not None and r.converted is None]
     valued = [r.value for r in received if r.value is not None]
@@ -261,12 +262,14 @@ def figures(facts: Sequence[PartnerFacts], period: Period) -> Figures:
     rated = [r.satisfaction for r in received if r.satisfaction is not None]
     thanked = [r.days_to_thank for r in received if r.days_to_thank is not None]
     intervals = []
-    for f in facts:
-        for before, after in zip(f.received, f.received[1:]):
-            if after.received in period:
-                intervals.append((after.received - before.received).days)
-    touches = [t for f in facts for t in f.touches if t.date in period]
-    sent = sum(1 for f in facts for d in f.sent if d in period)
+    for f, refs in zip(facts, in_period):
+        if refs:
+            dates = [r.received for r in f.received]
+            for i in range(1, len(dates)):
+                if start <= dates[i] <= end:
+                    intervals.append((dates[i] - dates[i - 1]).days)
+    touches = [t for f in facts for t in f.touches if start <= t.date <= end]
+    sent = sum(1 for f in facts for d in f.sent if start <= d <= end)
     ranked = sorted(per_partner, reverse=True)
     total = len(received)
     by_category: dict[str, int] = {}
@@ -301,7 +304,7 @@ def figures(facts: Sequence[PartnerFacts], period: Period) -> Figures:
         unthanked=total - len(thanked),
         touches=len(touches),
         touches_by_kind=counts(t.kind for t in touches),
-        gifts=sum((c for f in facts for d, c in f.costs if d in period), Decimal(0)),
+        gifts=sum((c for f in facts for d, c in f.costs if start <= d <= end), Decimal(0)),
         top1_share=ratio(sum(ranked[:1]), total),
         top5_share=ratio(sum(ranked[:5]), total),
         concentration=hhi,
