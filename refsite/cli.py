@@ -227,8 +227,14 @@ def _unless_subcommand(func: Callable[..., Any]) -> Callable[..., Any]:
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        if click.get_current_context().invoked_subcommand is None:
+        ctx = click.get_current_context()
+        if ctx.invoked_subcommand is None:
             return func(*args, **kwargs)
+        given = [p.opts[0] for p in ctx.command.params
+                 if p.name and ctx.get_parameter_source(p.name) is click.core.ParameterSource.COMMANDLINE]
+        if given:  # they would be silently ignored: say where they go
+            raise click.UsageError(f"{', '.join(given)} must come after '{ctx.invoked_subcommand}', "
+                                   f"e.g. {ctx.command_path} {ctx.invoked_subcommand} {given[0]} ...")
         return None
 
     return wrapper

@@ -64,6 +64,12 @@ def test_review_reads_its_own_records_option_without_a_records_folder_here(tmp_p
     assert result.exit_code == 0, result.output
 
 
+def test_report_options_before_review_are_a_usage_error_not_ignored():
+    result = run("report", "--today", "2026-11-22", "review")
+    assert result.exit_code == 2, result.output
+    assert "--today must come after 'review', e.g. cli report review --today ..." in result.stderr
+
+
 @pytest.mark.parametrize(("args", "message"), [
     (["report", "--period", "2026Q5"], "Invalid value for '--period': '2026Q5' is not a period: write 2026-10"),
     (["report", "--period", "2027-01"], "Invalid value for --period: 2027-01 starts after today (2026-11-22)"),
