@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 from decimal import Decimal, InvalidOperation
@@ -56,6 +57,155 @@ def parse_line(
     line: str, source: Source, services: Mapping[str, str] = vocab.SERVICES
 ) -> tuple[LogEvent | None, list[Problem]]:
     """Parse one log line (starting with '- '). Returns (None, problems) when it cannot be read."""
+    event = _parse_plain(line, source, services)
+    if event is not None:
+        return event, []
+    return _parse_any(line, source, services)
+
+
+# The fast path. Most lines are written in the grammar's own order with single spaces:
+#     DATE KIND [ID|STAGE] [@MEMBER] [with NAMES] [@MEMBER] [key:value ...]
+# One regular expression reads such a line; _parse_plain then builds the event only when
+# _parse_any would build the same event with no problem, and otherwise returns None so that
+# _parse_any reads the line and explains what is wrong. tests/test_logline_fast.py holds the two
+# paths to the same results.
+_PLAIN = re.compile(
+    r"(?P<date>[0-9]{4}-[0-9]{2}-[0-9]{2}) (?P<kind>[a-z-]++)"
+    r"(?: (?P<arg>[A-Za-z0-9][A-Za-z0-9._/#-]*+)(?= |\Z))?"
+    r"(?: @(?P<author>[a-z0-9]++(?:-[a-z0-9]++)*+)(?= |\Z))?"
+    r"(?: with (?P<names>[^\s@:]++(?= |\Z)(?: [^\s@:]++(?= |\Z))*+))?"
+    r"(?: @(?P<author2>[a-z0-9]++(?:-[a-z0-9]++)*+)(?= |\Z))?"
+    r"(?P<attrs>(?: [a-z]++:\S++)*+)\Z"
+)
+_NAMES = re.compile(r",| and ")
+_DATES: dict[str, dt.date] = {}
+_REF_MODE = {name: ("stage" if name == "stage" else kind.ref) for name, kind in vocab.LOG_KINDS.items()}
+_SCORES = {"1": 1, "2": 2, "3": 3, "4": 4, "5": 5}
+# Events are built by filling the instance dict in field order, which is what the frozen
+# dataclass's __init__ does one object.__setattr__ at a time, five times slower. This holds
+# while LogEvent keeps exactly these fields, in this order, and no __post_init__ or slots.
+_FIELD_ORDER = ("date", "kind", "source", "text", "ref", "stage", "author", "with_", "status", "service", "value",
+                "cost", "consent", "satisfaction", "raw")
+_FAST_EVENTS = (
+    tuple(f.name for f in dataclasses.fields(LogEvent)) == _FIELD_ORDER
+    and not hasattr(LogEvent, "__post_init__")
+    and "__slots__" not in LogEvent.__dict__
+)
+_new = object.__new__
+
+
+def _parse_plain(line: str, source: Source, services: Mapping[str, str]) -> LogEvent | None:
+    """The event of a plain, valid line; None for any line that needs the full parser."""
+    body = line.strip()[2:].strip()
+    at = body.find(": ")
+    if at >= 0:
+        head, text = body[:at], body[at + 2 :].strip()
+    elif body.endswith(":"):
+        head, text = body[:-1], ""
+    else:
+        head, text = body, ""
+    match = _PLAIN.match(head)
+    if match is None:
+        return None
+    date_word, kind_word, arg, author, names, author2, attr_text = match.groups()
+    mode = _REF_MODE.get(kind_word)
+    if mode is None:
+        return None
+    date = _DATES.get(date_word)
+    if date is None:
+        try:
+            date = dt.date.fromisoformat(date_word)
+        except ValueError:
+            return None
+        _DATES[date_word] = date
+    ref = stage = None
+    if mode == "stage":
+        if arg is None or arg not in vocab.STAGES:
+            return None
+        stage = arg
+    elif arg is not None:
+        if mode == "none" or arg == "with":
+            return None
+        ref = arg
+    elif mode == "required":
+        return None
+    if author2 is not None:
+        if author is not None:
+            return None
+        author = author2
+    with_: tuple[str, ...] = ()
+    if names is not None:
+        if "," in names or " and " in names:
+            parts = [p.strip() for p in _NAMES.split(names) if p.strip()]
+            if not parts:
+                return None
+            with_ = tuple(parts)
+        else:
+            with_ = (names,)
+    status = service = value = cost = consent = satisfaction = None
+    if attr_text:
+        referral = mode == "required"
+        for word in attr_text[1:].split(" "):
+            key, raw = word.split(":", 1)
+            if key == "status":
+                if not referral or status is not None or raw not in vocab.STATUSES:
+                    return None
+                status = raw
+            elif key == "service":
+                if not referral or service is not None or raw not in services:
+                    return None
+                service = raw
+            elif key == "value":
+                if not referral or value is not None:
+                    return None
+                value = _number(raw)
+                if value is None:
+                    return None
+            elif key == "cost":
+                if cost is not None:
+                    return None
+                cost = _number(raw)
+                if cost is None:
+                    return None
+            elif key == "consent":
+                if not referral or consent is not None:
+                    return None
+                consent = YES.get(raw.lower())
+                if consent is None:
+                    return None
+            elif key == "satisfaction":
+                if not referral or satisfaction is not None:
+                    return None
+                satisfaction = _SCORES.get(raw)
+                if satisfaction is None:
+                    return None
+            else:
+                return None
+    if not _FAST_EVENTS:  # pragma: no cover - should LogEvent ever change shape
+        return LogEvent(date, kind_word, source, text, ref, stage, author, with_, status, service, value, cost,
+                        consent, satisfaction, body)
+    event = _new(LogEvent)
+    fields = event.__dict__
+    fields["date"] = date
+    fields["kind"] = kind_word
+    fields["source"] = source
+    fields["text"] = text
+    fields["ref"] = ref
+    fields["stage"] = stage
+    fields["author"] = author
+    fields["with_"] = with_
+    fields["status"] = status
+    fields["service"] = service
+    fields["value"] = value
+    fields["cost"] = cost
+    fields["consent"] = consent
+    fields["satisfaction"] = satisfaction
+    fields["raw"] = body
+    return event
+
+
+def _parse_any(line: str, source: Source, services: Mapping[str, str]) -> tuple[LogEvent | None, list[Problem]]:
+    """The full parser: any line, every problem it has."""
     problems: list[Problem] = []
     body = line.strip()[2:].strip()
     head, text = split_text(body)
