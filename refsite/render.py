@@ -297,7 +297,8 @@ class PageContext:
 class DashboardPage(PageContext):
     template: ClassVar[str] = "dashboard.md"
     counts: tuple[Figure, ...]  # overdue, due today, due soon, thanks owed, updates owed
-    owed: tuple[DueRow, ...]  # thanks and updates owed (overdue, due or soon)
+    owed: tuple[DueRow, ...]  # the most urgent thanks and updates owed (at most DASHBOARD_OWED)
+    owed_more: int  # how many more thanks and updates are owed
     owners: tuple[OwnerDue, ...]  # per team member (and 'unassigned'), the other rules
     headline: tuple[Figure, ...]  # metrics for the last full month against the month before
     headline_period: str
@@ -309,10 +310,20 @@ class DashboardPage(PageContext):
 class OwnerDue:
     owner: str | None
     name: str
-    url: str | None
-    items: tuple[DueRow, ...]
+    url: str | None  # the owner's list of partners
+    items: tuple[DueRow, ...]  # the most urgent of their other items (at most DASHBOARD_ITEMS)
+    more: int  # how many more are on their due page
+    due_url: str  # their due page: every item overdue, due or soon
     overdue: int
     owed: int  # thanks and updates, listed in the dashboard's own section
+
+
+@dataclass(frozen=True, kw_only=True)
+class DuePage(PageContext):
+    template: ClassVar[str] = "due.md"
+    owner: str | None
+    name: str  # the owner's name ('Unassigned' for partners with no owner)
+    rows: tuple[DueRow, ...]  # every item overdue, due today or due soon, most urgent first
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -483,8 +494,8 @@ class Download:
     size: int
 
 
-PAGES: tuple[type[PageContext], ...] = (DashboardPage, PartnerPage, PartnersPage, ListPage, PipelinePage, ReviewPage,
-                                        DownloadsPage)
+PAGES: tuple[type[PageContext], ...] = (DashboardPage, DuePage, PartnerPage, PartnersPage, ListPage, PipelinePage,
+                                        ReviewPage, DownloadsPage)
 
 
 def context_fields(page: PageContext) -> dict[str, Any]:
@@ -618,10 +629,13 @@ class Model:
     introduced: Mapping[str, tuple[str, ...]]
     facts: tuple[PartnerFacts, ...]  # refsite.metrics' view of every partner, in id order
     tag_slugs: Mapping[str, str] = field(default_factory=dict)
+    _facts_by_id: Mapping[str, PartnerFacts] = field(init=False, repr=False, compare=False)
 
     def facts_of(self, partner_ids: Iterable[str]) -> list[PartnerFacts]:
-        wanted = set(partner_ids)
-        return [f for f in self.facts if f.id in wanted]
+        return [self._facts_by_id[i] for i in partner_ids if i in self._facts_by_id]
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_facts_by_id", {f.id: f for f in self.facts})
 
     def owner_name(self, owner: str | None) -> str:
         return self.settings.member_name(owner) if owner else "Unassigned"
@@ -726,8 +740,14 @@ def partner_row(model: Model, partner: Partner) -> PartnerRow:
     )
 
 
-def _rows(model: Model, partners: Iterable[Partner]) -> tuple[PartnerRow, ...]:
-    return tuple(partner_row(model, p) for p in sorted(partners, key=lambda p: (p.name.casefold(), p.id)))
+def _rows(model: Model, partners: Iterable[Partner], cache: dict[str, PartnerRow] | None = None) -> tuple[PartnerRow, ...]:
+    cache = {} if cache is None else cache
+    rows = []
+    for partner in sorted(partners, key=lambda p: (p.name.casefold(), p.id)):
+        if partner.id not in cache:
+            cache[partner.id] = partner_row(model, partner)
+        rows.append(cache[partner.id])
+    return tuple(rows)
 
 
 # --------------------------------------------------------------------------- partner page
@@ -902,27 +922,26 @@ def list_pages(model: Model) -> tuple[PartnersPage, list[ListPage]]:
     groups = _facet_groups(model)
     facets = []
     pages = []
-    seen_paths: dict[str, str] = {}
+    cache: dict[str, PartnerRow] = {}
     for facet, title in FACETS:
-        values = []
+        by_url: dict[str, tuple[str, dict[str, Partner]]] = {}
         for value in _facet_order(model, facet, groups[facet]):
-            url = list_url(facet, value)
+            # Two tags with one slug ('Knee' and 'knee') share a page, named after the first.
+            first, members = by_url.setdefault(list_url(facet, value), (value, {}))
+            members.update((p.id, p) for p in groups[facet][value])
+        values = []
+        for url, (value, members) in by_url.items():
             path = url[: -len(".html")] + ".md"
-            if path in seen_paths:  # two tags with one slug ('Knee' and 'knee') share a page
-                continue
-            members = [p for v, ps in groups[facet].items() if list_url(facet, v) == url for p in ps]
-            members = list({p.id: p for p in members}.values())
-            seen_paths[path] = value
             shown = _facet_label(model, facet, value)
             meaning = _facet_meaning(model, facet, value)
             values.append(FacetValue(shown, url, len(members), meaning))
             pages.append(ListPage(
-                path=path, title=f"{shown}", root=_root(path), site=model.site, search=False,
-                facet=facet, facet_title=title, value=shown, meaning=meaning, rows=_rows(model, members),
+                path=path, title=shown, root=_root(path), site=model.site, search=False,
+                facet=facet, facet_title=title, value=shown, meaning=meaning, rows=_rows(model, members.values(), cache),
             ))
         facets.append(Facet(facet, title, tuple(values)))
     index = PartnersPage(path="lists/index.md", title="Partners", root=_root("lists/index.md"), site=model.site,
-                         search=False, facets=tuple(facets), rows=_rows(model, model.records.partners))
+                         search=False, facets=tuple(facets), rows=_rows(model, model.records.partners, cache))
     return index, pages
 
 
@@ -985,22 +1004,48 @@ def referral_charts(model: Model) -> tuple[BarChart, BarChart]:
     return per_month, by_source
 
 
+DASHBOARD_ITEMS = 8  # per owner; the rest are on the owner's due page
+DASHBOARD_OWED = 10
+OWED_RULES = ("thanks", "update")
+
+
+def due_url(owner: str | None) -> str:
+    return f"due/{owner or 'unassigned'}.html"
+
+
+def _owners(model: Model, items: Sequence[DueItem]) -> list[str | None]:
+    """The team in the settings' order, then any other owner (unassigned last), if they have items."""
+    order: list[str | None] = [m.id for m in model.settings.team]
+    extra = sorted({i.owner for i in items if i.owner not in order}, key=lambda o: (o is None, o or ""))
+    return [*order, *extra]
+
+
+def due_pages(model: Model) -> list[DuePage]:
+    soon = [i for i in model.items if i.status in SOON_STATUSES]
+    pages = []
+    for owner in _owners(model, soon):
+        path = due_url(owner)[: -len(".html")] + ".md"
+        name = model.owner_name(owner)
+        pages.append(DuePage(path=path, title=f"Due: {name}", root=_root(path), site=model.site, search=False,
+                             owner=owner, name=name, rows=tuple(model.due_row(i) for i in soon if i.owner == owner)))
+    return pages
+
+
 def dashboard_page(model: Model) -> DashboardPage:
     settings = model.settings
     soon = [i for i in model.items if i.status in SOON_STATUSES]
-    owed_rules = ("thanks", "update")
-    owed = tuple(model.due_row(i) for i in soon if i.rule in owed_rules)
+    owed = [i for i in soon if i.rule in OWED_RULES]
     owners: list[OwnerDue] = []
-    order = [m.id for m in settings.team]
-    extra = sorted({i.owner for i in soon if i.owner not in order}, key=lambda o: (o is not None, o or ""))
-    for owner in [*order, *extra]:
+    for owner in _owners(model, soon):
         mine = [i for i in soon if i.owner == owner]
-        rest = tuple(model.due_row(i) for i in mine if i.rule not in owed_rules)
-        if owner not in order and not mine:
+        rest = [i for i in mine if i.rule not in OWED_RULES]
+        if owner not in settings.member_ids and not mine:
             continue
         owners.append(OwnerDue(
-            owner=owner, name=model.owner_name(owner), url=model.owner_url(owner), items=rest,
-            overdue=sum(1 for i in mine if i.status == "overdue"), owed=sum(1 for i in mine if i.rule in owed_rules),
+            owner=owner, name=model.owner_name(owner), url=model.owner_url(owner),
+            items=tuple(model.due_row(i) for i in rest[:DASHBOARD_ITEMS]), more=max(0, len(rest) - DASHBOARD_ITEMS),
+            due_url=due_url(owner), overdue=sum(1 for i in mine if i.status == "overdue"),
+            owed=sum(1 for i in mine if i.rule in OWED_RULES),
         ))
     counts = (
         Figure("Overdue", str(sum(1 for i in soon if i.status == "overdue")), good=False),
@@ -1013,8 +1058,9 @@ def dashboard_page(model: Model) -> DashboardPage:
     headline, period = headline_figures(model)
     return DashboardPage(
         path="index.md", title="Dashboard", root="", site=model.site, search=False,
-        counts=counts, owed=owed, owners=tuple(owners), headline=headline, headline_period=period,
-        per_month=per_month, by_source=by_source,
+        counts=counts, owed=tuple(model.due_row(i) for i in owed[:DASHBOARD_OWED]),
+        owed_more=max(0, len(owed) - DASHBOARD_OWED), owners=tuple(owners), headline=headline,
+        headline_period=period, per_month=per_month, by_source=by_source,
     )
 
 
@@ -1220,6 +1266,8 @@ def _ics_text(text: str) -> str:
 
 def _ics_fold(line: str) -> str:
     """Fold a content line at 75 octets (RFC 5545 3.1), never inside a UTF-8 character."""
+    if len(line) <= 75 and len(line.encode("utf-8")) <= 75:
+        return line
     out, current = [], b""
     for char in line:
         encoded = char.encode("utf-8")
@@ -1293,8 +1341,8 @@ def downloads_page(model: Model, files: Mapping[str, str]) -> DownloadsPage:
 
 def page_contexts(model: Model, files: Mapping[str, str]) -> list[PageContext]:
     index, lists = list_pages(model)
-    pages: list[PageContext] = [dashboard_page(model), index, *lists, pipeline_page(model), review_page(model),
-                                downloads_page(model, files)]
+    pages: list[PageContext] = [dashboard_page(model), *due_pages(model), index, *lists, pipeline_page(model),
+                                review_page(model), downloads_page(model, files)]
     pages += [partner_page(model, p) for p in model.records.partners]
     return pages
 

@@ -23,7 +23,7 @@ def test_build_writes_the_site_next_to_the_records(tmp_path):
     records = records_in(tmp_path)
     result = CliRunner().invoke(cli, ["build", "--records", str(records), "--today", "2026-11-22"])
     assert result.exit_code == 0, result.output
-    assert result.output == f"Built 26 pages and files into {tmp_path / 'site'} (as of 2026-11-22).\n"
+    assert result.output == f"Built 28 pages and files into {tmp_path / 'site'} (as of 2026-11-22).\n"
     assert (tmp_path / "site" / "index.html").is_file()
 
 
@@ -65,7 +65,7 @@ def test_serve_builds_then_serves_and_watches(tmp_path):
         result = CliRunner().invoke(cli, ["serve", "--records", str(records), "--today", "2026-11-22",
                                           "--port", "8123"])
     assert result.exit_code == 0, result.output
-    assert "Rebuilt 26 pages and files." in result.output
+    assert "Rebuilt 28 pages and files." in result.output
     rebuild, watched, site_dir, host, port = serve.call_args.args
     assert (watched, site_dir, host, port) == ([records], tmp_path / "site", "127.0.0.1", 8123)
     assert (tmp_path / "site" / "index.html").is_file()

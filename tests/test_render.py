@@ -40,6 +40,8 @@ def test_every_page_and_download_is_rendered(pages):
         "downloads/due.csv",
         "downloads/due.ics",
         "downloads/partners.csv",
+        "due/maya.md",
+        "due/tom.md",
         "index.md",
         "lists/category/chiropractic.md",
         "lists/category/fitness.md",
@@ -114,6 +116,8 @@ def test_dashboard_lists_the_items_due_soon_per_owner(loaded, pages):
     assert [(r.partner.text, r.rule, r.due_date) for r in page.owed] == [
         (i.partner_name, i.rule, i.due_date) for i in items if i.rule in ("thanks", "update")
     ]
+    assert [(o.owner, o.more, o.due_url) for o in page.owners] == [("maya", 0, "due/maya.html"), ("tom", 0, "due/tom.html")]
+    assert page.owed_more == 0
     assert [(o.owner, [(r.partner.url, r.rule) for r in o.items]) for o in page.owners] == [
         ("maya", [("partners/harbour.html", "meeting"), ("partners/harbour.html", "cadence")]),
         ("tom", [("partners/prospect.html", "prospect"), ("partners/xss.html", "cadence"),
@@ -127,6 +131,20 @@ def test_dashboard_lists_the_items_due_soon_per_owner(loaded, pages):
     for item in items:
         assert f'href="partners/{item.partner_id}.html"' in text
         assert str(render.escape(item.action)) in text
+
+
+def test_the_dashboard_shows_a_few_items_per_owner_and_links_to_the_rest(loaded, monkeypatch):
+    records, settings = loaded
+    monkeypatch.setattr(render, "DASHBOARD_ITEMS", 1)
+    monkeypatch.setattr(render, "DASHBOARD_OWED", 1)
+    model = render.build_model(records, settings, TODAY)
+    page = render.dashboard_page(model)
+    assert [(o.owner, len(o.items), o.more) for o in page.owners] == [("maya", 1, 1), ("tom", 1, 2)]
+    assert (len(page.owed), page.owed_more) == (1, 3)
+    due_pages = render.due_pages(model)
+    assert [(p.path, p.title, len(p.rows)) for p in due_pages] == [
+        ("due/maya.md", "Due: Maya Chen", 5), ("due/tom.md", "Due: Tom Alvarez", 4)]
+    assert [r.rule for r in due_pages[1].rows] == ["prospect", "cadence", "thanks", "single-contact"]
 
 
 def test_dashboard_headline_is_last_month_against_the_month_before(loaded):

@@ -54,7 +54,7 @@ def read(built: Path, page: str) -> str:
 
 
 def test_the_pages_exist(built):
-    for page in ("index.html", "lists/index.html", "pipeline.html", "review.html", "downloads.html",
+    for page in ("index.html", "due/maya.html", "due/tom.html", "lists/index.html", "pipeline.html", "review.html", "downloads.html",
                  "partners/harbour.html", "partners/xss.html", "partners/prospect.html", "partners/former.html",
                  "lists/category/fitness.html", "lists/owner/tom.html", "lists/stage/prospect.html",
                  "lists/tag/knee.html", "downloads/due.csv", "downloads/partners.csv", "downloads/due-maya.ics",
@@ -78,8 +78,8 @@ def test_the_dashboard_shows_the_computed_due_list(built):
 def test_the_dashboard_figures_match_the_metrics(built):
     page = read(built, "index.html")
     assert "October 2026 against September 2026" in page
-    assert ('<div class="rs-figure__label">Revenue</div>\n<div class="rs-figure__value">$320</div>\n'
-            '<div class="rs-figure__change rs-figure__change--down">-$320 <span>vs $640</span></div>') in page
+    assert ('<div class="rs-figure rs-figure--bad" data-label="Revenue"><b>$320</b>'
+            '<small class="rs-figure__change--down">-$320 vs $640</small></div>') in page
     assert '<title>Nov: 2</title>' in page and '<title>Primary care: 3</title>' in page
 
 
@@ -100,7 +100,7 @@ def test_record_values_are_escaped_in_the_html(built):
 
 def test_every_page_tells_robots_to_stay_away(built):
     pages = sorted(built.rglob("*.html"))
-    assert len(pages) == 22  # 21 pages and 404.html
+    assert len(pages) == 24  # 23 pages and 404.html
     for path in pages:
         assert '<meta name="robots" content="noindex, nofollow">' in path.read_text(encoding="utf-8"), path
     assert read(built, "robots.txt").endswith("User-agent: *\nDisallow: /\n")

@@ -1,0 +1,188 @@
+"""The built site in headless Chromium, opened from disk: it loads, links, searches, and stays on the machine.
+
+Needs Debian's chromium at /usr/bin/chromium (Playwright drives it; no browser download).
+Without it these tests skip, except under CI (CI=true), where a missing browser fails.
+Screenshots (light, dark, phone) go to tests/screenshots/ (ignored by Git) for people to look at.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from refsite import site
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync"]
+FIXTURE = Path(__file__).parent / "fixtures" / "site-records"
+SCREENSHOTS = Path(__file__).parent / "screenshots"
+TODAY = dt.date(2026, 11, 22)
+
+pytestmark = pytest.mark.browser
+
+
+def _require_browser() -> None:
+    missing = None
+    if not CHROMIUM.exists():
+        missing = f"{CHROMIUM} is not installed"
+    else:
+        try:
+            import playwright.sync_api  # noqa: F401
+        except ImportError:  # pragma: no cover
+            missing = "the playwright package is not installed"
+    if missing:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"browser tests must run in CI, but {missing}")
+        pytest.skip(missing)
+
+
+@pytest.fixture(scope="session")
+def built_site(tmp_path_factory) -> Path:
+    """The fixture records built once for the whole session."""
+    root = tmp_path_factory.mktemp("browser")
+    shutil.copytree(FIXTURE, root / "records")
+    result = site.build(site.Layout.find(root / "records"), TODAY)
+    assert result.built, result.problems
+    return root / "site"
+
+
+@pytest.fixture(scope="session")
+def browser():
+    _require_browser()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield chromium
+        chromium.close()
+
+
+class Visit:
+    """A browser context that records every request and every dialog (an alert would be a leak)."""
+
+    def __init__(self, browser, **options) -> None:
+        self.context = browser.new_context(**options)
+        self.requests: list[str] = []
+        self.dialogs: list[str] = []
+        self.context.on("request", lambda request: self.requests.append(request.url))
+        self.page = self.context.new_page()
+        self.page.on("dialog", self._dialog)
+
+    def _dialog(self, dialog) -> None:
+        self.dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    def outside(self) -> list[str]:
+        """Requests that left the machine (anything but file:, data:, blob: or localhost)."""
+        local = ("file://", "data:", "blob:", "about:", "http://localhost", "http://127.0.0.1")
+        return [url for url in self.requests if not url.startswith(local)]
+
+    def close(self) -> None:
+        self.context.close()
+
+
+@pytest.fixture()
+def visit(browser):
+    visits: list[Visit] = []
+
+    def open_(**options) -> Visit:
+        v = Visit(browser, **options)
+        visits.append(v)
+        return v
+
+    yield open_
+    for v in visits:
+        assert v.outside() == [], "requests left the machine"
+        assert v.dialogs == [], "a record value ran as a script"
+        v.close()
+
+
+def url(site_dir: Path, page: str) -> str:
+    return (site_dir / page).as_uri()
+
+
+def shoot(page, name: str) -> None:
+    SCREENSHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+def test_the_dashboard_loads_from_disk(built_site, visit):
+    v = visit(viewport={"width": 1280, "height": 900})
+    v.page.goto(url(built_site, "index.html"))
+    assert v.page.title() == "Dashboard - Referrals"
+    assert v.page.locator("article h1").inner_text() == "Dashboard"
+    assert v.page.locator(".rs-count").first.inner_text() == "8\nOverdue"
+    assert v.page.locator(".rs-chart svg").count() == 2
+    assert all(u.startswith("file://") for u in v.requests)
+    assert any(u.endswith("/assets/refsite/refsite.css") for u in v.requests)
+    shoot(v.page, "dashboard-light")
+
+
+def test_a_click_reaches_a_partner_profile(built_site, visit):
+    v = visit()
+    v.page.goto(url(built_site, "index.html"))
+    v.page.locator("a.rs-due__partner", has_text="Harbour Street Family Practice").first.click()
+    v.page.wait_for_url("**/partners/harbour.html")
+    assert v.page.locator("article h1").inner_text() == "Harbour Street Family Practice"
+    assert "zeppelin poster" in v.page.locator(".rs-notes").inner_text()
+    v.page.locator("a", has_text="<script>alert(1)</script>").first.click()
+    v.page.wait_for_url("**/partners/xss.html")
+    assert v.page.locator("article h1").inner_text() == "<script>alert(1)</script>"
+    assert v.page.title() == "<script>alert(1)</script> - Referrals"
+
+
+def test_search_finds_a_partner_by_a_word_from_its_notes(built_site, visit):
+    v = visit()
+    v.page.goto(url(built_site, "lists/index.html"))
+    v.page.locator("label.md-search__icon, .md-search__input").first.click()
+    v.page.locator("input.md-search__input").press_sequentially("zeppelin", delay=20)
+    result = v.page.locator(".md-search-result__item").first
+    result.wait_for(timeout=15_000)
+    assert "Harbour Street Family Practice" in result.inner_text()
+    result.locator("a").first.click()
+    v.page.wait_for_url("**/partners/harbour.html*")
+
+
+def test_the_lists_and_reports_open(built_site, visit):
+    v = visit()
+    for page, heading in (("lists/index.html", "Partners"), ("lists/tag/knee.html", "knee"),
+                          ("pipeline.html", "Pipeline"), ("review.html", "Q3 2026 (July to September)"),
+                          ("downloads.html", "Downloads")):
+        v.page.goto(url(built_site, page))
+        assert v.page.locator("article h1").inner_text() == heading, page
+    v.page.goto(url(built_site, "lists/index.html"))
+    v.page.locator("nav.md-tabs a", has_text="Pipeline").click()
+    v.page.wait_for_url("**/pipeline.html")
+
+
+def test_dark_palette_and_phone_width(built_site, visit):
+    dark = visit(viewport={"width": 1280, "height": 900}, color_scheme="dark")
+    dark.page.goto(url(built_site, "index.html"))
+    assert dark.page.locator("body").get_attribute("data-md-color-scheme") == "slate"
+    shoot(dark.page, "dashboard-dark")
+    dark.page.goto(url(built_site, "partners/harbour.html"))
+    shoot(dark.page, "profile-dark")
+
+    light = visit(viewport={"width": 1280, "height": 900}, color_scheme="light")
+    light.page.goto(url(built_site, "partners/harbour.html"))
+    assert light.page.locator("body").get_attribute("data-md-color-scheme") == "default"
+    shoot(light.page, "profile-light")
+
+    phone = visit(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    for page, name in (("index.html", "dashboard-phone"), ("partners/harbour.html", "profile-phone"),
+                       ("lists/index.html", "partners-phone")):
+        phone.page.goto(url(built_site, page))
+        # Nothing wider than the screen but tables, which scroll inside their own box.
+        too_wide = phone.page.evaluate(
+            """() => [...document.querySelectorAll('article *')]
+                .filter(e => !e.closest('.md-typeset__scrollwrap, table, svg'))
+                .filter(e => e.getBoundingClientRect().right > window.innerWidth + 1)
+                .map(e => e.tagName + '.' + e.className)"""
+        )
+        assert too_wide == [], (page, too_wide[:5])
+        shoot(phone.page, name)
