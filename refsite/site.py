@@ -312,10 +312,12 @@ def serve_site(
     host: str = "127.0.0.1",
     port: int = 8000,
     announce: Callable[[str], object] = lambda _url: None,
+    started: Callable[[Callable[[], None]], object] = lambda _stop: None,
 ) -> list[Problem]:
     """Serve ``site_dir`` with live reload; call ``rebuild`` when anything under ``watch`` changes.
 
-    Runs until interrupted (Ctrl-C). Returns problems only when the server cannot start.
+    Runs until interrupted (Ctrl-C), or until the ``stop`` function handed to ``started`` is
+    called from another thread. Returns problems only when the server cannot start.
     """
     from mkdocs.livereload import LiveReloadServer
 
@@ -324,6 +326,7 @@ def serve_site(
         if path.exists():
             server.watch(str(path))
     announce(server.url)
+    started(lambda: server.shutdown(wait=True))
     try:
         server.serve()  # binds first: a busy port fails here, before anything starts
     except KeyboardInterrupt:

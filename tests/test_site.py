@@ -6,10 +6,15 @@ import datetime as dt
 import hashlib
 import html
 import json
+import queue
 import re
 import shutil
+import socket
 import subprocess
 import sys
+import threading
+import time
+import urllib.request
 import zipfile
 from pathlib import Path
 
@@ -297,3 +302,48 @@ def test_a_wheel_carries_the_default_templates_config_and_theme(tmp_path):
     assert out == [str(target / "refsite/_defaults/site_templates"), str(target / "refsite/_defaults/mkdocs.yml"),
                    str(target / "refsite/theme")]
     assert (target / "refsite/_defaults/site_templates/partner.md").is_file()
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _get(url: str, attempts: int = 100) -> str:
+    """GET a page from the local preview server, waiting (bounded) for it to come up."""
+    for _ in range(attempts):
+        try:
+            with urllib.request.urlopen(url, timeout=5) as response:
+                return response.read().decode("utf-8")
+        except OSError:
+            time.sleep(0.2)
+    raise AssertionError(f"the preview server never answered {url}")
+
+
+def test_serve_rebuilds_when_a_record_changes(tmp_path):
+    records = copy_records(tmp_path)
+    layout = site.Layout.find(records)
+    builds: queue.Queue[site.BuildResult] = queue.Queue()
+
+    def rebuild() -> None:
+        builds.put(site.build(layout, TODAY))
+
+    rebuild()
+    assert builds.get().built
+    stops: list = []
+    port = _free_port()
+    server = threading.Thread(target=site.serve_site, args=(rebuild, layout.watched(), layout.site_dir),
+                              kwargs={"port": port, "started": stops.append}, daemon=True)
+    server.start()
+    try:
+        assert "Harbour Street Family Practice" in _get(f"http://127.0.0.1:{port}/partners/harbour.html")
+        record = records / "harbour.md"
+        record.write_text(record.read_text(encoding="utf-8").replace(
+            "name: Harbour Street Family Practice", "name: Harbour Street Medical"), encoding="utf-8")
+        assert builds.get(timeout=60).built
+        assert "<h1>Harbour Street Medical</h1>" in _get(f"http://127.0.0.1:{port}/partners/harbour.html")
+    finally:
+        stops[0]()
+        server.join(timeout=30)
+    assert not server.is_alive()
