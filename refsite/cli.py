@@ -402,5 +402,93 @@ def serve_command(records_dir: Path, settings_path: Path | None, today: dt.date,
     sys.exit(1 if problems else 0)
 
 
+@cli.command(name="log")
+@records_options
+@click.argument("partner", metavar="PARTNER")
+@click.argument("event", nargs=-1, required=True, metavar="KIND [ID] [@MEMBER] [with NAME] [key:value...] [: TEXT]")
+@click.option("--date", "when", type=DateType(), default=None, help="The event's date.  [default: --today]")
+def log_command(records_dir: Path, settings_path: Path | None, today: dt.date, partner: str, event: tuple[str, ...],
+                when: dt.date | None) -> None:
+    """Append one event to PARTNER's log, changing no other byte of the file.
+
+    \b
+    The words after PARTNER are a log line without its date (docs/records.md):
+      refsite log harbour-street visit @maya with Leah Ortiz: dropped off pads
+      refsite log harbour-street referral-in R-2291 @maya service:knee consent:yes
+      refsite log harbour-street thanks R-2291 @maya: card to Dr. Natarajan
+    Quote the line if your shell minds its characters. The line is checked
+    first; nothing is written when it has an error.
+    """
+    from refsite.authoring import append_event
+    from refsite.load import load_settings
+
+    path = records_dir / f"{partner}.md"
+    if not path.is_file():
+        from refsite.vocab import did_you_mean
+
+        names = sorted(p.stem for p in records_dir.glob("*.md"))
+        starts = [n for n in names if n.startswith(partner)]
+        hint = f" (did you mean '{starts[0]}'?)" if len(starts) == 1 else did_you_mean(partner, names)
+        raise click.BadParameter(f"no partner '{partner}' ({path} does not exist){hint}", param_hint="PARTNER")
+    settings, problems = load_settings(settings_path or records_dir / "settings.yml",
+                                       str(settings_path or records_dir / "settings.yml"))
+    body = f"{(when or today).isoformat()} {' '.join(event)}"
+    line, problems = append_event(path, str(path), body, settings, today)
+    _echo_problems(problems)
+    if line is None:
+        sys.exit(1)
+    click.echo(f"{path}: {line}")
+
+
+@cli.command(name="new")
+@records_options
+@click.argument("partner", metavar="ID")
+@click.option("--name", required=True, help="The partner's name.")
+@click.option("--category", required=True, help="Its category (docs/records.md lists them).")
+@click.option("--stage", default="prospect", show_default=True, help="prospect, active, nurture or former.")
+@click.option("--tier", default="standard", show_default=True, help="key, standard or light.")
+@click.option("--owner", metavar="MEMBER", default=None, help="Who looks after it.  [default: the settings' default_owner]")
+def new_command(records_dir: Path, settings_path: Path | None, today: dt.date, partner: str, name: str,
+                category: str, stage: str, tier: str, owner: str | None) -> None:
+    """Add a partner: write records/ID.md from the template (never over an existing file).
+
+    \b
+      refsite new harbour-street --name "Harbour Street Family Practice" --category primary-care
+    """
+    from refsite.authoring import new_partner
+    from refsite.load import load_settings
+
+    settings_file = settings_path or records_dir / "settings.yml"
+    settings, _problems = load_settings(settings_file, str(settings_file))
+    path, problems = new_partner(records_dir, str(records_dir), partner, name, category, stage, tier, owner,
+                                 settings, today)
+    _echo_problems(problems)
+    if path is None:
+        sys.exit(1)
+    click.echo(f"wrote {path}: add contacts and notes, then `refsite validate`")
+
+
+@cli.command(name="init")
+@click.argument("folder", default=".", type=click.Path(file_okay=False, path_type=Path))
+def init_command(folder: Path) -> None:
+    """Start a records repository in FOLDER: settings, a CI workflow with a daily check, a pre-commit hook.
+
+    \b
+    Writes records/settings.yml, .github/workflows/refsite-check.yml,
+    .pre-commit-config.yaml and .gitignore, and nothing over an existing file.
+    Then add partners with `refsite new`.
+    """
+    from refsite.authoring import init_repository
+
+    folder.mkdir(parents=True, exist_ok=True)
+    written, problems = init_repository(folder)
+    _echo_problems(problems)
+    if problems:
+        sys.exit(1)
+    for path in written:
+        click.echo(f"wrote {path}")
+    click.echo("next: edit records/settings.yml (your team), then `refsite new ID --name ... --category ...`")
+
+
 def main() -> None:  # pragma: no cover - the console script
     cli(prog_name="refsite")

@@ -1,0 +1,188 @@
+"""Commands that write records: append one log line, add a partner, start a records repository.
+
+Never rewrite what a person wrote. ``append_event`` adds exactly one line and
+changes no other byte: the file's byte-order mark, line endings and encoding
+are kept, a missing final newline is added only where the new line needs one.
+Every write goes to a temporary file in the same folder, is checked by the
+loader, then replaces the original atomically (``os.replace``), under a lock
+so that two concurrent appends both land.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+import os
+import tempfile
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+import yaml
+from filelock import FileLock
+
+from refsite import vocab
+from refsite.checks import CHECKS, check_introduced_by
+from refsite.load import LOG_HEADING, SETTINGS_FILE, load_partner
+from refsite.logline import parse_line
+from refsite.model import Records
+from refsite.problems import Problem, Source, error, has_errors, sort_problems
+from refsite.settings import SLUG, Settings
+from refsite.validate import validate
+
+LOCK_FILE = ".refsite.lock"
+DATA_DIR = Path(__file__).resolve().parent / "data"
+# The checks that look at one partner alone (introduced_by needs the others).
+SINGLE_PARTNER_CHECKS = tuple(c for c in CHECKS if c is not check_introduced_by)
+
+
+@contextmanager
+def _locked(folder: Path) -> Iterator[None]:
+    with FileLock(str(folder / LOCK_FILE), timeout=30):
+        yield
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """Replace ``path`` with ``data``: temp file in the same folder, fsync, keep the mode, os.replace."""
+    mode = path.stat().st_mode & 0o7777 if path.exists() else 0o644
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    dir_fd = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
+
+
+def _insert_at(lines: list[bytes]) -> int | None:
+    """Where a new log line goes: after the last non-blank line of the '## Log' section (None: no section)."""
+    start = end = None
+    for i, raw in enumerate(lines):
+        text = raw.decode("utf-8", "replace").rstrip("\r\n")
+        if start is None:
+            if LOG_HEADING.match(text):
+                start = end = i
+        elif text.startswith(("# ", "## ")):
+            break
+        elif text.strip():
+            end = i
+    return None if end is None else end + 1
+
+
+def append_event(
+    path: Path, display: str, body: str, settings: Settings, today: dt.date
+) -> tuple[str | None, list[Problem]]:
+    """Append ``- {body}`` to a partner's log. Returns (the line written, problems); writes nothing on error."""
+    line = "- " + " ".join(body.split())
+    with _locked(path.parent):
+        data = path.read_bytes()
+        old, problems = load_partner(path, display, settings)
+        if old is None or has_errors(problems):
+            return None, [*problems, error(Source(display), "fix the errors in this file before adding to its log")]
+        bom = b"\xef\xbb\xbf" if data.startswith(b"\xef\xbb\xbf") else b""
+        newline = b"\r\n" if b"\r\n" in data else b"\n"
+        lines = data[len(bom):].splitlines(keepends=True)
+        at = _insert_at(lines)
+        encoded = line.encode("utf-8") + newline
+        if at is None:  # no log yet: add the heading after everything written so far
+            if lines and not lines[-1].endswith((b"\n", b"\r")):
+                lines[-1] += newline
+            lines += [newline, b"## Log" + newline, newline, encoded]
+            at = len(lines) - 1
+        else:
+            if at > 0 and not lines[at - 1].endswith((b"\n", b"\r")):
+                lines[at - 1] += newline
+            lines.insert(at, encoded)
+        source = Source(display, at + 1)
+        event, line_problems = parse_line(line, source, settings.services)
+        if event is None:
+            return None, line_problems
+        partner = dataclasses.replace(old, events=(*old.events, event))
+        if any(" ".join(e.raw.split()) == " ".join(event.raw.split()) for e in old.events):
+            line_problems.append(error(source, "this event is already in the log"))
+        line_problems += [
+            p for p in validate(Records((partner,)), settings, today, SINGLE_PARTNER_CHECKS) if p.source == source
+        ]
+        if has_errors(line_problems):
+            return None, sort_problems(line_problems)
+        atomic_write(path, bom + b"".join(lines))
+    return line, sort_problems(line_problems)
+
+
+def _yaml_text(value: str) -> str:
+    """``value`` as a YAML scalar that reads back as the same text (quoted only when it must be)."""
+    try:
+        if yaml.safe_load(f"k: {value}") == {"k": value} and "#" not in value:
+            return value
+    except yaml.YAMLError:
+        pass
+    return json.dumps(value, ensure_ascii=False)
+
+
+def new_partner(
+    records_dir: Path, display_root: str, partner_id: str, name: str, category: str, stage: str, tier: str,
+    owner: str | None, settings: Settings, today: dt.date,
+) -> tuple[Path | None, list[Problem]]:
+    """Write ``records/<id>.md`` from the template, refusing to overwrite anything."""
+    display = f"{display_root}/{partner_id}.md"
+    problems: list[Problem] = []
+    if not SLUG.match(partner_id):
+        problems.append(error(Source(display), f"'{partner_id}' is not a partner id: lowercase letters, digits and hyphens"))
+    for what, value, table in (("category", category, settings.categories), ("stage", stage, vocab.STAGES),
+                               ("tier", tier, vocab.TIERS)):
+        if value not in table:
+            problems.append(error(Source(display), vocab.unknown(what, value, table)))
+    owner = owner or settings.default_owner
+    if owner and settings.member_ids and owner not in settings.member_ids:
+        problems.append(error(Source(display), f"owner '{owner}' is not on the team{vocab.did_you_mean(owner, sorted(settings.member_ids))}"))
+    path = records_dir / f"{partner_id}.md"
+    if path.exists():
+        problems.append(error(Source(display), "a partner with this id exists already"))
+    if problems:
+        return None, problems
+    template = (DATA_DIR / "partner.md").read_text(encoding="utf-8")
+    text = template.format(
+        name=_yaml_text(name), category=category, stage=stage, tier=tier,
+        owner_line=f"owner: {owner}\n" if owner else "", since=today.isoformat(),
+        first_line=f"- {today.isoformat()} stage {stage}" + (f" @{owner}" if owner else "") + ": added to refsite",
+    )
+    with _locked(records_dir):
+        if path.exists():
+            return None, [error(Source(display), "a partner with this id exists already")]
+        atomic_write(path, text.encode("utf-8"))
+    partner, problems = load_partner(path, display, settings)
+    if partner is None or has_errors(problems):  # the template itself is tested; this is a last guard
+        path.unlink()
+        return None, problems
+    return path, problems
+
+
+def init_repository(root: Path) -> tuple[list[Path], list[Problem]]:
+    """Start a records repository in ``root``: settings, an example partner, the CI workflow, a pre-commit hook."""
+    files = {
+        Path("records") / SETTINGS_FILE: (DATA_DIR / "settings.yml").read_text(encoding="utf-8"),
+        Path(".github/workflows/refsite-check.yml"): (DATA_DIR / "refsite-check.yml").read_text(encoding="utf-8"),
+        Path(".pre-commit-config.yaml"): (DATA_DIR / "pre-commit-config.yaml").read_text(encoding="utf-8"),
+        Path(".gitignore"): "site/\n.site-new-*/\n.site-old-*/\nrecords/.refsite.lock\n",
+    }
+    existing = [p for p in files if (root / p).exists()]
+    if existing:
+        return [], [error(Source(str(root / p)), "exists already; refsite init writes nothing over your files") for p in existing]
+    written = []
+    for relative, text in files.items():
+        target = root / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write(target, text.encode("utf-8"))
+        written.append(target)
+    return written, []
+
