@@ -1266,18 +1266,17 @@ def _ics_text(text: str) -> str:
 
 def _ics_fold(line: str) -> str:
     """Fold a content line at 75 octets (RFC 5545 3.1), never inside a UTF-8 character."""
-    if len(line) <= 75 and len(line.encode("utf-8")) <= 75:
+    data = line.encode("utf-8")
+    if len(data) <= 75:
         return line
-    out, current = [], b""
-    for char in line:
-        encoded = char.encode("utf-8")
-        limit = 75 if not out else 74  # continuation lines start with a space
-        if len(current) + len(encoded) > limit:
-            out.append(current.decode("utf-8"))
-            current = b""
-        current += encoded
-    out.append(current.decode("utf-8"))
-    return "\r\n ".join(out)
+    parts, start, limit = [], 0, 75  # continuation lines start with a space: 74 octets of content
+    while start < len(data):
+        end = min(start + limit, len(data))
+        while end < len(data) and (data[end] & 0xC0) == 0x80:  # a UTF-8 continuation byte
+            end -= 1
+        parts.append(data[start:end].decode("utf-8"))
+        start, limit = end, 74
+    return "\r\n ".join(parts)
 
 
 def due_ics(model: Model, owner: str | None = None, name: str = "Referral contacts") -> str:
