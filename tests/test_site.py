@@ -351,3 +351,23 @@ def test_serve_rebuilds_when_a_record_changes(tmp_path):
         stops[0]()
         server.join(timeout=30)
     assert not server.is_alive()
+
+
+def test_a_repository_custom_dir_comes_before_refsites_theme_layer(tmp_path):
+    records = copy_records(tmp_path)
+    config = (PROJECT / "mkdocs.yml").read_text(encoding="utf-8")
+    config = config.replace("  name: material\n", "  name: material\n  custom_dir: overrides\n")
+    config = config.replace("use_directory_urls: false", "use_directory_urls: true")
+    (tmp_path / "mkdocs.yml").write_text(config, encoding="utf-8")
+    (tmp_path / "overrides").mkdir()
+    (tmp_path / "overrides" / "main.html").write_text(
+        '{% extends "base.html" %}\n{% block extrahead %}<meta name="robots" content="noindex, nofollow, ours">'
+        "{% endblock %}\n", encoding="utf-8")
+    result = site.build(site.Layout.find(records), TODAY)
+    assert result.built, result.problems
+    page = read(tmp_path / "site", "partners/harbour.html")
+    assert '<meta name="robots" content="noindex, nofollow, ours">' in page
+    assert '<meta name="robots" content="noindex, nofollow">' not in page
+    # refsite's layer still supplies the stylesheet and the polyfill, and links stay .html files.
+    assert (tmp_path / "site" / "assets/refsite/refsite.css").is_file()
+    assert (tmp_path / "site" / "partners/harbour.html").is_file()
