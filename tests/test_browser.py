@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
@@ -190,3 +191,13 @@ def test_dark_palette_and_phone_width(built_site, visit):
         )
         assert too_wide == [], (page, too_wide[:5])
         shoot(phone.page, name)
+
+
+def test_a_missing_browser_skips_but_fails_under_ci(monkeypatch):
+    monkeypatch.setattr(sys.modules[__name__], "CHROMIUM", Path("/nonexistent/chromium"))
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="browser tests must run in CI, but /nonexistent/chromium"):
+        _require_browser()
+    monkeypatch.delenv("CI")
+    with pytest.raises(pytest.skip.Exception, match="/nonexistent/chromium is not installed"):
+        _require_browser()
