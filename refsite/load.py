@@ -7,11 +7,13 @@ function returns ``(value, problems)`` and never raises on bad input.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import gc
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Iterator, Mapping
 
 import yaml
 
@@ -516,12 +518,38 @@ def load_records(records: Path, settings: Settings, display_root: str | None = N
     root = display_root if display_root is not None else str(records)
     partners = []
     problems: list[Problem] = []
-    for path in partner_files(records):
-        partner, file_problems = load_partner(path, f"{root}/{path.name}" if root else path.name, settings)
-        problems += file_problems
-        if partner is not None:
-            partners.append(partner)
+    with _no_cycle_collection():
+        for path in partner_files(records):
+            partner, file_problems = load_partner(path, f"{root}/{path.name}" if root else path.name, settings)
+            problems += file_problems
+            if partner is not None:
+                partners.append(partner)
     return Records(tuple(sorted(partners, key=lambda p: p.id))), problems
+
+
+@contextlib.contextmanager
+def _no_cycle_collection() -> Iterator[None]:
+    """Keep Python's cycle collector off the records: pause it while reading, then freeze what was read.
+
+    Reading allocates millions of objects that all stay alive, and the collector
+    would walk them again and again, during reading and after: at 5,000 partners
+    that was 1.9 s of a 5.5 s check. Reading creates no reference cycles (a test
+    checks it), so reference counting alone frees whatever it discards, and
+    frozen records are still freed when the last reference to them goes. Each
+    read first hands what the previous one froze back to the collector and
+    collects, so that nothing unreachable stays frozen (``refsite serve`` reads
+    again and again).
+    """
+    enabled = gc.isenabled()
+    gc.unfreeze()
+    gc.collect()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        if enabled:
+            gc.enable()
 
 
 def load(records: Path, settings_path: Path | None = None) -> tuple[Records, Settings, list[Problem]]:
