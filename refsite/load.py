@@ -41,6 +41,7 @@ SETTINGS_FILE = "settings.yml"
 LOG_HEADING = re.compile(r"^##\s+log\s*$", re.IGNORECASE)
 HEADING = re.compile(r"^#{1,2}\s")
 CONFLICT = re.compile(r"^(<{7}|={7}|>{7}|\|{7})(\s|$)")
+CONFLICT_MARKERS = ("<<<<<<<", "=======", ">>>>>>>", "|||||||")
 
 
 # --------------------------------------------------------------------------- text
@@ -446,9 +447,10 @@ def load_partner(path: Path, display: str, settings: Settings) -> tuple[Partner 
     if not text.strip():
         return None, [error(file_src, "the file is empty: a partner file starts with front matter between '---' lines")]
     lines = text.split("\n")
-    markers = conflict_markers(lines, display)
-    if markers:
-        return None, markers
+    if any(marker in text for marker in CONFLICT_MARKERS):  # no marker anywhere, no marker line
+        markers = conflict_markers(lines, display)
+        if markers:
+            return None, markers
     partner_id = path.stem
     if not SLUG.match(partner_id):
         problems.append(
@@ -514,14 +516,15 @@ def _body(lines: list[str], start: int, display: str, settings: Settings) -> tup
     problems: list[Problem] = []
     seen: dict[str, int] = {}
     in_log = False
-    for number in range(start, len(lines)):
-        line = lines[number]
-        lineno = number + 1
-        if LOG_HEADING.match(line):
-            in_log = True
-            continue
-        if in_log and HEADING.match(line):
-            in_log = False
+    services = settings.services
+    for lineno in range(start + 1, len(lines) + 1):
+        line = lines[lineno - 1]
+        if line[:1] == "#":  # both heading patterns start with '#'
+            if LOG_HEADING.match(line):
+                in_log = True
+                continue
+            if in_log and HEADING.match(line):
+                in_log = False
         if not in_log:
             notes.append(line)
             continue
@@ -533,12 +536,13 @@ def _body(lines: list[str], start: int, display: str, settings: Settings) -> tup
             problems.append(error(source, "not a log line: under '## Log' each line is '- YYYY-MM-DD kind ...' (notes go above the heading)"))
             continue
         key = " ".join(stripped.split())
-        if key in seen:
-            problems.append(error(source, f"the same event as line {seen[key]} (a merge may have duplicated it): delete one"))
+        first = seen.setdefault(key, lineno)
+        if first != lineno:
+            problems.append(error(source, f"the same event as line {first} (a merge may have duplicated it): delete one"))
             continue
-        seen[key] = lineno
-        event, line_problems = parse_line(stripped, source, settings.services)
-        problems += line_problems
+        event, line_problems = parse_line(stripped, source, services)
+        if line_problems:
+            problems += line_problems
         if event is not None:
             events.append(event)
     return "\n".join(notes).strip("\n"), events, problems
@@ -573,8 +577,9 @@ def load_settings(path: Path, display: str) -> tuple[Settings, list[Problem]]:
 def partner_files(records: Path) -> list[Path]:
     """The partner files of a records folder: every *.md but README.md and names starting with '_' or '.'."""
     return sorted(
-        p for p in records.glob("*.md")
-        if p.name not in IGNORED_FILES and not p.name.startswith(("_", ".")) and p.is_file()
+        (p for p in records.glob("*.md")
+         if p.name not in IGNORED_FILES and not p.name.startswith(("_", ".")) and p.is_file()),
+        key=lambda p: p.name,  # one folder: the same order as sorting the paths, at a fraction of the cost
     )
 
 
