@@ -42,7 +42,7 @@ from refsite.model import Partner, Records
 from refsite.problems import Problem, Source, error
 from refsite.settings import Settings
 
-PACKAGE_DIR = Path(__file__).resolve().parent
+PACKAGE_DIR = Path(__file__).resolve().parent.parent  # the refsite package
 TEMPLATES_FOLDER = "site_templates"
 SOON_STATUSES = ("overdue", "due", "soon")
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
