@@ -43,9 +43,13 @@ def check_authors(records: Records, settings: Settings, today: dt.date) -> Itera
 def check_contacts_named(records: Records, settings: Settings, today: dt.date) -> Iterator[Problem]:
     """A name after 'with' should be one of the partner's contacts."""
     for partner in records.partners:
+        listed: dict[str, bool] = {}  # the same few names recur on many lines
         for event in partner.events:
             for name in event.with_:
-                if partner.find_contact(name) is None:
+                found = listed.get(name)
+                if found is None:
+                    found = listed[name] = partner.find_contact(name) is not None
+                if not found:
                     known = ", ".join(c.name for c in partner.contacts) or "none listed"
                     yield warning(event.source, f"'{name}' is not among {partner.id}'s contacts ({known}): add them under contacts:")
 

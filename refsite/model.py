@@ -147,9 +147,9 @@ class Referral:
 def derive_referrals(partner: Partner) -> tuple[Referral, ...]:
     """Group the referral lines of a partner's log by id (log order = date order, ties by line)."""
     by_id: dict[str, list[LogEvent]] = {}
-    for event in sorted(partner.events, key=lambda e: (e.date, e.source.line)):
-        if event.kind in ("referral-in", "referral-out") and event.ref:
-            by_id.setdefault(event.ref, []).append(event)
+    lines = [e for e in partner.events if e.kind in ("referral-in", "referral-out") and e.ref]
+    for event in sorted(lines, key=lambda e: (e.date, e.source.line)):  # stable: as sorting all, then filtering
+        by_id.setdefault(event.ref, []).append(event)  # type: ignore[arg-type]
     referrals = []
     for ref, events in by_id.items():
         first = events[0]
