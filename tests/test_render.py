@@ -5,13 +5,17 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import re
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from markupsafe import escape
 
 from refsite import render
 from refsite.due import due, within
 from refsite.metrics import Period, figures, partner_facts
+from refsite.render import downloads
+from refsite.render import pages as page_builders
 from refsite.validate import load_and_validate
 
 FIXTURE = Path(__file__).parent / "fixtures" / "site-records"
@@ -130,13 +134,13 @@ def test_dashboard_lists_the_items_due_soon_per_owner(loaded, pages):
     text = pages["index.md"]
     for item in items:
         assert f'href="partners/{item.partner_id}.html"' in text
-        assert str(render.escape(item.action)) in text
+        assert str(escape(item.action)) in text
 
 
 def test_the_dashboard_shows_a_few_items_per_owner_and_links_to_the_rest(loaded, monkeypatch):
     records, settings = loaded
-    monkeypatch.setattr(render, "DASHBOARD_ITEMS", 1)
-    monkeypatch.setattr(render, "DASHBOARD_OWED", 1)
+    monkeypatch.setattr(page_builders, "DASHBOARD_ITEMS", 1)
+    monkeypatch.setattr(page_builders, "DASHBOARD_OWED", 1)
     model = render.build_model(records, settings, TODAY)
     page = render.dashboard_page(model)
     assert [(o.owner, len(o.items), o.more) for o in page.owners] == [("maya", 1, 1), ("tom", 1, 2)]
@@ -213,25 +217,25 @@ def test_downloads(pages):
 
 
 def test_csv_cells_that_look_like_formulas_are_defused():
-    assert render._cell("=HYPERLINK(1)") == "'=HYPERLINK(1)"
-    assert render._cell("@SUM") == "'@SUM"
-    assert render._cell(-3) == -3
-    assert render._cell("Harbour") == "Harbour"
+    assert downloads._cell("=HYPERLINK(1)") == "'=HYPERLINK(1)"
+    assert downloads._cell("@SUM") == "'@SUM"
+    assert downloads._cell(-3) == -3
+    assert downloads._cell("Harbour") == "Harbour"
 
 
 def test_ics_folds_at_75_octets_between_characters():
-    folded = render._ics_fold("SUMMARY:" + "é" * 70)
+    folded = downloads._ics_fold("SUMMARY:" + "é" * 70)
     lines = folded.split("\r\n")
     assert [len(line.encode()) for line in lines] == [74, 75]
     assert "".join(line[1:] if i else line for i, line in enumerate(lines)) == "SUMMARY:" + "é" * 70
-    assert render._ics_text("a,b;c\\d\ne") == "a\\,b\\;c\\\\d\\ne"
+    assert downloads._ics_text("a,b;c\\d\ne") == "a\\,b\\;c\\\\d\\ne"
 
 
 def test_formatting_has_no_locale():
     assert render.fmt_date(dt.date(2026, 1, 5)) == "5 Jan 2026"
     assert render.fmt_long_date(TODAY) == "Sunday 22 November 2026"
-    assert render.fmt_money(render.Decimal("1280.5"), "$") == "$1,280.50"
-    assert render.fmt_money(render.Decimal("1280"), "€") == "€1,280"
+    assert render.fmt_money(Decimal("1280.5"), "$") == "$1,280.50"
+    assert render.fmt_money(Decimal("1280"), "€") == "€1,280"
     assert render.relative_days(3) == "3 days overdue"
     assert render.relative_days(0) == "due today"
     assert render.relative_days(-1) == "in 1 day"

@@ -1,0 +1,152 @@
+"""The computed model: everything computed once for all pages (due items, metrics facts, links).
+
+``build_model(records, settings, today)`` runs the due engine and the metrics once; the page
+builders, charts and downloads read the :class:`Model`. Links between pages are relative
+``.html`` paths from the site root (templates prefix the page's ``root``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Iterable, Mapping
+
+from refsite import vocab
+from refsite.due import DueItem, due
+from refsite.metrics import PartnerFacts, partner_facts
+from refsite.model import Partner, Records
+from refsite.render.contexts import DueRow, Link, PartnerRow, SiteInfo, TeamMember
+from refsite.render.formatting import label, relative_days, slugify
+from refsite.settings import Settings
+
+
+def partner_url(partner_id: str) -> str:
+    return f"partners/{partner_id}.html"
+
+
+def list_url(facet: str, value: str) -> str:
+    return f"lists/{facet}/{slugify(value) if facet == 'tag' else value}.html"
+
+
+@dataclass(frozen=True)
+class Model:
+    """Everything computed once for all pages."""
+
+    records: Records
+    settings: Settings
+    today: dt.date
+    site: SiteInfo
+    items: tuple[DueItem, ...]
+    by_partner: Mapping[str, tuple[DueItem, ...]]
+    introduced: Mapping[str, tuple[str, ...]]
+    facts: tuple[PartnerFacts, ...]  # refsite.metrics' view of every partner, in id order
+    tag_slugs: Mapping[str, str] = field(default_factory=dict)
+    _facts_by_id: Mapping[str, PartnerFacts] = field(init=False, repr=False, compare=False)
+
+    def facts_of(self, partner_ids: Iterable[str]) -> list[PartnerFacts]:
+        return [self._facts_by_id[i] for i in partner_ids if i in self._facts_by_id]
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_facts_by_id", {f.id: f for f in self.facts})
+
+    def owner_name(self, owner: str | None) -> str:
+        return self.settings.member_name(owner) if owner else "Unassigned"
+
+    def owner_url(self, owner: str | None) -> str | None:
+        return list_url("owner", owner) if owner else None
+
+    def link(self, partner_id: str) -> Link:
+        partner = self.records.get(partner_id)
+        return Link(partner.name if partner else partner_id, partner_url(partner_id))
+
+    def due_row(self, item: DueItem) -> DueRow:
+        return DueRow(
+            partner=Link(item.partner_name, partner_url(item.partner_id)),
+            owner=item.owner,
+            owner_name=self.owner_name(item.owner),
+            rule=item.rule,
+            rule_label=RULE_LABELS.get(item.rule, label(item.rule)),
+            due_date=item.due_date,
+            days_overdue=item.days_overdue,
+            status=item.status,
+            when=relative_days(item.days_overdue),
+            reason=item.reason,
+            action=item.action,
+            ref=item.ref,
+            introducers=tuple(self.link(p) for p in item.introducers if self.records.get(p) is not None),
+        )
+
+
+RULE_LABELS = {
+    "thanks": "Thank",
+    "update": "Update",
+    "at-risk": "At risk",
+    "cadence": "Check in",
+    "meeting": "Meet",
+    "nurture": "Nurture",
+    "prospect": "Prospect",
+    "introduction": "Introduction",
+    "gift-cap": "Gift cap",
+    "single-contact": "One contact",
+}
+
+
+def build_model(records: Records, settings: Settings, today: dt.date) -> Model:
+    items = tuple(due(records, settings, today))
+    by_partner: dict[str, list[DueItem]] = {}
+    for item in items:
+        by_partner.setdefault(item.partner_id, []).append(item)
+    introduced: dict[str, list[str]] = {}
+    for partner in records.partners:
+        if partner.introduced_by and records.get(partner.introduced_by) is not None:
+            introduced.setdefault(partner.introduced_by, []).append(partner.id)
+    team = tuple(
+        TeamMember(m.id, m.name, list_url("owner", m.id), sum(1 for p in records.partners if p.owner == m.id))
+        for m in settings.team
+    )
+    site = SiteInfo(practice=str(settings.practice), today=today, currency=str(settings.currency), team=team)
+    slugs: dict[str, str] = {}
+    for partner in records.partners:
+        for tag in partner.tags:
+            slugs.setdefault(tag, slugify(tag))
+    return Model(
+        records=records,
+        settings=settings,
+        today=today,
+        site=site,
+        items=items,
+        by_partner={k: tuple(v) for k, v in by_partner.items()},
+        introduced={k: tuple(sorted(v)) for k, v in introduced.items()},
+        facts=tuple(partner_facts(p, settings, today) for p in records.partners),
+        tag_slugs=slugs,
+    )
+
+
+def last_contact(partner: Partner, today: dt.date) -> dt.date | None:
+    dates = [e.date for e in partner.events if e.date <= today and vocab.LOG_KINDS[e.kind].contact]
+    return max(dates) if dates else None
+
+
+def _referrals_in(partner: Partner, start: dt.date, end: dt.date) -> int:
+    return sum(1 for r in partner.referrals if r.direction == "in" and start <= r.received <= end)
+
+
+def partner_row(model: Model, partner: Partner) -> PartnerRow:
+    today = model.today
+    items = model.by_partner.get(partner.id, ())
+    return PartnerRow(
+        id=partner.id,
+        name=partner.name,
+        url=partner_url(partner.id),
+        organisation=partner.organisation,
+        category=partner.category,
+        stage=partner.stage,
+        tier=partner.tier,
+        owner=partner.owner,
+        owner_name=model.owner_name(partner.owner),
+        location=partner.location,
+        tags=partner.tags,
+        last_contact=last_contact(partner, today),
+        referrals_year=_referrals_in(partner, today - dt.timedelta(days=364), today),
+        next=model.due_row(items[0]) if items else None,
+    )

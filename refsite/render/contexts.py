@@ -1,0 +1,361 @@
+"""The template contract: what each page template receives, as documented frozen dataclasses.
+
+Every page template receives the fields of its context (one class per template, listed in
+``PAGES``) as variables, and the whole context as ``page``. docs/site.md documents each class
+and field; tests/test_render.py checks that it does.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, fields
+from typing import Any, ClassVar
+
+from refsite.model import Partner
+
+# --------------------------------------------------------------------------- shared parts
+
+
+@dataclass(frozen=True)
+class Link:
+    """A link to another page: ``url`` is relative to the site root; templates prefix ``root``."""
+
+    text: str
+    url: str
+
+
+@dataclass(frozen=True)
+class TeamMember:
+    id: str
+    name: str
+    url: str  # the owner's list page
+    partners: int
+
+
+@dataclass(frozen=True)
+class SiteInfo:
+    """What every page knows about the practice and the build."""
+
+    practice: str
+    today: dt.date
+    currency: str
+    team: tuple[TeamMember, ...]
+
+
+@dataclass(frozen=True)
+class DueRow:
+    """One due item as the pages show it (from :class:`refsite.due.DueItem`)."""
+
+    partner: Link
+    owner: str | None
+    owner_name: str
+    rule: str  # one of refsite.due.RULES
+    rule_label: str
+    due_date: dt.date
+    days_overdue: int  # negative: days left
+    status: str  # overdue | due | soon | later
+    when: str  # '12 days overdue', 'due today', 'in 3 days'
+    reason: str
+    action: str
+    ref: str | None
+    introducers: tuple[Link, ...]
+
+
+@dataclass(frozen=True)
+class PartnerRow:
+    """One partner in a list."""
+
+    id: str
+    name: str
+    url: str
+    organisation: str | None
+    category: str
+    stage: str
+    tier: str
+    owner: str | None
+    owner_name: str
+    location: str | None
+    tags: tuple[str, ...]
+    last_contact: dt.date | None
+    referrals_year: int  # referrals received in the 365 days up to today
+    next: DueRow | None  # the most urgent open item
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A headline number, with the previous period's for comparison."""
+
+    label: str
+    value: str
+    previous: str | None = None
+    change: str | None = None  # '+3', '-12%'
+    trend: str = "flat"  # up | down | flat
+    good: bool | None = None  # whether the change is good news (None: neither)
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class Bar:
+    label: str
+    value: float
+    display: str
+    x: float
+    y: float
+    width: float
+    height: float
+    url: str | None = None
+
+
+@dataclass(frozen=True)
+class BarChart:
+    """An SVG bar chart laid out at build time: ``columns`` (over time) or ``rows`` (by source)."""
+
+    title: str
+    kind: str
+    width: int
+    height: int
+    bars: tuple[Bar, ...]
+    empty: bool
+    summary: str  # the chart in words, for screen readers
+
+
+@dataclass(frozen=True)
+class Facet:
+    """A way of grouping partners (category, owner, stage, tag) and its values."""
+
+    name: str
+    title: str
+    values: tuple[FacetValue, ...]
+
+
+@dataclass(frozen=True)
+class FacetValue:
+    label: str
+    url: str
+    count: int
+    meaning: str
+
+
+# --------------------------------------------------------------------------- pages
+
+
+@dataclass(frozen=True, kw_only=True)
+class PageContext:
+    """Every page's fields. ``root`` leads from the page to the site root ('', '../', '../../')."""
+
+    template: ClassVar[str] = ""
+    path: str
+    title: str
+    root: str
+    site: SiteInfo
+    search: bool  # whether the page is in the search index
+
+
+@dataclass(frozen=True, kw_only=True)
+class DashboardPage(PageContext):
+    template: ClassVar[str] = "dashboard.md"
+    counts: tuple[Figure, ...]  # overdue, due today, due soon, thanks owed, updates owed
+    owed: tuple[DueRow, ...]  # the most urgent thanks and updates owed (at most DASHBOARD_OWED)
+    owed_more: int  # how many more thanks and updates are owed
+    owners: tuple[OwnerDue, ...]  # per team member (and 'unassigned'), the other rules
+    headline: tuple[Figure, ...]  # metrics for the last full month against the month before
+    headline_period: str
+    per_month: BarChart
+    by_source: BarChart
+
+
+@dataclass(frozen=True)
+class OwnerDue:
+    owner: str | None
+    name: str
+    url: str | None  # the owner's list of partners
+    items: tuple[DueRow, ...]  # the most urgent of their other items (at most DASHBOARD_ITEMS)
+    more: int  # how many more are on their due page
+    due_url: str  # their due page: every item overdue, due or soon
+    overdue: int
+    owed: int  # thanks and updates, listed in the dashboard's own section
+
+
+@dataclass(frozen=True, kw_only=True)
+class DuePage(PageContext):
+    template: ClassVar[str] = "due.md"
+    owner: str | None
+    name: str  # the owner's name ('Unassigned' for partners with no owner)
+    rows: tuple[DueRow, ...]  # every item overdue, due today or due soon, most urgent first
+
+
+@dataclass(frozen=True, kw_only=True)
+class PartnerPage(PageContext):
+    template: ClassVar[str] = "partner.md"
+    partner: Partner  # the record itself (refsite.model.Partner)
+    category_label: str
+    owner_name: str
+    owner_url: str | None
+    tags: tuple[Link, ...]
+    website: str | None  # only an http(s) address
+    next: DueRow | None
+    items: tuple[DueRow, ...]  # every open item, most urgent first
+    contacts: tuple[ContactRow, ...]
+    figures: tuple[Figure, ...]
+    timeline: tuple[TimelineRow, ...]  # newest first
+    ideas: tuple[IdeaRow, ...]
+    notes: tuple[str, ...]  # paragraphs
+    introduced_by: Link | None
+    introduced: tuple[Link, ...]
+    source: str  # the record's file name
+
+
+@dataclass(frozen=True)
+class ContactRow:
+    name: str
+    role: str
+    prefers: str | None
+    email: str | None
+    phone: str | None
+    notes: str | None
+    last_seen: dt.date | None
+
+
+@dataclass(frozen=True)
+class TimelineRow:
+    date: dt.date
+    kind: str
+    kind_label: str
+    group: str  # referral | contact | value | note
+    who: str  # the team member's name
+    with_: str
+    detail: str  # ref, status, service, value, cost, as text
+    text: str
+
+
+@dataclass(frozen=True)
+class IdeaRow:
+    text: str
+    given: bool
+
+
+@dataclass(frozen=True, kw_only=True)
+class PartnersPage(PageContext):
+    template: ClassVar[str] = "partners.md"
+    facets: tuple[Facet, ...]
+    rows: tuple[PartnerRow, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class ListPage(PageContext):
+    template: ClassVar[str] = "list.md"
+    facet: str
+    facet_title: str
+    value: str
+    meaning: str
+    rows: tuple[PartnerRow, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class PipelinePage(PageContext):
+    template: ClassVar[str] = "pipeline.md"
+    columns: tuple[PipelineColumn, ...]
+    funnel: tuple[Figure, ...]
+
+
+@dataclass(frozen=True)
+class PipelineColumn:
+    stage: str
+    title: str
+    url: str  # the stage's list (it exists when the column has cards)
+    meaning: str
+    cards: tuple[PipelineCard, ...]
+
+
+@dataclass(frozen=True)
+class PipelineCard:
+    partner: Link
+    owner_name: str
+    category: str
+    since: dt.date | None
+    days_in_stage: int | None
+    next: DueRow | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReviewPage(PageContext):
+    template: ClassVar[str] = "review.md"
+    period: str  # 'Q3 2026 (July to September)'
+    previous: str
+    figures: tuple[Figure, ...]  # the quarter against the one before
+    rankings: tuple[Ranking, ...]  # top ten by score, rising, falling
+    ranked: tuple[RankedRow, ...]  # every partner ranked (refsite.metrics.review), best first
+    focus: tuple[FocusRow, ...]  # the short list for next quarter
+    by_category: tuple[GroupRow, ...]
+    by_owner: tuple[GroupRow, ...]
+
+
+@dataclass(frozen=True)
+class Ranking:
+    title: str
+    measure: str
+    rows: tuple[RankRow, ...]
+
+
+@dataclass(frozen=True)
+class RankRow:
+    rank: int
+    partner: Link
+    value: str
+
+
+@dataclass(frozen=True)
+class RankedRow:
+    """One partner in the quarter's ranking: a score out of 100 (volume, conversion, revenue, recency)."""
+
+    rank: int
+    partner: Link
+    category: str
+    owner_name: str
+    received: int
+    conversions: int
+    rate: str
+    revenue: str
+    last_referral: dt.date | None
+    score: str
+
+
+@dataclass(frozen=True)
+class FocusRow:
+    partner: Link
+    why: str
+    owner_name: str
+
+
+@dataclass(frozen=True)
+class GroupRow:
+    name: str
+    url: str | None
+    received: int
+    converted: int
+    rate: str
+    revenue: str
+    touches: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class DownloadsPage(PageContext):
+    template: ClassVar[str] = "downloads.md"
+    files: tuple[Download, ...]
+
+
+@dataclass(frozen=True)
+class Download:
+    title: str
+    url: str
+    description: str
+    size: int
+
+
+PAGES: tuple[type[PageContext], ...] = (DashboardPage, DuePage, PartnerPage, PartnersPage, ListPage, PipelinePage,
+                                        ReviewPage, DownloadsPage)
+
+
+def context_fields(page: PageContext) -> dict[str, Any]:
+    """The variables a page template receives: the context's fields, shallow (not copied)."""
+    return {f.name: getattr(page, f.name) for f in fields(page)}

@@ -1,0 +1,101 @@
+"""The site's downloads: partners and due items as CSV, due contacts as iCalendar feeds."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from typing import Iterable, Sequence
+
+from refsite.render.computed import Model, partner_row
+
+
+def _cell(value: object) -> object:
+    """A CSV cell; text that a spreadsheet would run as a formula gets a leading apostrophe."""
+    if value is None:
+        return ""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+def _csv(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow([_cell(v) for v in row])
+    return buffer.getvalue()
+
+
+def partners_csv(model: Model) -> str:
+    rows = []
+    for partner in model.records.partners:
+        row = partner_row(model, partner)
+        rows.append((partner.id, partner.name, partner.organisation, partner.category, partner.stage, partner.tier,
+                     partner.owner, partner.location, ";".join(partner.tags), row.last_contact, row.referrals_year,
+                     row.next.rule if row.next else None, row.next.due_date if row.next else None))
+    return _csv(("id", "name", "organisation", "category", "stage", "tier", "owner", "location", "tags",
+                 "last_contact", "referrals_12_months", "next_rule", "next_due"), rows)
+
+
+def due_csv(model: Model) -> str:
+    return _csv(
+        ("partner_id", "partner_name", "owner", "rule", "status", "due_date", "days_overdue", "reason", "action", "ref"),
+        ((i.partner_id, i.partner_name, i.owner, i.rule, i.status, i.due_date, i.days_overdue, i.reason, i.action, i.ref)
+         for i in model.items),
+    )
+
+
+def _ics_text(text: str) -> str:
+    return text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\r\n", "\\n").replace("\n", "\\n")
+
+
+def _ics_fold(line: str) -> str:
+    """Fold a content line at 75 octets (RFC 5545 3.1), never inside a UTF-8 character."""
+    data = line.encode("utf-8")
+    if len(data) <= 75:
+        return line
+    parts, start, limit = [], 0, 75  # continuation lines start with a space: 74 octets of content
+    while start < len(data):
+        end = min(start + limit, len(data))
+        while end < len(data) and (data[end] & 0xC0) == 0x80:  # a UTF-8 continuation byte
+            end -= 1
+        parts.append(data[start:end].decode("utf-8"))
+        start, limit = end, 74
+    return "\r\n ".join(parts)
+
+
+def due_ics(model: Model, owner: str | None = None, name: str = "Referral contacts") -> str:
+    """An iCalendar feed of due contacts (all owners, or one): all-day events, stable UIDs, no clock."""
+    stamp = f"{model.today:%Y%m%d}T000000Z"
+    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//refsite//due contacts//EN", "CALSCALE:GREGORIAN",
+             f"X-WR-CALNAME:{_ics_text(name)}"]
+    for item in model.items:
+        if owner is not None and item.owner != owner:
+            continue
+        day = max(item.due_date, model.today)
+        uid = f"{item.rule}-{item.partner_id}" + (f"-{item.ref}" if item.ref else "")
+        lines += [
+            "BEGIN:VEVENT",
+            f"UID:{_ics_text(uid)}@refsite",
+            f"DTSTAMP:{stamp}",
+            f"DTSTART;VALUE=DATE:{day:%Y%m%d}",
+            f"DTEND;VALUE=DATE:{day + dt.timedelta(days=1):%Y%m%d}",
+            f"SUMMARY:{_ics_text(f'{item.partner_name}: {item.action}')}",
+            "TRANSP:TRANSPARENT",
+            "END:VEVENT",
+        ]
+    lines.append("END:VCALENDAR")
+    return "".join(_ics_fold(line) + "\r\n" for line in lines)
+
+
+def download_files(model: Model) -> dict[str, str]:
+    files = {
+        "downloads/partners.csv": partners_csv(model),
+        "downloads/due.csv": due_csv(model),
+        "downloads/due.ics": due_ics(model),
+    }
+    for member in model.settings.team:
+        files[f"downloads/due-{member.id}.ics"] = due_ics(model, member.id, f"Referral contacts: {member.name}")
+    return files

@@ -1,0 +1,450 @@
+"""Each page's context from the computed model, and ``render_pages``: every page and download.
+
+One builder per page template (``dashboard_page``, ``due_pages``, ``partner_page``,
+``list_pages``, ``pipeline_page``, ``review_page``, ``downloads_page``); ``page_contexts``
+lists them all in order and ``render_pages`` renders them. Nothing is written.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+from typing import Any, Iterable, Mapping, Sequence
+
+from refsite import vocab
+from refsite.due import DueItem, value_ideas_not_given
+from refsite.metrics import PartnerFacts, Period, figures, review
+from refsite.model import Partner, Records
+from refsite.render.charts import referral_charts
+from refsite.render.computed import Model, build_model, list_url, partner_row
+from refsite.render.contexts import (
+    ContactRow,
+    DashboardPage,
+    Download,
+    DownloadsPage,
+    DuePage,
+    Facet,
+    FacetValue,
+    Figure,
+    FocusRow,
+    GroupRow,
+    IdeaRow,
+    Link,
+    ListPage,
+    OwnerDue,
+    PageContext,
+    PartnerPage,
+    PartnerRow,
+    PartnersPage,
+    PipelineCard,
+    PipelineColumn,
+    PipelinePage,
+    RankedRow,
+    Ranking,
+    RankRow,
+    ReviewPage,
+    TimelineRow,
+)
+from refsite.render.downloads import download_files
+from refsite.render.figures import headline_figures, partner_figures, period_figures, pipeline_funnel
+from refsite.render.formatting import fmt_money, fmt_pct, label, safe_url
+from refsite.render.templates import Renderer, RenderError
+from refsite.settings import Settings
+
+SOON_STATUSES = ("overdue", "due", "soon")
+
+
+def _root(path: str) -> str:
+    return "../" * path.count("/")
+
+
+# --------------------------------------------------------------------------- partner page
+
+
+_GROUPS = {"referral-in": "referral", "referral-out": "referral", "thanks": "contact", "update": "contact",
+           "note": "note", "stage": "note"}
+
+
+def _timeline(model: Model, partner: Partner) -> tuple[TimelineRow, ...]:
+    rows = []
+    currency = model.site.currency
+    for event in sorted(partner.events, key=lambda e: (e.date, e.source.line), reverse=True):
+        kind = vocab.LOG_KINDS[event.kind]
+        group = _GROUPS.get(event.kind) or ("value" if kind.value else "contact" if kind.contact else "note")
+        detail = []
+        if event.stage:
+            detail.append(f"now {label(event.stage).lower()}")
+        if event.ref:
+            detail.append(event.ref)
+        if event.status:
+            detail.append(event.status)
+        if event.service:
+            detail.append(label(event.service).lower())
+        if event.value is not None:
+            detail.append(f"value {fmt_money(event.value, currency)}")
+        if event.cost is not None:
+            detail.append(f"cost {fmt_money(event.cost, currency)}")
+        if event.consent is not None:
+            detail.append("consent given" if event.consent else "no consent")
+        if event.satisfaction is not None:
+            detail.append(f"satisfaction {event.satisfaction}/5")
+        rows.append(TimelineRow(
+            date=event.date,
+            kind=event.kind,
+            kind_label=label(event.kind),
+            group=group,
+            who=model.settings.member_name(event.author) if event.author else "",
+            with_=", ".join(event.with_),
+            detail=" · ".join(detail),
+            text=event.text,
+        ))
+    return tuple(rows)
+
+
+def _contacts(partner: Partner) -> tuple[ContactRow, ...]:
+    rows = []
+    for contact in partner.contacts:
+        seen = [e.date for e in partner.events if any(contact.matches(n) for n in e.with_)]
+        rows.append(ContactRow(
+            name=contact.name,
+            role=label(contact.role),
+            prefers=contact.prefers,
+            email=contact.email,
+            phone=contact.phone,
+            notes=contact.notes,
+            last_seen=max(seen) if seen else None,
+        ))
+    return tuple(rows)
+
+
+def _paragraphs(text: str) -> tuple[str, ...]:
+    return tuple(p.strip() for p in re.split(r"\n\s*\n", text.strip()) if p.strip())
+
+
+def partner_page(model: Model, partner: Partner) -> PartnerPage:
+    path = f"partners/{partner.id}.md"
+    items = model.by_partner.get(partner.id, ())
+    rows = tuple(model.due_row(i) for i in items)
+    ideas_left = value_ideas_not_given(partner, model.today)
+    return PartnerPage(
+        path=path,
+        title=partner.name,
+        root=_root(path),
+        site=model.site,
+        search=True,
+        partner=partner,
+        category_label=label(partner.category),
+        owner_name=model.owner_name(partner.owner),
+        owner_url=model.owner_url(partner.owner),
+        tags=tuple(Link(t, list_url("tag", t)) for t in partner.tags),
+        website=safe_url(partner.website),
+        next=rows[0] if rows else None,
+        items=rows,
+        contacts=_contacts(partner),
+        figures=partner_figures(model, partner),
+        timeline=_timeline(model, partner),
+        ideas=tuple(IdeaRow(i, i not in ideas_left) for i in partner.value_ideas),
+        notes=_paragraphs(partner.notes),
+        introduced_by=model.link(partner.introduced_by) if partner.introduced_by and model.records.get(
+            partner.introduced_by) else None,
+        introduced=tuple(model.link(p) for p in model.introduced.get(partner.id, ())),
+        source=f"{partner.id}.md",
+    )
+
+
+# --------------------------------------------------------------------------- lists
+
+
+FACETS = (("category", "By category"), ("owner", "By owner"), ("stage", "By stage"), ("tag", "By tag"))
+
+
+def _facet_groups(model: Model) -> dict[str, dict[str, list[Partner]]]:
+    groups: dict[str, dict[str, list[Partner]]] = {name: {} for name, _ in FACETS}
+    for partner in model.records.partners:
+        groups["category"].setdefault(partner.category, []).append(partner)
+        groups["owner"].setdefault(partner.owner or "unassigned", []).append(partner)
+        groups["stage"].setdefault(partner.stage, []).append(partner)
+        for tag in partner.tags:
+            groups["tag"].setdefault(tag, []).append(partner)
+    return groups
+
+
+def _facet_order(model: Model, facet: str, values: Iterable[str]) -> list[str]:
+    if facet == "stage":
+        order = list(vocab.STAGES)
+    elif facet == "category":
+        order = list(model.settings.categories)
+    elif facet == "owner":
+        order = [m.id for m in model.settings.team]
+    else:
+        order = []
+    rank = {v: i for i, v in enumerate(order)}
+    return sorted(values, key=lambda v: (rank.get(v, len(rank)), v.casefold(), v))
+
+
+def _facet_label(model: Model, facet: str, value: str) -> str:
+    if facet == "owner":
+        return model.owner_name(None if value == "unassigned" else value)
+    if facet == "tag":
+        return value
+    return label(value)
+
+
+def _facet_meaning(model: Model, facet: str, value: str) -> str:
+    if facet == "category":
+        return model.settings.categories.get(value, "")
+    if facet == "stage":
+        return vocab.STAGES.get(value, "")
+    return ""
+
+
+def _rows(model: Model, partners: Iterable[Partner], cache: dict[str, PartnerRow] | None = None) -> tuple[PartnerRow, ...]:
+    cache = {} if cache is None else cache
+    rows = []
+    for partner in sorted(partners, key=lambda p: (p.name.casefold(), p.id)):
+        if partner.id not in cache:
+            cache[partner.id] = partner_row(model, partner)
+        rows.append(cache[partner.id])
+    return tuple(rows)
+
+
+def list_pages(model: Model) -> tuple[PartnersPage, list[ListPage]]:
+    groups = _facet_groups(model)
+    facets = []
+    pages = []
+    cache: dict[str, PartnerRow] = {}
+    for facet, title in FACETS:
+        by_url: dict[str, tuple[str, dict[str, Partner]]] = {}
+        for value in _facet_order(model, facet, groups[facet]):
+            # Two tags with one slug ('Knee' and 'knee') share a page, named after the first.
+            first, members = by_url.setdefault(list_url(facet, value), (value, {}))
+            members.update((p.id, p) for p in groups[facet][value])
+        values = []
+        for url, (value, members) in by_url.items():
+            path = url[: -len(".html")] + ".md"
+            shown = _facet_label(model, facet, value)
+            meaning = _facet_meaning(model, facet, value)
+            values.append(FacetValue(shown, url, len(members), meaning))
+            pages.append(ListPage(
+                path=path, title=shown, root=_root(path), site=model.site, search=False,
+                facet=facet, facet_title=title, value=shown, meaning=meaning, rows=_rows(model, members.values(), cache),
+            ))
+        facets.append(Facet(facet, title, tuple(values)))
+    index = PartnersPage(path="lists/index.md", title="Partners", root=_root("lists/index.md"), site=model.site,
+                         search=False, facets=tuple(facets), rows=_rows(model, model.records.partners, cache))
+    return index, pages
+
+
+# --------------------------------------------------------------------------- due pages and dashboard
+
+
+DASHBOARD_ITEMS = 8  # per owner; the rest are on the owner's due page
+DASHBOARD_OWED = 10
+OWED_RULES = ("thanks", "update")
+
+
+def due_url(owner: str | None) -> str:
+    return f"due/{owner or 'unassigned'}.html"
+
+
+def _owners(model: Model, items: Sequence[DueItem]) -> list[str | None]:
+    """The team in the settings' order, then any other owner (unassigned last), if they have items."""
+    order: list[str | None] = [m.id for m in model.settings.team]
+    extra = sorted({i.owner for i in items if i.owner not in order}, key=lambda o: (o is None, o or ""))
+    return [*order, *extra]
+
+
+def due_pages(model: Model) -> list[DuePage]:
+    soon = [i for i in model.items if i.status in SOON_STATUSES]
+    pages = []
+    for owner in _owners(model, soon):
+        path = due_url(owner)[: -len(".html")] + ".md"
+        name = model.owner_name(owner)
+        pages.append(DuePage(path=path, title=f"Due: {name}", root=_root(path), site=model.site, search=False,
+                             owner=owner, name=name, rows=tuple(model.due_row(i) for i in soon if i.owner == owner)))
+    return pages
+
+
+def dashboard_page(model: Model) -> DashboardPage:
+    settings = model.settings
+    soon = [i for i in model.items if i.status in SOON_STATUSES]
+    owed = [i for i in soon if i.rule in OWED_RULES]
+    owners: list[OwnerDue] = []
+    for owner in _owners(model, soon):
+        mine = [i for i in soon if i.owner == owner]
+        rest = [i for i in mine if i.rule not in OWED_RULES]
+        if owner not in settings.member_ids and not mine:
+            continue
+        owners.append(OwnerDue(
+            owner=owner, name=model.owner_name(owner), url=model.owner_url(owner),
+            items=tuple(model.due_row(i) for i in rest[:DASHBOARD_ITEMS]), more=max(0, len(rest) - DASHBOARD_ITEMS),
+            due_url=due_url(owner), overdue=sum(1 for i in mine if i.status == "overdue"),
+            owed=sum(1 for i in mine if i.rule in OWED_RULES),
+        ))
+    counts = (
+        Figure("Overdue", str(sum(1 for i in soon if i.status == "overdue")), good=False),
+        Figure("Due today", str(sum(1 for i in soon if i.status == "due"))),
+        Figure(f"Due in {settings.due_soon_days} days", str(sum(1 for i in soon if i.status == "soon"))),
+        Figure("Thanks owed", str(sum(1 for i in soon if i.rule == "thanks"))),
+        Figure("Updates owed", str(sum(1 for i in soon if i.rule == "update"))),
+    )
+    per_month, by_source = referral_charts(model)
+    headline, period = headline_figures(model)
+    return DashboardPage(
+        path="index.md", title="Dashboard", root="", site=model.site, search=False,
+        counts=counts, owed=tuple(model.due_row(i) for i in owed[:DASHBOARD_OWED]),
+        owed_more=max(0, len(owed) - DASHBOARD_OWED), owners=tuple(owners), headline=headline,
+        headline_period=period, per_month=per_month, by_source=by_source,
+    )
+
+
+# --------------------------------------------------------------------------- pipeline
+
+
+PIPELINE_STAGES = ("prospect", "nurture", "active")
+
+
+def _stage_since(partner: Partner, today: dt.date) -> dt.date | None:
+    """The day the partner entered its current stage: its last stage line, else since."""
+    lines = [e.date for e in partner.events if e.kind == "stage" and e.stage == partner.stage and e.date <= today]
+    return max(lines) if lines else partner.since
+
+
+def pipeline_page(model: Model) -> PipelinePage:
+    columns = []
+    today = model.today
+    for stage in PIPELINE_STAGES:
+        partners = [p for p in model.records.partners if p.stage == stage]
+        cards = []
+        for partner in partners:
+            items = model.by_partner.get(partner.id, ())
+            entered = _stage_since(partner, today)
+            cards.append(PipelineCard(
+                partner=model.link(partner.id),
+                owner_name=model.owner_name(partner.owner),
+                category=label(partner.category),
+                since=entered,
+                days_in_stage=(today - entered).days if entered else None,
+                next=model.due_row(items[0]) if items else None,
+            ))
+        cards.sort(key=lambda c: (c.next.due_date if c.next else dt.date.max, c.partner.text.casefold(), c.partner.url))
+        columns.append(PipelineColumn(stage, label(stage), list_url("stage", stage), vocab.STAGES[stage], tuple(cards)))
+    funnel = pipeline_funnel(model)
+    return PipelinePage(path="pipeline.md", title="Pipeline", root="", site=model.site, search=False,
+                        columns=tuple(columns), funnel=funnel)
+
+
+# --------------------------------------------------------------------------- review
+
+
+def _group_rows(model: Model, quarter: Period, key: str) -> tuple[GroupRow, ...]:
+    groups: dict[str, list[PartnerFacts]] = {}
+    for f in model.facts:
+        groups.setdefault(f.category if key == "category" else f.owner, []).append(f)
+    rows = []
+    currency = model.site.currency
+    for name, facts in groups.items():
+        now = figures(facts, quarter)
+        if key == "category":
+            shown, url = label(name), list_url("category", name)
+        else:
+            known = name in model.settings.member_ids
+            shown, url = model.owner_name(name if known else None), (list_url("owner", name) if known else None)
+        rows.append((now.received, now.revenue, name, GroupRow(
+            shown, url, now.received, now.conversions, fmt_pct(now.conversion_rate) or "–",
+            fmt_money(now.revenue, currency), now.touches)))
+    rows.sort(key=lambda r: (-r[0], -r[1], r[2]))
+    return tuple(r[3] for r in rows if r[3].received or r[3].touches)
+
+
+def review_page(model: Model) -> ReviewPage:
+    """The quarterly review of the last full quarter (refsite.metrics.review)."""
+    quarter = Period.last_full("quarter", model.today)
+    result = review(model.records, model.settings, quarter, model.today)
+    currency = model.site.currency
+    total = result.total
+    top = result.ranking[:10]
+    rankings = (
+        Ranking("Ranking", "score", tuple(RankRow(r.rank, model.link(r.partner_id), f"{r.score:.0f}") for r in top)),
+        Ranking("Rising", "change", tuple(RankRow(i, model.link(c.partner_id), f"{c.previous} → {c.current}")
+                                          for i, c in enumerate(result.rising[:10], 1))),
+        Ranking("Falling", "change", tuple(RankRow(i, model.link(c.partner_id), f"{c.previous} → {c.current}")
+                                           for i, c in enumerate(result.falling[:10], 1))),
+    )
+    focus = tuple(
+        FocusRow(model.link(item.partner_id), "; ".join(item.reasons), item.owner_name) for item in result.focus
+    )
+    return ReviewPage(
+        path="review.md", title="Quarterly review", root="", site=model.site, search=False,
+        period=quarter.title, previous=result.previous.title,
+        figures=period_figures(total.current, total.previous, currency),
+        rankings=rankings, ranked=tuple(_ranked_row(model, r) for r in result.ranking),
+        focus=focus, by_category=_group_rows(model, quarter, "category"), by_owner=_group_rows(model, quarter, "owner"),
+    )
+
+
+def _ranked_row(model: Model, r: Any) -> RankedRow:
+    return RankedRow(
+        rank=r.rank, partner=model.link(r.partner_id), category=label(r.category), owner_name=model.owner_name(r.owner)
+        if r.owner in model.settings.member_ids else "Unassigned", received=r.received, conversions=r.conversions,
+        rate=fmt_pct(r.conversion_rate) or "–", revenue=fmt_money(r.revenue, model.site.currency),
+        last_referral=r.last_referral, score=f"{r.score:.0f}",
+    )
+
+
+# --------------------------------------------------------------------------- downloads
+
+
+def downloads_page(model: Model, files: Mapping[str, str]) -> DownloadsPage:
+    described = []
+    names = {m.id: m.name for m in model.settings.team}
+    for path in sorted(files, key=lambda p: (not p.endswith(".csv"), p != "downloads/due.ics", p)):
+        content = files[path]
+        base = path.rsplit("/", 1)[1]
+        if base == "partners.csv":
+            title, text = "Partners (CSV)", "Every partner with category, stage, owner, last contact and next due item."
+        elif base == "due.csv":
+            title, text = "Due items (CSV)", "Every open item for every partner: rule, status, due date, reason and action."
+        elif base == "due.ics":
+            title, text = "Calendar: everyone (.ics)", "All due contacts as all-day events, to import into a calendar."
+        else:
+            member = base[len("due-"):-len(".ics")]
+            title = f"Calendar: {names.get(member, member)} (.ics)"
+            text = f"The due contacts of {names.get(member, member)}."
+        described.append(Download(title, path, text, len(content.encode("utf-8"))))
+    return DownloadsPage(path="downloads.md", title="Downloads", root="", site=model.site, search=False,
+                         files=tuple(described))
+
+
+# --------------------------------------------------------------------------- all pages
+
+
+def page_contexts(model: Model, files: Mapping[str, str]) -> list[PageContext]:
+    index, lists = list_pages(model)
+    pages: list[PageContext] = [dashboard_page(model), *due_pages(model), index, *lists, pipeline_page(model),
+                                review_page(model), downloads_page(model, files)]
+    pages += [partner_page(model, p) for p in model.records.partners]
+    return pages
+
+
+def render_pages(
+    records: Records, settings: Settings, today: dt.date, templates_dir: Path | None = None
+) -> dict[str, str]:
+    """Every page and download of the site, as ``{relative path: text}``. Writes nothing.
+
+    ``templates_dir`` is the records repository's own ``site_templates/`` (overrides, file by
+    file). Raises :class:`RenderError` (with file and line) when a template fails.
+    """
+    model = build_model(records, settings, today)
+    files = download_files(model)
+    renderer = Renderer(templates_dir)
+    pages: dict[str, str] = {}
+    for context in page_contexts(model, files):
+        text = renderer.render(context)
+        if text is not None:
+            pages[context.path] = text
+    if renderer.problems:
+        raise RenderError(renderer.problems)
+    pages.update(files)
+    return dict(sorted(pages.items()))
