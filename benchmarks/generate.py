@@ -427,8 +427,7 @@ class _Generator:
         service = rng.choice(services)
         received = _day(rng, start, end)
         if category in REFER_OUT and rng.random() < 0.3:
-            return [(received, f"referral-out {ref}{author()} service:{service}: " +
-                     rng.choice(("sent with a letter", "client asked for a local option", "faxed the referral")))]
+            return [(received, f"referral-out {ref}{author()} service:{service}")]
         story: list[tuple[dt.date, str]] = []
         first_status = " status:booked" if rng.random() < 0.3 else ""
         story.append((received, f"referral-in {ref}{author()}{with_()}{first_status} service:{service}"))

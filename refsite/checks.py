@@ -62,7 +62,7 @@ def check_introduced_by(records: Records, settings: Settings, today: dt.date) ->
             continue
         if ref == partner.id:
             yield error(partner.line_of("introduced_by"), "introduced_by: a partner cannot introduce itself")
-        elif records.get(ref) is None:
+        elif records.get(ref) is None and ref not in records.unreadable:
             hint = vocab.did_you_mean(ref, [p.id for p in records.partners])
             yield error(partner.line_of("introduced_by"), f"introduced_by: no partner '{ref}' (no file {ref}.md){hint}")
 
@@ -76,7 +76,7 @@ def check_referrals(records: Records, settings: Settings, today: dt.date) -> Ite
             owner = first_seen.setdefault(referral.id, partner.id)
             if owner != partner.id:
                 yield error(first.source, f"referral {referral.id} is also in {owner}'s log: referral ids are unique across partners")
-            if first.service is None:
+            if first.service is None and referral.id not in partner.broken_refs:
                 yield error(
                     first.source,
                     f"a status line for referral {referral.id}, which was never received: its first line needs service: (e.g. service:knee)",
@@ -92,7 +92,7 @@ def check_referrals(records: Records, settings: Settings, today: dt.date) -> Ite
             if "declined" in statuses and statuses & {"converted", "discharged"}:
                 late = [e for e in referral.events if e.status in ("declined", "converted", "discharged")][-1]
                 yield error(late.source, f"referral {referral.id} is both declined and converted/discharged")
-        received = {r.id for r in partner.referrals}
+        received = {r.id for r in partner.referrals} | partner.broken_refs
         for event in partner.events:
             if event.kind in ("thanks", "update") and event.ref and event.ref not in received:
                 yield error(event.source, f"{event.kind} for referral {event.ref}, which is not in {partner.id}'s log")

@@ -54,10 +54,23 @@ def records_options(func: Callable[..., Any]) -> Callable[..., Any]:
                                      param_hint="--records")
         if settings_path is not None and not settings_path.is_file():
             raise click.BadParameter(f"no file '{settings_path}'", param_hint="--settings")
-        today = today or dt.date.today()  # the one place the clock is read
+        today = today or local_today(settings_path or records_dir / "settings.yml")
         return func(*args, records_dir=records_dir, settings_path=settings_path, today=today, **kwargs)
 
     return wrapper
+
+
+def local_today(settings_file: Path) -> dt.date:
+    """Today in the practice's time zone (settings: timezone), else the computer's: the one place the clock is read."""
+    import zoneinfo
+
+    from refsite.load import load_settings
+
+    settings, _problems = load_settings(settings_file, str(settings_file))  # problems are reported by the command
+    try:
+        return dt.datetime.now(zoneinfo.ZoneInfo(settings.timezone)).date() if settings.timezone else dt.date.today()
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return dt.date.today()
 
 
 def format_option(*choices: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -142,7 +155,7 @@ def due_command(records_dir: Path, settings_path: Path | None, today: dt.date, o
     from refsite.validate import load_and_validate
     from refsite.vocab import did_you_mean
 
-    records, settings, problems = load_and_validate(records_dir, settings_path, today)
+    records, settings, problems = load_and_validate(records_dir, settings_path, today, as_of=True)
     if owner is not None and settings.member_ids and owner not in settings.member_ids:
         hint = did_you_mean(owner, sorted(settings.member_ids)) or f" (team: {', '.join(m.id for m in settings.team)})"
         raise click.BadParameter(f"'{owner}' is not on the team{hint}", param_hint="--owner")
@@ -276,7 +289,7 @@ def report_command(records_dir: Path, settings_path: Path | None, today: dt.date
     period = period or Period.last_full("month", today)
     if period.start > today:
         raise click.BadParameter(f"{period.label} starts after today ({today})", param_hint="--period")
-    records, settings, problems = load_and_validate(records_dir, settings_path, today)
+    records, settings, problems = load_and_validate(records_dir, settings_path, today, as_of=True)
     result = metrics(records, settings, period, by=by, today=today)
     if fmt == "json":
         click.echo(report_json(result))
@@ -309,7 +322,7 @@ def report_review(records_dir: Path, settings_path: Path | None, today: dt.date,
     quarter = quarter or Period.last_full("quarter", today)
     if quarter.start > today:
         raise click.BadParameter(f"{quarter.label} starts after today ({today})", param_hint="--quarter")
-    records, settings, problems = load_and_validate(records_dir, settings_path, today)
+    records, settings, problems = load_and_validate(records_dir, settings_path, today, as_of=True)
     result = review(records, settings, quarter, today)
     if fmt == "json":
         click.echo(review_json(result))

@@ -11,6 +11,7 @@ import contextlib
 import datetime as dt
 import gc
 import re
+import zoneinfo
 from collections import deque
 from collections.abc import Hashable
 from dataclasses import dataclass
@@ -40,6 +41,9 @@ _Loader.add_constructor("tag:yaml.org,2002:timestamp", _BaseLoader.construct_yam
 SETTINGS_FILE = "settings.yml"
 LOG_HEADING = re.compile(r"^##\s+log\s*$", re.IGNORECASE)
 HEADING = re.compile(r"^#{1,2}\s")
+LOG_HEADING_LIKE = re.compile(r"^#+\s*log\b", re.IGNORECASE)
+LOG_LINE_LIKE = re.compile(r"^\s*[-*]\s+\d{4}-\d{2}-\d{2}\s+[a-z]")
+REF_LINE = re.compile(r"^- \S+\s+(?:referral-in|referral-out|thanks|update)\s+([A-Za-z0-9][A-Za-z0-9._/#-]*)(?:\s|$)")
 CONFLICT = re.compile(r"^(<{7}|={7}|>{7}|\|{7})(\s|$)")
 CONFLICT_MARKERS = ("<<<<<<<", "=======", ">>>>>>>", "|||||||")
 
@@ -361,9 +365,7 @@ def _contacts(value: Any, node: yaml.Node, ctx: _Ctx) -> tuple[Contact, ...]:
         nodes = {str(k.value): (v, k.start_mark.line + ctx.offset) for k, v in item_node.value}
         for key in item:
             if key not in CONTACT_KEYS:
-                ctx.problems.append(
-                    warning(Source(ctx.display, nodes[str(key)][1]), f"contact: unknown key '{key}'{vocab.did_you_mean(str(key), CONTACT_KEYS)}")
-                )
+                ctx.problems.append(unknown_key(Source(ctx.display, nodes[str(key)][1]), str(key), CONTACT_KEYS, "contact: "))
         fields: dict[str, Any] = {}
         for key, conv in (("name", _text), ("role", _choice(lambda s: s.roles, "role")), ("email", _text),
                           ("phone", _text), ("prefers", _choice(lambda s: vocab.CHANNELS, "channel")), ("notes", _text)):
@@ -386,6 +388,14 @@ def _contacts(value: Any, node: yaml.Node, ctx: _Ctx) -> tuple[Contact, ...]:
         if names.count(contact.name.lower()) > 1 and contact is not next(c for c in contacts if c.name.lower() == contact.name.lower()):
             ctx.problems.append(error(contact.source, f"contact '{contact.name}' is listed twice"))
     return tuple(contacts)
+
+
+def unknown_key(source: Source, key: str, known: Mapping[str, Any], prefix: str = "") -> Problem:
+    """An unknown key: an error when it looks like a misspelling of a known one (it would be ignored), else a warning."""
+    hint = vocab.did_you_mean(key, known)
+    if hint:
+        return error(source, f"{prefix}unknown key '{key}'{hint}: as written it is ignored")
+    return warning(source, f"{prefix}unknown key '{key}' (refsite ignores it)")
 
 
 def _describe(value: Any) -> str:
@@ -462,6 +472,11 @@ def load_partner(path: Path, display: str, settings: Settings) -> tuple[Partner 
         close = next(i for i in range(1, len(lines)) if lines[i].rstrip() == "---")
     except StopIteration:
         return None, problems + [error(file_src, "the front matter opened on line 1 is never closed with a line '---'")]
+    tabs = [i + 1 for i in range(1, close) if "\t" in lines[i][: len(lines[i]) - len(lines[i].lstrip())]]
+    if tabs:
+        return None, problems + [
+            error(Source(display, n), "indented with a tab: YAML needs spaces (set your editor to insert spaces)") for n in tabs
+        ]
     parsed, yaml_problems = parse_yaml_mapping("\n".join(lines[1:close]), display, offset=2)
     problems += yaml_problems
     if parsed is None:
@@ -472,7 +487,7 @@ def load_partner(path: Path, display: str, settings: Settings) -> tuple[Partner 
         line = parsed.lines[key]
         spec = FIELDS_BY_NAME.get(key)
         if spec is None:
-            problems.append(warning(Source(display, line), f"unknown key '{key}'{vocab.did_you_mean(key, FIELDS_BY_NAME)}"))
+            problems.append(unknown_key(Source(display, line), key, FIELDS_BY_NAME))
             continue
         if raw is None:
             if spec.required:
@@ -486,7 +501,7 @@ def load_partner(path: Path, display: str, settings: Settings) -> tuple[Partner 
         if spec.required and spec.name not in parsed.data:
             problems.append(error(file_src, f"missing required key '{spec.name}' ({spec.help}), e.g. '{spec.name}: {spec.example}'"))
 
-    notes, events, log_problems = _body(lines, close + 1, display, settings)
+    notes, events, broken_refs, log_problems = _body(lines, close + 1, display, settings)
     problems += log_problems
     if any(f.required and f.name not in values for f in FIELDS):
         return None, problems
@@ -499,6 +514,7 @@ def load_partner(path: Path, display: str, settings: Settings) -> tuple[Partner 
         updates=values.pop("updates", "milestones"),
         notes=notes,
         events=tuple(events),
+        broken_refs=broken_refs,
         key_lines=dict(parsed.lines),
         **values,
     )
@@ -509,12 +525,20 @@ def _slugify(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "partner"
 
 
-def _body(lines: list[str], start: int, display: str, settings: Settings) -> tuple[str, list[LogEvent], list[Problem]]:
-    """Split the body into notes and log events; parse each log line."""
+def _body(
+    lines: list[str], start: int, display: str, settings: Settings
+) -> tuple[str, list[LogEvent], frozenset[str], list[Problem]]:
+    """Split the body into notes and log events; parse each log line.
+
+    Returns the notes, the events, the referral ids of lines that could not be
+    read (so that later checks do not report them a second time) and the problems.
+    """
     notes: list[str] = []
     events: list[LogEvent] = []
     problems: list[Problem] = []
+    broken: set[str] = set()
     seen: dict[str, int] = {}
+    stray: list[int] = []
     in_log = False
     services = settings.services
     for lineno in range(start + 1, len(lines) + 1):
@@ -525,7 +549,11 @@ def _body(lines: list[str], start: int, display: str, settings: Settings) -> tup
                 continue
             if in_log and HEADING.match(line):
                 in_log = False
+            elif not in_log and LOG_HEADING_LIKE.match(line):
+                problems.append(error(Source(display, lineno), f"'{line.strip()}': the log's heading is written '## Log', alone on its line"))
         if not in_log:
+            if LOG_LINE_LIKE.match(line):
+                stray.append(lineno)
             notes.append(line)
             continue
         stripped = line.strip()
@@ -545,7 +573,16 @@ def _body(lines: list[str], start: int, display: str, settings: Settings) -> tup
             problems += line_problems
         if event is not None:
             events.append(event)
-    return "\n".join(notes).strip("\n"), events, problems
+        else:
+            ref = REF_LINE.match(stripped)
+            if ref:
+                broken.add(ref.group(1))
+    if stray:
+        more = f" (and {len(stray) - 1} more)" if len(stray) > 1 else ""
+        problems.append(
+            error(Source(display, stray[0]), f"a log line outside the '## Log' section{more}: refsite reads only the lines under a heading '## Log'")
+        )
+    return "\n".join(notes).strip("\n"), events, frozenset(broken), problems
 
 
 # --------------------------------------------------------------------------- settings and folders
@@ -571,6 +608,13 @@ def load_settings(path: Path, display: str) -> tuple[Settings, list[Problem]]:
         for i, item in enumerate(team_node.value):
             lines[f"team[{i}]"] = item.start_mark.line + 1
     settings, setting_problems = settings_from_mapping(parsed.data, display, lines)
+    if settings.timezone:
+        try:
+            zoneinfo.ZoneInfo(settings.timezone)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            setting_problems.append(
+                error(Source(display, lines.get("timezone", 1)), f"timezone: unknown time zone '{settings.timezone}' (write e.g. Australia/Sydney)")
+            )
     return settings, problems + setting_problems
 
 
@@ -587,14 +631,20 @@ def load_records(records: Path, settings: Settings, display_root: str | None = N
     """Read every partner file in ``records``. Paths in problems are shown as ``display_root/name.md``."""
     root = display_root if display_root is not None else str(records)
     partners = []
+    unreadable: set[str] = set()
     problems: list[Problem] = []
+    files = partner_files(records)
+    if not files:
+        problems.append(warning(Source(root), "no partner files (*.md) here: is this the records folder?"))
     with _no_cycle_collection():
-        for path in partner_files(records):
+        for path in files:
             partner, file_problems = load_partner(path, f"{root}/{path.name}" if root else path.name, settings)
             problems += file_problems
             if partner is not None:
                 partners.append(partner)
-    return Records(tuple(sorted(partners, key=lambda p: p.id))), problems
+            else:
+                unreadable.add(path.stem)
+    return Records(tuple(sorted(partners, key=lambda p: p.id)), frozenset(unreadable)), problems
 
 
 @contextlib.contextmanager
@@ -626,17 +676,17 @@ def load(records: Path, settings_path: Path | None = None) -> tuple[Records, Set
     """Read the settings and every partner of a records folder."""
     if settings_path is None:
         settings_path = records / SETTINGS_FILE
-    root = _display(records)
+    root = display_path(records)
     problems: list[Problem] = []
     if not records.is_dir():
         return Records(()), Settings(), [error(Source(root), "no such records folder")]
-    settings, settings_problems = load_settings(settings_path, _display(settings_path))
+    settings, settings_problems = load_settings(settings_path, display_path(settings_path))
     problems += settings_problems
     recs, record_problems = load_records(records, settings, root)
     return recs, settings, sort_problems(problems + record_problems)
 
 
-def _display(path: Path) -> str:
+def display_path(path: Path) -> str:
     """A path as people should see it: relative to the working folder when inside it."""
     try:
         return path.resolve().relative_to(Path.cwd().resolve()).as_posix() or "."

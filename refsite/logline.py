@@ -109,7 +109,7 @@ def _parse_plain(line: str, source: Source, services: Mapping[str, str]) -> LogE
         return None
     date_word, kind_word, arg, author, names, author2, attr_text = match.groups()
     mode = _REF_MODE.get(kind_word)
-    if mode is None:
+    if mode is None or (text and mode == "required"):
         return None
     date = _DATES.get(date_word)
     if date is None:
@@ -238,6 +238,11 @@ def _parse_any(line: str, source: Source, services: Mapping[str, str]) -> tuple[
         else:
             problems.append(error(source, f"'{rest[0]}' is not a referral id (letters, digits, '-', '.', '/')"))
         rest = rest[1:]
+    if kind.ref == "required" and text and ref is not None:
+        problems.append(
+            error(source, f"no free text on {kind_word} lines: they must never carry patient details "
+                  "(the id, service: and status: say what is needed); put other remarks on a separate note line")
+        )
     if kind.ref == "required" and ref is None and not problems:
         problems.append(error(source, f"{kind_word} needs the referral id after the kind, e.g. '{kind_word} R-1042'"))
 

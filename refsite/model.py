@@ -7,7 +7,7 @@ stage changes a record; later stages derive new values.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from functools import cached_property
 
@@ -26,7 +26,7 @@ class Contact:
 
     def matches(self, name: str) -> bool:
         """True when ``name`` names this contact (case-insensitive; a title such as 'Dr.' may be left out)."""
-        wanted = _plain_name(name)
+        wanted = _plain_name(_strip_title(name))
         return wanted in (_plain_name(self.name), _plain_name(_strip_title(self.name)))
 
 
@@ -95,6 +95,8 @@ class Partner:
     tags: tuple[str, ...] = ()
     notes: str = ""
     events: tuple[LogEvent, ...] = ()
+    # ids on referral lines that could not be read: checks stay quiet about them (the line has its own error)
+    broken_refs: frozenset[str] = frozenset()
     key_lines: dict[str, int] = field(default_factory=dict, compare=False, hash=False)
 
     def line_of(self, key: str) -> Source:
@@ -189,6 +191,17 @@ class Records:
     """Every partner (sorted by id) and the settings they were read with."""
 
     partners: tuple[Partner, ...]
+    # ids of partner files that exist but could not be read (their problems say why)
+    unreadable: frozenset[str] = frozenset()
+
+    def as_of(self, today: dt.date) -> Records:
+        """The records as they stood on ``today``: log lines dated later are left out."""
+        partners = []
+        for partner in self.partners:
+            if any(e.date > today for e in partner.events):
+                partner = replace(partner, events=tuple(e for e in partner.events if e.date <= today))
+            partners.append(partner)
+        return Records(tuple(partners), self.unreadable)
 
     @cached_property
     def by_id(self) -> dict[str, Partner]:

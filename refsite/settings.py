@@ -28,6 +28,7 @@ class Setting:
 SETTINGS: tuple[Setting, ...] = (
     Setting("practice", "Our practice", "the practice's name, shown on the site and in reports", str),
     Setting("currency", "$", "the currency sign shown before amounts", str),
+    Setting("timezone", "", "the practice's IANA time zone (e.g. Australia/Sydney) that decides 'today' when --today is not given; empty: the computer's", str),
     Setting("cadence_key", 30, "days between contacts for key partners"),
     Setting("cadence_standard", 60, "days between contacts for standard partners"),
     Setting("cadence_light", 120, "days between contacts for light partners"),
@@ -141,7 +142,10 @@ def settings_from_mapping(
         setting = SETTINGS_BY_NAME.get(key)
         if setting is None:
             hint = vocab.did_you_mean(key, [*SETTINGS_BY_NAME, *STRUCTURED_KEYS])
-            problems.append(warning(src(key), f"unknown setting '{key}'{hint}"))
+            if hint:  # a misspelling of a real setting would be silently ignored
+                problems.append(error(src(key), f"unknown setting '{key}'{hint}: as written it is ignored"))
+            else:
+                problems.append(warning(src(key), f"unknown setting '{key}' (refsite ignores it)"))
             continue
         if raw is None:
             continue

@@ -53,7 +53,7 @@ Maya Chen (maya): 2 items (2 overdue)
   overdue 50d    Harbour Street Family Practice [cadence]
                  Monthly check-in: last contact 2026-09-03 (visit), 80 days ago;
                  key partners every 30 days
-                 Next: Call Leah Ortiz (prefers phone); bring: the 100%
+                 Next: Call Leah Ortiz (prefers phone); offer: the 100%
                  return-to-sport protocol
   overdue 4d     Harbour Street Family Practice [thanks]
                  Thank-you owed: referral R-1 (knee) received 2026-11-15, 7 days
@@ -85,7 +85,7 @@ def test_due_lists_each_owners_items_by_urgency():
     result = invoke("due", "--records", "due-ci", *TODAY)
     assert result.exit_code == 1, result.output  # the records have an error
     assert result.stdout == (
-        "As of 2026-11-22: 5 items overdue or due within 7 days (3 overdue, 2 due today)\n\n" + HARBOUR + "\n" + SMITH
+        "As of 2026-11-22, 5 items are overdue or due within 7 days:\n3 overdue, 2 due today.\n\n" + HARBOUR + "\n" + SMITH
     )
     assert result.stderr == "1 error in the records: this list may be incomplete (refsite validate lists them)\n"
     assert max(len(line) for line in result.stdout.splitlines()) <= 80
@@ -100,7 +100,7 @@ def test_due_exits_0_on_clean_records(clean):
 def test_due_filters_by_owner_rule_and_window(clean):
     result = invoke("due", "--records", str(clean), *TODAY, "--owner", "maya")
     assert result.exit_code == 0, result.output
-    assert result.stdout == "As of 2026-11-22: 2 items overdue or due within 7 days (2 overdue)\n\n" + HARBOUR
+    assert result.stdout == "As of 2026-11-22, 2 items are overdue or due within 7 days:\n2 overdue.\n\n" + HARBOUR
     result = invoke("due", "--records", str(clean), *TODAY, "--rule", "thanks", "--rule", "gift-cap", "--format", "csv")
     assert [(r["partner_id"], r["rule"]) for r in csv.DictReader(io.StringIO(result.stdout))] == [
         ("harbour", "thanks"), ("smith-jones", "gift-cap")]
@@ -162,17 +162,21 @@ def test_due_csv_header(clean):
 
 CHECK_TEXT = """\
 due-ci/bondi.md:15: error: unknown log kind 'coffe' (did you mean 'coffee'?)
+
 Maya Chen (maya): 1 item overdue more than 14 days in 1 record
-  due-ci/harbour.md:19: Harbour Street Family Practice: cadence, 50 days overdue
-refsite check failed as of 2026-11-22: 1 error in the records and 1 item overdue more than 14 days in 1 record; \
-1 warning (refsite validate lists them), 2 items overdue within the grace.
+  Harbour Street Family Practice
+    due-ci/harbour.md:19: cadence, 50 days overdue
+
+refsite check failed as of 2026-11-22: 1 error in the records and 1 item overdue
+more than 14 days in 1 record; 1 warning (refsite validate lists them), 2 items
+overdue within the grace.
 """
 
 ANNOTATIONS = """\
 ::error file=due-ci/bondi.md,line=15::unknown log kind 'coffe' (did you mean 'coffee'?)
 ::error file=due-ci/harbour.md,line=19,title=Harbour Street Family Practice%3A cadence overdue 50 days (Maya Chen)::\
 Monthly check-in: last contact 2026-09-03 (visit), 80 days ago; key partners every 30 days. \
-Next: Call Leah Ortiz (prefers phone); bring: the 100%25 return-to-sport protocol
+Next: Call Leah Ortiz (prefers phone); offer: the 100%25 return-to-sport protocol
 ::warning file=due-ci/smith-jones.md,line=16,title=Smith%2C Jones & Co%3A Lawyers%3A cadence overdue 10 days (Tom Alvarez)::\
 Two-monthly check-in: last contact 2026-09-13 (gift), 70 days ago; standard partners every 60 days. \
 Next: Email Ann Smith (prefers email) to check in
@@ -201,7 +205,7 @@ As of 2026-11-22, grace 14 days: 1 error and 1 warning in the records, 1 item ov
 | Days overdue | Partner | Owner | Rule | Why | Next | Record |
 | ---: | --- | --- | --- | --- | --- | --- |
 | 50 | Harbour Street Family Practice | Maya Chen | cadence | Monthly check-in: last contact 2026-09-03 (visit), 80 days \
-ago; key partners every 30 days | Call Leah Ortiz (prefers phone); bring: the 100% return-to-sport protocol | \
+ago; key partners every 30 days | Call Leah Ortiz (prefers phone); offer: the 100% return-to-sport protocol | \
 `due-ci/harbour.md:19` |
 """
 
@@ -232,24 +236,63 @@ def test_check_without_a_step_summary_file_still_annotates(tmp_path):
 
 
 @pytest.mark.parametrize(
-    ("args", "code", "last_line"),
+    ("args", "code", "verdict"),
     [
         # the cadence is 50 days overdue: within a grace of 50, beyond one of 49
-        (["--grace", "50"], 0, "refsite check passed as of 2026-11-22: no errors, nothing overdue more than 50 days; "
-                               "3 items overdue within the grace."),
-        (["--grace", "49"], 1, "refsite check failed as of 2026-11-22: 1 item overdue more than 49 days in 1 record; "
-                               "2 items overdue within the grace."),
-        ([], 1, "refsite check failed as of 2026-11-22: 1 item overdue more than 14 days in 1 record; "
-                "2 items overdue within the grace."),
-        (["--grace", "0"], 1, "refsite check failed as of 2026-11-22: 3 items overdue at all in 2 records."),
-        (["--grace", "100"], 0, "refsite check passed as of 2026-11-22: no errors, nothing overdue more than "
-                                "100 days; 3 items overdue within the grace."),
+        (["--grace", "50"], 0, "refsite check passed as of 2026-11-22: no errors, nothing overdue more than 50\n"
+                               "days; 3 items overdue within the grace.\n"),
+        (["--grace", "49"], 1, "refsite check failed as of 2026-11-22: 1 item overdue more than 49 days in 1\n"
+                               "record; 2 items overdue within the grace.\n"),
+        ([], 1, "refsite check failed as of 2026-11-22: 1 item overdue more than 14 days in 1\n"
+                "record; 2 items overdue within the grace.\n"),
+        (["--grace", "0"], 1, "refsite check failed as of 2026-11-22: 3 items overdue at all in 2 records.\n"),
+        (["--grace", "100"], 0, "refsite check passed as of 2026-11-22: no errors, nothing overdue more than 100\n"
+                                "days; 3 items overdue within the grace.\n"),
     ],
 )
-def test_check_grace(clean, args, code, last_line):
+def test_check_grace(clean, args, code, verdict):
     result = invoke("check", "--records", str(clean), *TODAY, *args)
     assert result.exit_code == code, result.output
-    assert result.stdout.splitlines()[-1] == last_line
+    assert result.stdout.rsplit("\n\n", 1)[-1] == verdict
+
+
+def test_check_lists_every_item_beyond_the_grace_per_owner_and_record(clean, monkeypatch):
+    # with a grace of 3 days, Harbour Street has two items beyond it (the thanks as well as the cadence)
+    monkeypatch.chdir(clean.parent)
+    result = invoke("check", "--records", "records", *TODAY, "--grace", "3")
+    assert result.exit_code == 1, result.output
+    assert result.stdout == """\
+Maya Chen (maya): 2 items overdue more than 3 days in 1 record
+  Harbour Street Family Practice
+    records/harbour.md:19: cadence, 50 days overdue
+    records/harbour.md:20: thanks R-1, 4 days overdue
+
+Tom Alvarez (tom): 1 item overdue more than 3 days in 1 record
+  Smith, Jones & Co: Lawyers
+    records/smith-jones.md:16: cadence, 10 days overdue
+
+refsite check failed as of 2026-11-22: 3 items overdue more than 3 days in 2
+records.
+"""
+
+
+DEMO = ROOT / "records"
+
+
+@pytest.mark.skipif(not (DEMO / "settings.yml").is_file(), reason="no demo records")
+@pytest.mark.parametrize("command", ["due", "check"])
+def test_demo_output_fits_80_columns(command, tmp_path):
+    env = {"GITHUB_ACTIONS": "true", "GITHUB_STEP_SUMMARY": str(tmp_path / "summary.md")}
+    result = invoke(command, "--records", str(DEMO.relative_to(FIXTURES, walk_up=True)), *TODAY, env=env)
+    assert result.exit_code in (0, 1), result.output
+    text = [line for line in result.stdout.splitlines() if not line.startswith("::")]  # annotations are exempt
+    assert len(text) > 20
+    assert [line for line in text if len(line) > 80] == []
+    if command == "check":
+        # every item beyond the grace has its own line: as many as the verdict counts
+        verdict = result.stdout.split("\n\n")[-1].split("::")[0]
+        failing = int(verdict.split(": ", 1)[1].split(" item")[0])
+        assert sum(line.endswith(" overdue") and line.startswith("    ") for line in text) == failing
 
 
 def test_check_on_clean_records_within_grace_under_github_actions(clean, tmp_path):
@@ -283,7 +326,8 @@ def test_the_workflow_runs_refsite_check_on_push_pull_request_and_a_daily_schedu
     assert minute != "0" and hour.isdigit() and every_day == ["*", "*", "*"]
     steps = workflow["jobs"]["check"]["steps"]
     assert steps[-1]["run"] == "refsite check"
-    assert f'"refsite=={__version__}"' in steps[-2]["run"]
+    assert steps[-2]["run"] == 'python -m pip install "$REFSITE_PACKAGE"'
+    assert workflow["jobs"]["check"]["env"]["REFSITE_PACKAGE"].endswith(f"@v{__version__}")
 
 
 def test_docs_ci_shows_the_workflow_as_shipped():

@@ -27,7 +27,7 @@ LINES = [
     "- 2026-09-19 thanks R-2291 @maya: handwritten card",
     "- 2026-10-02 referral-in R-2291 status:converted value:640 consent:yes",
     "- 2026-10-02 referral-in R-2291 status:discharged value:1,200 satisfaction:5",
-    "- 2026-10-05 referral-out R-77 @tom service:running: sent with a letter",
+    "- 2026-10-05 referral-out R-77 @tom service:running",
     "- 2026-10-06 stage active @sam: agreed to work together",
     "- 2026-10-07 coffee @maya with Dr. Priya Natarajan, Leah Ortiz cost:12.50: coffee at the corner cafe",
     "- 2026-10-08 lunch with Leah Ortiz and Priya Natarajan @tom cost:80",
@@ -56,6 +56,7 @@ LINES = [
     "- 2026-10-18 call\t@maya",
     "- 2026-10-18 call\u00a0@maya",
     "- 2026-10-18 call @maya with Leah\u00a0Ortiz",
+    "- 2026-10-05 referral-out R-78 @tom service:running: no free text on referral lines",
 ]
 
 

@@ -33,6 +33,10 @@ EXPECTED = {
     "bad-file-name": [
         "bad-file-name/Harbour Street.md:1: error: file name 'Harbour Street.md' is not a partner id: use lowercase letters, digits and hyphens, e.g. 'harbour-street.md'",
     ],
+    "cascades": [
+        "cascades/broken.md:4: error: stage: unknown stage 'activ' (did you mean 'active'?)",
+        "cascades/harbour.md:9: error: unknown service 'kne' (did you mean 'knee'?)",
+    ],
     "conflict-markers": [
         "conflict-markers/harbour.md:4: error: Git merge conflict marker '<<<<<<<': resolve the conflict and delete the marker lines",
         "conflict-markers/harbour.md:6: error: Git merge conflict marker '=======': resolve the conflict and delete the marker lines",
@@ -67,6 +71,11 @@ EXPECTED = {
         "log-grammar/harbour.md:14: error: satisfaction:9 must be a score from 1 to 5",
         "log-grammar/harbour.md:15: error: 'status:' belongs on a referral-in or referral-out line, not on email",
         "log-grammar/harbour.md:16: error: a stage line names the new stage (prospect, active, nurture, former), not 'activ' (did you mean 'active'?)",
+        "log-grammar/harbour.md:17: error: no free text on referral-in lines: they must never carry patient details (the id, service: and status: say what is needed); put other remarks on a separate note line",
+    ],
+    "log-heading": [
+        "log-heading/harbour.md:9: error: '# Log': the log's heading is written '## Log', alone on its line",
+        "log-heading/harbour.md:11: error: a log line outside the '## Log' section (and 1 more): refsite reads only the lines under a heading '## Log'",
     ],
     "missing-required": [
         "missing-required/harbour.md:1: error: missing required key 'category' (what kind of partner (categories vocabulary)), e.g. 'category: primary-care'",
@@ -94,6 +103,10 @@ EXPECTED = {
         "referrals/harbour.md:15: error: referral R-3 is both declined and converted/discharged",
         "referrals/harbour.md:17: error: referral R-4 appears as both referral-in and referral-out",
     ],
+    "tabs": [
+        "tabs/harbour.md:6: error: indented with a tab: YAML needs spaces (set your editor to insert spaces)",
+        "tabs/harbour.md:7: error: indented with a tab: YAML needs spaces (set your editor to insert spaces)",
+    ],
     "unclosed-front-matter": [
         "unclosed-front-matter/harbour.md:1: error: the front matter opened on line 1 is never closed with a line '---'",
     ],
@@ -101,8 +114,8 @@ EXPECTED = {
         "unknown-contact/harbour.md:13: warning: 'Leah Ortiz' is not among harbour's contacts (Dr. Priya Natarajan): add them under contacts:",
     ],
     "unknown-key": [
-        "unknown-key/harbour.md:5: warning: unknown key 'emial' (did you mean 'email'?)",
-        "unknown-key/harbour.md:9: warning: contact: unknown key 'mobile'",
+        "unknown-key/harbour.md:5: error: unknown key 'emial' (did you mean 'email'?): as written it is ignored",
+        "unknown-key/harbour.md:9: warning: contact: unknown key 'mobile' (refsite ignores it)",
     ],
     "unknown-vocabulary": [
         "unknown-vocabulary/harbour.md:3: error: category: unknown category 'primary-cre' (did you mean 'primary-care'?)",
@@ -171,6 +184,14 @@ def test_all_problems_in_one_run(tmp_path, monkeypatch):
         "records/not-utf8-harbour.md",
     }
     assert result.output.splitlines()[-1] == "19 errors, 0 warnings"
+
+
+def test_an_empty_records_folder_is_pointed_out(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "records").mkdir()
+    result = CliRunner().invoke(cli, ["validate", "--today", "2026-11-22"])
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[0] == "records: warning: no partner files (*.md) here: is this the records folder?"
 
 
 def test_bom_and_crlf_are_accepted(monkeypatch):
