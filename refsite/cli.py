@@ -96,7 +96,7 @@ def cli() -> None:
     """
 
 
-@cli.command()
+@cli.command(short_help="Check every record; print every problem.")
 @records_options
 @format_option("text", "json")
 def validate(records_dir: Path, settings_path: Path | None, today: dt.date, fmt: str) -> None:
@@ -133,7 +133,7 @@ class RuleType(click.ParamType):
         self.fail(f"no rule '{value}'{hint}", param, ctx)
 
 
-@cli.command(name="due")
+@cli.command(name="due", short_help="Who to contact, why, and what to do next.")
 @records_options
 @click.option("--owner", metavar="ID", help="Only the items of this team member.")
 @click.option("--within", "within_days", type=click.IntRange(min=0), default=None, metavar="DAYS",
@@ -177,7 +177,7 @@ def due_command(records_dir: Path, settings_path: Path | None, today: dt.date, o
     sys.exit(1 if errors else 0)
 
 
-@cli.command()
+@cli.command(short_help="The CI gate: fail on record errors or overdue contacts.")
 @records_options
 @click.option("--grace", type=click.IntRange(min=0), default=None, metavar="DAYS",
               help="Fail only on items overdue by more than DAYS days.  [default: the settings' grace_days]")
@@ -261,7 +261,7 @@ def _records_errors_note(problems: list[Any]) -> int:
     return 1 if errors else 0
 
 
-@cli.group(name="report", invoke_without_command=True)
+@cli.group(name="report", short_help="Referral metrics for a period, and the review.", invoke_without_command=True)
 @_unless_subcommand
 @records_options
 @click.option("--period", type=PeriodType(), default=None,
@@ -358,7 +358,7 @@ def _echo_problems(problems: list[Any]) -> None:
         click.echo(problems_text(problems), err=True)
 
 
-@cli.command(name="build")
+@cli.command(name="build", short_help="Build the private site from the records.")
 @records_options
 @site_options
 def build_command(records_dir: Path, settings_path: Path | None, today: dt.date, site_dir: Path | None,
@@ -383,7 +383,7 @@ def build_command(records_dir: Path, settings_path: Path | None, today: dt.date,
     click.echo(f"Built {result.pages} pages and files into {layout.site_dir} (as of {today}).")
 
 
-@cli.command(name="serve")
+@cli.command(name="serve", short_help="Preview the site, rebuilding on every change.")
 @records_options
 @site_options
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to serve on.")
@@ -415,7 +415,7 @@ def serve_command(records_dir: Path, settings_path: Path | None, today: dt.date,
     sys.exit(1 if problems else 0)
 
 
-@cli.command(name="log")
+@cli.command(name="log", short_help="Append one event to a partner's log.")
 @records_options
 @click.argument("partner", metavar="PARTNER")
 @click.argument("event", nargs=-1, required=True, metavar="KIND [ID] [@MEMBER] [with NAME] [key:value...] [: TEXT]")
@@ -453,26 +453,37 @@ def log_command(records_dir: Path, settings_path: Path | None, today: dt.date, p
     click.echo(f"{path}: {line}")
 
 
-@cli.command(name="new")
+@cli.command(name="new", short_help="Add a partner from the template.")
 @records_options
 @click.argument("partner", metavar="ID")
 @click.option("--name", required=True, help="The partner's name.")
 @click.option("--category", required=True, help="Its category (docs/records.md lists them).")
-@click.option("--stage", default="prospect", show_default=True, help="prospect, active, nurture or former.")
-@click.option("--tier", default="standard", show_default=True, help="key, standard or light.")
+@click.option("--stage", default="prospect", show_default=True, type=click.Choice(["prospect", "active", "nurture", "former"]),
+              help="Where the relationship is.")
+@click.option("--tier", default="standard", show_default=True, type=click.Choice(["key", "standard", "light"]),
+              help="How much the practice invests in it.")
 @click.option("--owner", metavar="MEMBER", default=None, help="Who looks after it.  [default: the settings' default_owner]")
 def new_command(records_dir: Path, settings_path: Path | None, today: dt.date, partner: str, name: str,
                 category: str, stage: str, tier: str, owner: str | None) -> None:
     """Add a partner: write records/ID.md from the template (never over an existing file).
 
     \b
-      refsite new harbour-street --name "Harbour Street Family Practice" --category primary-care
+      refsite new harbour --name "Harbour Street" --category primary-care
     """
     from refsite.authoring import new_partner
     from refsite.load import load_settings
+    from refsite.settings import SLUG
+    from refsite.vocab import unknown
 
     settings_file = settings_path or records_dir / "settings.yml"
     settings, _problems = load_settings(settings_file, str(settings_file))
+    if not SLUG.match(partner):
+        raise click.BadParameter(f"'{partner}' is not a partner id: lowercase letters, digits and hyphens", param_hint="ID")
+    if category not in settings.categories:
+        raise click.BadParameter(unknown("category", category, settings.categories), param_hint="--category")
+    if owner is not None and settings.member_ids and owner not in settings.member_ids:
+        raise click.BadParameter(unknown("team member", owner, {m: "" for m in sorted(settings.member_ids)}),
+                                 param_hint="--owner")
     path, problems = new_partner(records_dir, str(records_dir), partner, name, category, stage, tier, owner,
                                  settings, today)
     _echo_problems(problems)
@@ -481,7 +492,7 @@ def new_command(records_dir: Path, settings_path: Path | None, today: dt.date, p
     click.echo(f"wrote {path}: add contacts and notes, then `refsite validate`")
 
 
-@cli.command(name="init")
+@cli.command(name="init", short_help="Start a records repository (settings, CI, hooks).")
 @click.argument("folder", default=".", type=click.Path(file_okay=False, path_type=Path))
 def init_command(folder: Path) -> None:
     """Start a records repository in FOLDER: settings, a CI workflow with a daily check, a pre-commit hook.
