@@ -310,47 +310,75 @@ class _Partner:
                         return found
         return partner.contacts[0] if partner.contacts else None
 
-    def reach(self, verb: str | None = None, named: Sequence[str] = (), kinds: frozenset[str] = RELATIONSHIP) -> str:
-        """'Call Leah Ortiz (prefers phone)': the verb follows the preferred channel (else a known phone or email)."""
+    def reach(self, named: Sequence[str] = (), kinds: frozenset[str] = RELATIONSHIP) -> _Reach:
+        """'Call Leah Ortiz (prefers phone)', 'Call Jade Morris on 02 5550 4410'.
+
+        The verb follows the preferred channel (the contact's, else the partner's), else a known phone
+        or email: the contact's own, else the partner's. A number or address that only the partner's
+        front matter holds is printed, since the contact's entry does not show it; a contact's own
+        number or address is not (it is one click away on their profile, and stays out of CI logs).
+        """
         contact = self.contact(named, kinds)
         partner = self.partner
         who = contact.name if contact else partner.name
+        own_phone, own_email = (contact.phone, contact.email) if contact else (None, None)
         channel = (contact.prefers if contact else None) or partner.prefers
-        if verb is None:
-            if channel:
-                verb = _VERBS[channel]
-            elif contact and contact.phone or not contact and partner.phone:
-                verb = "Call"
-            elif contact and contact.email:
-                verb = "Email"
-            else:
-                verb = "Contact"
-        return f"{verb} {who}" + (f" (prefers {channel})" if channel else "")
+        if channel:
+            verb = _VERBS[channel]
+        elif own_phone or (not own_email and partner.phone):
+            verb = "Call"
+        elif own_email or partner.email:
+            verb = "Email"
+        else:
+            verb = "Contact"
+        where = ""
+        if verb in ("Call", "Text") and not own_phone and partner.phone:
+            where = f" on {partner.phone}"
+        elif verb == "Email" and not own_email and partner.email:
+            where = f" at {partner.email}"
+        prefers = f" (prefers {channel})" if channel else ""
+        return _Reach(verb, f"{verb} {who}{where}{prefers}")
 
-    def idea(self) -> str:
-        """'; bring: the ACL protocol' for the first value idea not yet given, or ''."""
+    def idea(self, in_person: bool) -> str:
+        """'; bring: the ACL protocol' (in person) or '; offer: ...' for the first value idea not yet given, or ''."""
         if self._ideas_left is None:
             self._ideas_left = value_ideas_not_given(self.partner, self.today)
-        return "; " + _idea_phrase(self._ideas_left[0]) if self._ideas_left else ""
+        return "; " + _idea_phrase(self._ideas_left[0], in_person) if self._ideas_left else ""
 
     def send_value(self) -> str:
         """The next step of a playbook that asks for a piece of value."""
-        idea = self.idea()
+        reach = self.reach()
+        idea = self.idea(reach.in_person)
         if idea:
-            return self.reach() + idea
+            return reach.text + idea
+        give = {"Visit": "bring", "Call": "offer"}.get(reach.verb, "send")
         if self.partner.value_ideas:
-            return self.reach() + ": send something of value (every idea under value_ideas: was given; add new ones)"
-        return self.reach() + ": send something of value (add ideas under value_ideas:)"
+            return (f"{reach.text}: {give} something of value "
+                    "(all value ideas have been given: add new ones under value_ideas:)")
+        return f"{reach.text}: {give} something of value (add ideas under value_ideas:)"
+
+
+@dataclass(frozen=True)
+class _Reach:
+    """How to reach the person: the verb ('Call', 'Visit', 'Contact', ...) and the words."""
+
+    verb: str
+    text: str
+
+    @property
+    def in_person(self) -> bool:
+        return self.verb == "Visit"
 
 
 _VERBS = {"phone": "Call", "email": "Email", "in-person": "Visit", "text": "Text", "fax": "Fax", "post": "Write to"}
 _BRING = re.compile(r"^(share|bring|send|give|take|drop off|offer)\s+", re.IGNORECASE)
 
 
-def _idea_phrase(idea: str) -> str:
+def _idea_phrase(idea: str, in_person: bool) -> str:
+    """'bring: X' (in person) or 'offer: X' for an idea that gives a thing ('Share X'); else 'idea: ...'."""
     match = _BRING.match(idea)
     if match:
-        return "bring: " + idea[match.end():]
+        return ("bring: " if in_person else "offer: ") + idea[match.end():]
     if idea[:2].istitle():  # "Invite their nurses" -> "invite their nurses", but "ACL warm-up" stays
         idea = idea[:1].lower() + idea[1:]
     return "idea: " + idea
@@ -452,7 +480,8 @@ def _cadence(ctx: _Partner) -> Iterator[_Draft]:
     else:
         policy = f"{partner.tier} partners every {interval} days"
     due_date, reason, source = _clock(ctx, ctx.of(CONTACT), interval, "check-in", "contact", policy)
-    yield _Draft("cadence", due_date, reason, ctx.reach() + (ctx.idea() or " to check in"), source)
+    reach = ctx.reach()
+    yield _Draft("cadence", due_date, reason, reach.text + (ctx.idea(reach.in_person) or " to check in"), source)
 
 
 def _meeting(ctx: _Partner) -> Iterator[_Draft]:
@@ -462,7 +491,7 @@ def _meeting(ctx: _Partner) -> Iterator[_Draft]:
         return
     due_date, reason, source = _clock(ctx, ctx.of(IN_PERSON), interval, "in-person meeting", "meeting",
                                       f"key partners every {interval} days")
-    action = ctx.reach() + " to arrange a meeting in person" + ctx.idea()
+    action = ctx.reach().text + " to arrange a meeting in person" + ctx.idea(in_person=True)
     yield _Draft("meeting", due_date, reason, action, source)
 
 
@@ -485,7 +514,7 @@ def _thanks(ctx: _Partner) -> Iterator[_Draft]:
         service = f" ({referral.service})" if referral.service else ""
         reason = (f"Thank-you owed: referral {referral.id}{service} received {referral.received}, "
                   f"{ctx.ago(referral.received)}; thank within {_days(days)}")
-        action = ctx.reach(named=referral.events[0].with_, kinds=PATIENT) + f": thank them for referral {referral.id}"
+        action = ctx.reach(referral.events[0].with_, PATIENT).text + f": thank them for referral {referral.id}"
         yield _Draft("thanks", referral.received + dt.timedelta(days=days), reason, action, referral.source,
                      ref=referral.id)
 
@@ -523,7 +552,7 @@ def _updates(ctx: _Partner) -> Iterator[_Draft]:
             continue
         reason = (f"Patient update owed: referral {referral.id} {status} {when}, {ctx.ago(when)}; "
                   f"they asked for updates ({partner.updates}) and consent is recorded; update within {_days(days)}")
-        action = ctx.reach(named=referral.events[0].with_, kinds=PATIENT) + f": send an update on referral {referral.id} ({status})"
+        action = ctx.reach(referral.events[0].with_, PATIENT).text + f": update them on referral {referral.id} ({status})"
         yield _Draft("update", when + dt.timedelta(days=days), reason, action, _status_source(referral, status),
                      ref=referral.id)
 
@@ -595,7 +624,7 @@ def _nurture(ctx: _Partner) -> Iterator[_Draft]:
         action = ctx.send_value()
     else:
         reason = f"{head}: {needed} pieces of value given, {last}; now ask for a meeting"
-        action = ctx.reach() + ": ask for a meeting"
+        action = ctx.reach().text + ": ask for a meeting"
     yield _Draft("nurture", due_date, reason, action, source)
 
 
@@ -629,7 +658,7 @@ def _prospect(ctx: _Partner, network: _Network) -> Iterator[_Draft]:
     if engaged:
         sign = engaged[-1]
         reason = f"{head}: {needed} touches given, {last}; they engaged ({sign.kind} {sign.date}): ask for a meeting"
-        yield _Draft("prospect", due_date, reason, ctx.reach() + ": ask for a meeting", source)
+        yield _Draft("prospect", due_date, reason, ctx.reach().text + ": ask for a meeting", source)
         return
     since = f" since {start}" if start else ""
     reason = f"{head}: {needed} touches given{since}, {last}, and no engagement: ask a partner for an introduction"
@@ -657,7 +686,7 @@ def _at_risk(ctx: _Partner) -> Iterator[_Draft]:
     threshold = max(1, math.ceil(factor * usual))
     last = referrals[-1]
     quiet_due = last.received + dt.timedelta(days=threshold)
-    action = ctx.reach() + ": ask how things are going and whether anything has changed for them"
+    action = ctx.reach().text + ": ask how things are going and whether anything has changed for them"
     if quiet_due <= today:
         # Quiet: a conversation after the partner went quiet restarts the clock.
         talks = [e for e in ctx.of(CONVERSATION) if e.date >= quiet_due]
@@ -665,7 +694,7 @@ def _at_risk(ctx: _Partner) -> Iterator[_Draft]:
         if due_date <= today:
             quiet = (today - last.received).days
             reason = (f"At risk: no referral for {quiet} days (last {last.id} on {last.received}); they usually "
-                      f"refer every {_usual(usual)} (median gap of {len(referrals)} referrals)")
+                      f"refer every {_usual(usual)} ({_gaps(len(referrals) - 1)})")
             if talks:
                 reason += f"; last spoke {talks[-1].date} ({talks[-1].kind})"
             yield _Draft("at-risk", due_date, reason, action, last.source)
@@ -682,6 +711,11 @@ def _at_risk(ctx: _Partner) -> Iterator[_Draft]:
         reason = (f"At risk: {_plural(recent, 'referral')} in the last {window} days, against {average:g} per "
                   f"{window} days over the {window * AT_RISK_TRAILING_WINDOWS} days before")
         yield _Draft("at-risk", today, reason, action, last.source, standing=True)
+
+
+def _gaps(n: int) -> str:
+    """'median of 18 gaps between referrals': what the usual interval was taken from."""
+    return "the gap between their two referrals" if n == 1 else f"median of {n} gaps between referrals"
 
 
 def _usual(days: float) -> str:

@@ -64,8 +64,9 @@ def _counts(items: Sequence[DueItem]) -> str:
     return ", ".join(parts)
 
 
-def _wrap(text: str, first: str = _TEXT) -> list[str]:
-    return textwrap.wrap(text, WIDTH, initial_indent=first, subsequent_indent=_TEXT,
+def _wrap(text: str, first: str = _TEXT, then: str = _TEXT) -> list[str]:
+    """``text`` in lines of at most WIDTH (a word longer than that, such as a long path, stays whole)."""
+    return textwrap.wrap(text, WIDTH, initial_indent=first, subsequent_indent=then,
                          break_long_words=False, break_on_hyphens=False) or [first.rstrip()]
 
 
@@ -82,10 +83,13 @@ def due_text(items: Sequence[DueItem], settings: Settings, today: dt.date, withi
     """The morning list: a title, then per owner a heading and the items by urgency."""
     if not items:
         return f"As of {today}: nothing overdue or due within {_plural(within_days, 'day')}."
-    lines = [f"As of {today}: {_plural(len(items), 'item')} overdue or due within {_plural(within_days, 'day')} "
-             f"({_counts(items)})"]
+    verb = "is" if len(items) == 1 else "are"
+    lines = _wrap(f"As of {today}, {_plural(len(items), 'item')} {verb} overdue or due within "
+                  f"{_plural(within_days, 'day')}:", "", "")
+    lines += _wrap(f"{_counts(items)}.", "", "")
     for owner, group in by_owner(items, settings):
-        lines += ["", f"{owner_label(owner, settings)}: {_plural(len(group), 'item')} ({_counts(group)})"]
+        lines += ["", *_wrap(f"{owner_label(owner, settings)}: {_plural(len(group), 'item')} ({_counts(group)})",
+                             "", _INDENT)]
         for item in group:
             lines += item_lines(item)
     return "\n".join(lines)
@@ -162,18 +166,27 @@ def _grace_words(grace: int) -> str:
 
 
 def check_text(gate: Gate, settings: Settings) -> str:
-    """The gate's verdict for a terminal or a CI log: errors in full, then per owner the records overdue."""
-    lines = [str(p) for p in gate.errors]
+    """The gate's verdict for a terminal or a CI log, in blocks apart by a blank line.
+
+    The errors, one line each as ``refsite validate`` prints them (a location an editor can jump to);
+    then per owner each record with items overdue beyond the grace (the record with the most overdue
+    item first): the partner's name, then one line per item, ``file:line: rule [ref], N days
+    overdue`` (the line that set the item's clock), most overdue first; then the verdict. Lines fit
+    in WIDTH columns, but for an error's message or a path longer than that.
+    """
+    blocks = [[str(p) for p in gate.errors]]
     failing = gate.failing
     for owner, group in by_owner(failing, settings):
         records = _by_record(group)
-        lines.append(f"{owner_label(owner, settings)}: {_plural(len(group), 'item')} overdue "
-                     f"{_grace_words(gate.grace)} in {_plural(len(records), 'record')}")
+        lines = _wrap(f"{owner_label(owner, settings)}: {_plural(len(group), 'item')} overdue "
+                      f"{_grace_words(gate.grace)} in {_plural(len(records), 'record')}", "", _INDENT)
         for _path, record_items in records:
-            worst = record_items[0]
-            more = f" (+{len(record_items) - 1} more)" if len(record_items) > 1 else ""
-            lines.append(f"  {worst.source}: {worst.partner_name}: {worst.rule}, "
-                         f"{_plural(worst.days_overdue, 'day')} overdue{more}")
+            lines += _wrap(record_items[0].partner_name, _INDENT, _INDENT * 2)
+            for item in record_items:
+                rule = f"{item.rule} {item.ref}" if item.ref else item.rule
+                lines += _wrap(f"{item.source}: {rule}, {_plural(item.days_overdue, 'day')} overdue",
+                               _INDENT * 2, _INDENT * 3)
+        blocks.append(lines)
     within = gate.overdue_in_grace
     tail = []
     if gate.warnings:
@@ -188,11 +201,11 @@ def check_text(gate: Gate, settings: Settings) -> str:
         if failing:
             what.append(f"{_plural(len(failing), 'item')} overdue {_grace_words(gate.grace)} "
                         f"in {_plural(len({i.source.path for i in failing}), 'record')}")
-        lines.append(f"refsite check failed as of {gate.today}: {' and '.join(what)}{extra}.")
+        verdict = f"refsite check failed as of {gate.today}: {' and '.join(what)}{extra}."
     else:
-        lines.append(f"refsite check passed as of {gate.today}: no errors, nothing overdue "
-                     f"{_grace_words(gate.grace)}{extra}.")
-    return "\n".join(lines)
+        verdict = f"refsite check passed as of {gate.today}: no errors, nothing overdue {_grace_words(gate.grace)}{extra}."
+    blocks.append(_wrap(verdict, "", ""))
+    return "\n\n".join("\n".join(block) for block in blocks if block)
 
 
 def _by_record(items: Sequence[DueItem]) -> list[tuple[str, list[DueItem]]]:

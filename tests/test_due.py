@@ -133,9 +133,79 @@ def test_cadence_reason_and_action(tmp_path):
                 value_ideas="[Share the ACL return-to-sport protocol]")
     [item] = [i for i in items if i.rule == "cadence"]
     assert item.reason == f"Monthly check-in: last contact {d(80)} (visit), 80 days ago; key partners every 30 days"
-    assert item.action == "Call Leah Ortiz (prefers phone); bring: the ACL return-to-sport protocol"
+    assert item.action == "Call Leah Ortiz (prefers phone); offer: the ACL return-to-sport protocol"
     assert item.source == Source("records/harbour.md", 21)
     assert item.days_overdue == 50 and item.status == "overdue"
+
+
+JADE = "contacts:\n  - name: Jade Morris\n    role: other\n"
+PARTNER_PHONE = '"02 5550 4410"'
+
+
+@pytest.mark.parametrize(
+    ("contacts", "front", "action"),
+    [
+        # a contact with no channel of their own: the partner's phone or email, printed
+        (JADE, {"phone": PARTNER_PHONE}, "Call Jade Morris on 02 5550 4410 to check in"),
+        (JADE, {"email": "desk@crown.example"}, "Email Jade Morris at desk@crown.example to check in"),
+        (JADE, {"phone": PARTNER_PHONE, "email": "desk@crown.example"}, "Call Jade Morris on 02 5550 4410 to check in"),
+        (JADE, {"phone": PARTNER_PHONE, "email": "desk@crown.example", "prefers": "email"},
+         "Email Jade Morris at desk@crown.example (prefers email) to check in"),
+        (JADE, {}, "Contact Jade Morris to check in"),
+        # a contact's own number or address wins, and is not printed
+        (JADE + "    phone: \"0400 000 111\"\n", {"phone": PARTNER_PHONE}, "Call Jade Morris to check in"),
+        (JADE + "    email: jade@crown.example\n", {"phone": PARTNER_PHONE}, "Email Jade Morris to check in"),
+        # a contact who prefers texts but whose number we lack: the partner's number
+        (JADE + "    prefers: text\n", {"phone": PARTNER_PHONE},
+         "Text Jade Morris on 02 5550 4410 (prefers text) to check in"),
+        (JADE + "    prefers: fax\n", {"phone": PARTNER_PHONE}, "Fax Jade Morris (prefers fax) to check in"),
+        # no contact at all: the partner itself
+        ("", {"phone": PARTNER_PHONE}, "Call Crown Street Pharmacy on 02 5550 4410 to check in"),
+        ("", {"email": "desk@crown.example"}, "Email Crown Street Pharmacy at desk@crown.example to check in"),
+        ("", {}, "Contact Crown Street Pharmacy to check in"),
+    ],
+)
+def test_reach_falls_back_to_the_partners_channel(tmp_path, contacts, front, action):
+    items = run(tmp_path, f"{d(61)} visit @maya", name="Crown Street Pharmacy", contacts=contacts, solo="true", **front)
+    assert [(i.rule, i.action) for i in items] == [("cadence", action)]
+
+
+@pytest.mark.parametrize(
+    ("prefers", "action"),
+    [
+        # something to bring is brought only in person; on a call or in an email it is offered
+        ("in-person", "Visit Jade Morris (prefers in-person); bring: the ankle sprain advice sheet"),
+        ("phone", "Call Jade Morris on 02 5550 4410 (prefers phone); offer: the ankle sprain advice sheet"),
+        ("email", "Email Jade Morris (prefers email); offer: the ankle sprain advice sheet"),
+    ],
+)
+def test_a_value_idea_is_brought_in_person_and_offered_otherwise(tmp_path, prefers, action):
+    items = run(tmp_path, f"{d(61)} visit @maya", name="Crown Street Pharmacy", contacts=JADE, solo="true",
+                phone=PARTNER_PHONE, prefers=prefers, value_ideas="[Share the ankle sprain advice sheet]")
+    assert [(i.rule, i.action) for i in items] == [("cadence", action)]
+
+
+def test_a_value_idea_for_the_meeting_is_brought_and_other_ideas_are_ideas(tmp_path):
+    items = run(tmp_path, f"{d(91)} visit @maya", tier="key", value_ideas="[Bring the ACL protocol]")
+    assert [(i.rule, i.action) for i in items if i.rule == "meeting"] == [
+        ("meeting", "Email Dr. Priya Natarajan to arrange a meeting in person; bring: the ACL protocol")]
+    items = run(tmp_path, f"{d(91)} visit @maya", tier="key", value_ideas="[Invite their nurses to the ACL evening]")
+    assert [(i.rule, i.action) for i in items if i.rule == "meeting"] == [
+        ("meeting", "Email Dr. Priya Natarajan to arrange a meeting in person; idea: invite their nurses to the ACL "
+                    "evening")]
+
+
+@pytest.mark.parametrize(
+    ("prefers", "action"),
+    [
+        ("in-person", "Visit Dr. Priya Natarajan (prefers in-person): bring something of value"),
+        ("phone", "Call Dr. Priya Natarajan (prefers phone): offer something of value"),
+        ("post", "Write to Dr. Priya Natarajan (prefers post): send something of value"),
+    ],
+)
+def test_something_of_value_follows_the_channel(tmp_path, prefers, action):
+    [item] = run(tmp_path, f"{d(10)} stage nurture", stage="nurture", prefers=prefers)
+    assert item.action == action + " (add ideas under value_ideas:)"
 
 
 def test_cadence_reasons_without_a_log(tmp_path):
@@ -272,7 +342,7 @@ def test_update_reason(tmp_path):
               if i.rule == "update"]
     assert item.reason == (f"Patient update owed: referral R-7 converted {d(10)}, 10 days ago; they asked for updates "
                            "(milestones) and consent is recorded; update within 7 days")
-    assert item.action == "Email Dr. Priya Natarajan: send an update on referral R-7 (converted)"
+    assert item.action == "Email Dr. Priya Natarajan: update them on referral R-7 (converted)"
     assert item.source == Source("records/harbour.md", 22)
 
 
@@ -437,9 +507,17 @@ def test_at_risk_when_quiet(tmp_path, log, expected):
 def test_at_risk_reason(tmp_path):
     [item] = [i for i in run(tmp_path, *EVERY_TEN_DAYS, f"{d(0)} thanks", f"{d(0)} email") if i.rule == "at-risk"]
     assert item.reason == (f"At risk: no referral for 25 days (last R-25 on {d(25)}); they usually refer every 10 days "
-                           "(median gap of 4 referrals)")
+                           "(median of 3 gaps between referrals)")
     assert item.action == "Email Dr. Priya Natarajan: ask how things are going and whether anything has changed for them"
     assert item.source == Source("records/harbour.md", 23)
+
+
+def test_at_risk_reason_with_one_gap(tmp_path):
+    settings = settings_with(at_risk_min_referrals=2)
+    log = [f"{d(60)} referral-in R-1 service:knee", f"{d(50)} referral-in R-2 service:knee", f"{d(0)} thanks"]
+    [item] = [i for i in run(tmp_path, *log, settings=settings) if i.rule == "at-risk"]
+    assert item.reason == (f"At risk: no referral for 50 days (last R-2 on {d(50)}); they usually refer every 10 days "
+                           "(the gap between their two referrals)")
 
 
 def test_at_risk_when_referrals_drop(tmp_path):
@@ -562,8 +640,8 @@ def test_value_ideas_not_given(tmp_path):
 def test_when_every_idea_was_given_the_playbook_asks_for_a_new_one(tmp_path):
     [item] = run(tmp_path, f"{d(10)} stage nurture", f"{d(9)} value: shared the ACL protocol", stage="nurture",
                  value_ideas="[Share the ACL protocol]")
-    assert item.action == ("Email Dr. Priya Natarajan: send something of value (every idea under value_ideas: was "
-                           "given; add new ones)")
+    assert item.action == ("Email Dr. Priya Natarajan: send something of value (all value ideas have been given: "
+                           "add new ones under value_ideas:)")
     [item] = run(tmp_path, f"{d(10)} stage nurture", stage="nurture")
     assert item.action == "Email Dr. Priya Natarajan: send something of value (add ideas under value_ideas:)"
 
