@@ -34,6 +34,7 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 THEME_DIR = PACKAGE_DIR / "theme"
 CONFIG_FILE = "mkdocs.yml"
 POLYFILL = "assets/refsite/iframe-worker/shim.js"
+FALLBACK_SITE_NAME = "Referrals"  # only when neither the mkdocs.yml nor the caller names the site
 
 
 def default_config_file() -> Path:
@@ -52,8 +53,12 @@ class Builder(Protocol):
 
     name: str
 
-    def build(self, config_file: Path, docs_dir: Path, site_dir: Path, today: dt.date) -> list[Problem]:
-        """Build ``docs_dir`` into the empty ``site_dir``; report problems, never raise on bad input."""
+    def build(self, config_file: Path, docs_dir: Path, site_dir: Path, today: dt.date,
+              site_name: str | None = None) -> list[Problem]:
+        """Build ``docs_dir`` into the empty ``site_dir``; report problems, never raise on bad input.
+
+        ``site_name`` (the practice's name) names the site when the configuration does not.
+        """
         ...  # pragma: no cover
 
 
@@ -110,11 +115,14 @@ class MkDocsBuilder:
 
     name: str = "mkdocs"
 
-    def build(self, config_file: Path, docs_dir: Path, site_dir: Path, today: dt.date) -> list[Problem]:
+    def build(self, config_file: Path, docs_dir: Path, site_dir: Path, today: dt.date,
+              site_name: str | None = None) -> list[Problem]:
         import jinja2
+        from markupsafe import Markup, escape
         from mkdocs import exceptions
         from mkdocs.commands.build import build
         from mkdocs.config import load_config
+        from mkdocs.utils import yaml_load
 
         source = Source(_display(config_file), 0)
         handler = _Collect()
@@ -124,8 +132,14 @@ class MkDocsBuilder:
         try:
             # MkDocs dates the sitemap (and gzips it) with SOURCE_DATE_EPOCH when set: use --today.
             with _environment(SOURCE_DATE_EPOCH=_epoch(today), NO_MKDOCS_2_WARNING="true"):
+                with open(config_file, "rb") as fd:
+                    own_name = (yaml_load(fd) or {}).get("site_name")
+                # Material prints site_name unescaped in some places and with '|e' in others: escaped
+                # Markup reads right in both (a practice named 'Smith & Co' is not '&amp;amp;').
+                name = None if own_name else Markup(escape(site_name or FALLBACK_SITE_NAME))  # None: the file's own
                 config = load_config(
                     str(config_file), docs_dir=str(docs_dir), site_dir=str(site_dir), use_directory_urls=False,
+                    site_name=name,
                 )
                 # refsite's theme layer sits between the repository's custom_dir (if any) and Material.
                 config.theme.dirs.insert(1 if config.theme.custom_dir else 0, str(THEME_DIR))
@@ -188,10 +202,12 @@ def build_site(
     config_file: Path,
     today: dt.date,
     builder: Builder = MKDOCS,
+    site_name: str | None = None,
 ) -> list[Problem]:
     """Build ``pages`` into ``site_dir``; on any error, leave the previous ``site_dir`` untouched.
 
     The site is built in a hidden folder beside ``site_dir`` (``.site-*``) and renamed into place.
+    ``site_name`` names the site when ``config_file`` sets no ``site_name`` of its own.
     """
     site_dir = Path(site_dir)
     parent = site_dir.resolve().parent
@@ -204,7 +220,7 @@ def build_site(
         new = Path(tempfile.mkdtemp(prefix=".site-new-", dir=parent))
         try:
             os.chmod(new, 0o777 & ~_umask())
-            problems += builder.build(config_file, docs_dir, new, today)
+            problems += builder.build(config_file, docs_dir, new, today, site_name=site_name)
             if has_errors(problems):
                 return problems
             _swap(new, site_dir.resolve())
@@ -293,14 +309,15 @@ def build(layout: Layout, today: dt.date, builder: Builder = MKDOCS) -> BuildRes
     from refsite.render import RenderError, render_pages
     from refsite.validate import load_and_validate
 
-    records, settings, problems = load_and_validate(layout.records_dir, layout.settings_path, today)
+    records, settings, problems = load_and_validate(layout.records_dir, layout.settings_path, today, as_of=True)
     if has_errors(problems):
         return BuildResult(problems, 0, False)
     try:
         pages = render_pages(records, settings, today, templates_dir=layout.templates_dir)
     except RenderError as exc:
         return BuildResult(problems + exc.problems, 0, False)
-    built = build_site(pages, layout.site_dir, layout.config_file, today, builder)
+    built = build_site(pages, layout.site_dir, layout.config_file, today, builder,
+                       site_name=str(settings.practice))
     problems = problems + built
     return BuildResult(problems, len(pages), not has_errors(built))
 

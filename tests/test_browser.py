@@ -117,7 +117,8 @@ def shoot(page, name: str) -> None:
 def test_the_dashboard_loads_from_disk(built_site, visit):
     v = visit(viewport={"width": 1280, "height": 900})
     v.page.goto(url(built_site, "index.html"))
-    assert v.page.title() == "Dashboard - Referrals"
+    assert v.page.title() == "Dashboard - Test Physio & Co"  # the practice's name (settings), not 'Referrals'
+    assert v.page.locator(".md-header__topic").first.inner_text() == "Test Physio & Co"
     assert v.page.locator("article h1").inner_text() == "Dashboard"
     records, settings, _ = load_and_validate(FIXTURE, None, TODAY)
     overdue = sum(1 for i in due(records, settings, TODAY) if i.status == "overdue")
@@ -138,7 +139,7 @@ def test_a_click_reaches_a_partner_profile(built_site, visit):
     v.page.locator("a", has_text="<script>alert(1)</script>").first.click()
     v.page.wait_for_url("**/partners/xss.html")
     assert v.page.locator("article h1").inner_text() == "<script>alert(1)</script>"
-    assert v.page.title() == "<script>alert(1)</script> - Referrals"
+    assert v.page.title() == "<script>alert(1)</script> - Test Physio & Co"
 
 
 def test_search_finds_a_partner_by_a_word_from_its_notes(built_site, visit):
@@ -191,6 +192,36 @@ def test_dark_palette_and_phone_width(built_site, visit):
         )
         assert too_wide == [], (page, too_wide[:5])
         shoot(phone.page, name)
+
+
+def test_on_a_phone_people_are_cards_and_ids_do_not_break(built_site, visit):
+    phone = visit(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    phone.page.goto(url(built_site, "partners/harbour.html"))
+    people = phone.page.locator(".rs-table--contacts")
+    # no sideways scrolling: the people fit the screen, every cell in full (the column heads are for screen readers)
+    assert people.evaluate("e => [...e.querySelectorAll('*')].filter(c => !c.closest('thead'))"
+                           ".filter(c => c.scrollWidth > c.clientWidth + 1).map(c => c.tagName)") == []
+    assert people.evaluate("e => e.getBoundingClientRect().right") <= 390
+    cards = people.locator("tbody tr")
+    assert cards.count() == 2
+    # one line each (the date is labelled 'Last together:' by the stylesheet, which inner_text leaves out)
+    assert cards.nth(0).inner_text().splitlines() == [
+        "Dr. Priya Natarajan", "Physician", "Prefers email", "priya@harbour.example", "–"]
+    assert cards.nth(1).inner_text().splitlines() == [
+        "Leah Ortiz", "Referral coordinator", "Prefers phone", "02 5550 4128", "11 Sep 2026"]
+    assert people.locator("td.rs-person__seen").first.evaluate(
+        "e => getComputedStyle(e, '::before').content") == '"Last together: "'
+    assert phone.page.locator(".rs-table--contacts thead").bounding_box()["height"] <= 1
+    for link in ("mailto:priya@harbour.example", "tel:0255504128"):
+        box = phone.page.locator(f'a[href="{link}"]').bounding_box()
+        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 390, link
+    shoot(phone.page, "profile-people-phone")
+    # referral ids and dates in due text each stay on one line
+    for page in ("index.html", "partners/harbour.html", "due/maya.html"):
+        phone.page.goto(url(built_site, page))
+        spans = phone.page.locator(".rs-nowrap")
+        assert spans.count() > 0, page
+        assert spans.evaluate_all("s => s.filter(e => e.getClientRects().length > 1).map(e => e.textContent)") == []
 
 
 def test_a_missing_browser_skips_but_fails_under_ci(monkeypatch):

@@ -9,12 +9,12 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from markupsafe import escape
 
 from refsite import render
-from refsite.due import due, within
+from refsite.due import DueItem, due, within
 from refsite.metrics import Period, figures, partner_facts
-from refsite.render import downloads
+from refsite.problems import Source
+from refsite.render import charts, downloads
 from refsite.render import pages as page_builders
 from refsite.validate import load_and_validate
 
@@ -134,7 +134,7 @@ def test_dashboard_lists_the_items_due_soon_per_owner(loaded, pages):
     text = pages["index.md"]
     for item in items:
         assert f'href="partners/{item.partner_id}.html"' in text
-        assert str(escape(item.action)) in text
+        assert str(render.keep_together(item.action)) in text
 
 
 def test_the_dashboard_shows_a_few_items_per_owner_and_links_to_the_rest(loaded, monkeypatch):
@@ -173,14 +173,60 @@ def test_dashboard_headline_is_last_month_against_the_month_before(loaded):
 def test_charts_count_referrals_per_month_and_by_source(loaded):
     records, settings = loaded
     per_month, by_source = render.referral_charts(render.build_model(records, settings, TODAY))
-    assert [(b.label, b.value) for b in per_month.bars] == [
-        ("Dec 25", 0), ("Jan 26", 0), ("Feb", 0), ("Mar", 0), ("Apr", 0), ("May", 0), ("Jun", 0), ("Jul", 0),
-        ("Aug", 0), ("Sep", 1), ("Oct", 1), ("Nov", 2),
+    # Month names only; the year once, under the first month and under January (no 'Dec 25' to read as a date)
+    assert [(b.label, b.sublabel, b.value) for b in per_month.bars] == [
+        ("Dec", "2025", 0), ("Jan", "2026", 0), ("Feb", None, 0), ("Mar", None, 0), ("Apr", None, 0),
+        ("May", None, 0), ("Jun", None, 0), ("Jul", None, 0), ("Aug", None, 0), ("Sep", None, 1), ("Oct", None, 1),
+        ("Nov", None, 2),
     ]
+    assert per_month.summary.startswith("Dec 2025: 0, Jan 2026: 0, Feb: 0, ")
+    assert (per_month.height, per_month.axis) == (236, 192)
     assert [(b.label, b.value, b.url) for b in by_source.bars] == [
         ("Primary care", 3, "lists/category/primary-care.html"), ("Fitness", 1, "lists/category/fitness.html"),
     ]
     assert by_source.title == "Referrals by source since 1 Dec 2025"
+
+
+def test_month_labels_show_the_year_where_it_changes():
+    months = [Period.month(2026, m) for m in range(3, 13)] + [Period.month(2027, 1), Period.month(2027, 2)]
+    assert charts.month_labels(months) == [
+        ("Mar", "2026"), ("Apr", None), ("May", None), ("Jun", None), ("Jul", None), ("Aug", None), ("Sep", None),
+        ("Oct", None), ("Nov", None), ("Dec", None), ("Jan", "2027"), ("Feb", None),
+    ]
+
+
+def _partner(category: str, referrals: int) -> str:
+    log = "\n".join(f"- 2026-{month:02d}-10 referral-in {category[:3].upper()}-{month} service:knee"
+                     for month in range(1, referrals + 1))
+    return f"---\nname: A {category} partner\ncategory: {category}\nstage: active\ntier: standard\n---\n\n## Log\n\n{log}\n"
+
+
+def test_the_sources_chart_adds_up_to_the_months_chart(tmp_path):
+    """Every referral of the months chart is in a bar of the sources chart: beyond eight, an 'Other' bar."""
+    counts = {"primary-care": 11, "specialist": 10, "surgeon": 9, "hospital": 8, "sports": 7, "school": 6,
+              "employer": 5, "legal": 4, "insurer": 3, "community": 2, "pharmacy": 1, "other": 1}
+    for category, n in counts.items():
+        (tmp_path / f"{category}.md").write_text(_partner(category, n), encoding="utf-8")
+    records, settings, problems = load_and_validate(tmp_path, None, TODAY)
+    assert problems == []
+    per_month, by_source = render.referral_charts(render.build_model(records, settings, TODAY))
+    assert sum(b.value for b in per_month.bars) == sum(counts.values()) == 67
+    assert sum(b.value for b in by_source.bars) == 67
+    assert [(b.label, b.value, b.url) for b in by_source.bars] == [
+        ("Primary care", 11, "lists/category/primary-care.html"), ("Specialist", 10, "lists/category/specialist.html"),
+        ("Surgeon", 9, "lists/category/surgeon.html"), ("Hospital", 8, "lists/category/hospital.html"),
+        ("Sports", 7, "lists/category/sports.html"), ("School", 6, "lists/category/school.html"),
+        ("Employer", 5, "lists/category/employer.html"), ("Legal", 4, "lists/category/legal.html"),
+        ("Other (4 categories)", 7, None),  # insurer 3, community 2, other 1, pharmacy 1
+    ]
+    assert by_source.summary.endswith("Legal: 4, Other (4 categories): 7")
+
+
+def test_nine_sources_are_all_shown_by_name():
+    assert charts.source_points({"a": 1, "b": 2, "c": 3, "d": 4, "e": 5, "f": 6, "g": 7, "h": 8, "i": 9, "z": 0}) == [
+        (name.upper(), n, str(n), f"lists/category/{name}.html")
+        for name, n in (("i", 9), ("h", 8), ("g", 7), ("f", 6), ("e", 5), ("d", 4), ("c", 3), ("b", 2), ("a", 1))
+    ]
 
 
 def test_partner_page_context(loaded):
@@ -214,6 +260,75 @@ def test_downloads(pages):
     assert all(len(line.encode()) <= 75 for line in ics.split("\r\n"))
     assert "\n" not in ics.replace("\r\n", "")
     assert "maya" not in ics and "Harbour" not in ics
+
+
+def test_ics_events_describe_the_reason_and_the_action(loaded):
+    records, settings = loaded
+    model = render.build_model(records, settings, TODAY)
+    ics = downloads.due_ics(model)
+    unfolded = ics.replace("\r\n ", "")
+    descriptions = [line for line in unfolded.split("\r\n") if line.startswith("DESCRIPTION:")]
+    assert len(descriptions) == len(model.items) == sum(1 for line in unfolded.split("\r\n") if line == "BEGIN:VEVENT")
+    for item, line in zip(model.items, descriptions):
+        assert line == "DESCRIPTION:" + downloads._ics_text(f"{item.reason}\nNext: {item.action}")
+    assert all(len(line.encode()) <= 75 for line in ics.split("\r\n"))
+    # no notes, no contact details, no log text: the xss partner's note and email stay out
+    assert "zeppelin" not in ics and "priya@harbour.example" not in ics and "alert(5)" not in ics
+    assert ics == downloads.due_ics(render.build_model(records, settings, TODAY))  # deterministic
+
+
+def test_ics_description_is_reason_then_action_escaped_and_folded():
+    item = DueItem("harbour", "Harbour Street", "maya", "thanks", TODAY, 1, "overdue",
+                   "Thank-you owed: referral R-2418 (knee) received 2026-11-18, 4 days ago; thank within 3 days",
+                   "Call Leah Ortiz (prefers phone): thank them for referral R-2418", Source("harbour.md", 9),
+                   ref="R-2418")
+    assert downloads.ics_description(item) == (
+        "Thank-you owed: referral R-2418 (knee) received 2026-11-18, 4 days ago; thank within 3 days\n"
+        "Next: Call Leah Ortiz (prefers phone): thank them for referral R-2418")
+    model = dataclasses.replace(render.build_model(*load_and_validate(FIXTURE, None, TODAY)[:2], TODAY), items=(item,))
+    event = downloads.due_ics(model).split("BEGIN:VEVENT\r\n", 1)[1].split("END:VEVENT", 1)[0]
+    assert event == (
+        "UID:thanks-harbour-R-2418@refsite\r\n"
+        "DTSTAMP:20261122T000000Z\r\n"
+        "DTSTART;VALUE=DATE:20261122\r\n"
+        "DTEND;VALUE=DATE:20261123\r\n"
+        "SUMMARY:Harbour Street: Call Leah Ortiz (prefers phone): thank them for ref\r\n"
+        " erral R-2418\r\n"
+        "DESCRIPTION:Thank-you owed: referral R-2418 (knee) received 2026-11-18\\, 4 \r\n"
+        " days ago\\; thank within 3 days\\nNext: Call Leah Ortiz (prefers phone): tha\r\n"
+        " nk them for referral R-2418\r\n"
+        "TRANSP:TRANSPARENT\r\n"
+    )
+
+
+def test_referral_ids_and_dates_are_kept_from_breaking_and_the_rest_is_escaped():
+    assert str(render.keep_together("update them on referral R-2418 (converted) <b>&")) == (
+        'update them on referral <span class="rs-nowrap">R-2418</span> (converted) &lt;b&gt;&amp;')
+    assert str(render.keep_together("last R-2293 on 2026-06-09; FlexFit 24/7, e.g. falls-prevention.")) == (
+        'last <span class="rs-nowrap">R-2293</span> on <span class="rs-nowrap">2026-06-09</span>; '
+        'FlexFit <span class="rs-nowrap">24/7</span>, e.g. falls-prevention.')
+    assert str(render.keep_together("R-1.")) == '<span class="rs-nowrap">R-1</span>.'
+    assert str(render.keep_together(None)) == ""
+
+
+def test_mail_and_phone_links():
+    assert render.mailto_url("priya@harbour.example") == "mailto:priya@harbour.example"
+    assert render.mailto_url(" a@b.example?subject=x&body=<y>") == "mailto:a@b.example%3Fsubject%3Dx%26body%3D%3Cy%3E"
+    assert render.mailto_url("javascript:alert(1)") is None
+    assert render.tel_url("02 5550 4128") == "tel:0255504128"
+    assert render.tel_url("+61 (2) 5550-4128") == "tel:+61255504128"
+    assert render.tel_url("ask the desk") is None
+
+
+def test_the_people_on_a_profile_link_their_email_and_phone(pages):
+    page = pages["partners/harbour.md"]
+    assert ('<td class="rs-person__reach"><span>Prefers email</span> <span><a href="mailto:priya@harbour.example">'
+            'priya@harbour.example</a></span> </td>') in page
+    assert ('<td class="rs-person__reach"><span>Prefers phone</span> <span><a href="tel:0255504128">02 5550 4128</a>'
+            '</span></td>') in page
+    assert '<td class="rs-person__seen" data-label="Last together">11 Sep 2026</td>' in page
+    assert ('<p class="rs-next__action">Call Leah Ortiz (prefers phone): update them on referral '
+            '<span class="rs-nowrap">R-101</span> (converted)</p>') in page
 
 
 def test_csv_cells_that_look_like_formulas_are_defused():

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import html
 import json
 import queue
 import re
@@ -23,6 +22,7 @@ import pytest
 from refsite import site
 from refsite.due import due, within
 from refsite.problems import Problem, Source, error
+from refsite.render import keep_together
 from refsite.validate import load_and_validate
 
 FIXTURE = Path(__file__).parent / "fixtures" / "site-records"
@@ -73,9 +73,9 @@ def test_the_dashboard_shows_the_computed_due_list(built):
     page = read(built, "index.html")
     items = within(due(records, settings, TODAY), int(settings.due_soon_days))
     assert len(items) == 9
-    for item in items:
-        assert html.escape(item.action, quote=False) in page, item.action
-        assert html.escape(item.reason, quote=False) in page, item.reason
+    for item in items:  # referral ids and dates are kept from breaking, the rest is escaped text
+        assert str(keep_together(item.action)) in page, item.action
+        assert str(keep_together(item.reason)) in page, item.reason
     assert '<div class="rs-count__value">8</div>\n<div class="rs-count__label">Overdue</div>' in page
     assert '<a class="rs-due__partner" href="partners/harbour.html">Harbour Street Family Practice</a>' in page
 
@@ -86,6 +86,8 @@ def test_the_dashboard_figures_match_the_metrics(built):
     assert ('<div class="rs-figure rs-figure--bad" data-label="Revenue"><b>$320</b>'
             '<small class="rs-figure__change--down">-$320 vs $640</small></div>') in page
     assert '<title>Nov: 2</title>' in page and '<title>Primary care: 3</title>' in page
+    assert '<title>Dec 2025: 0</title>' in page and '<title>Jan 2026: 0</title>' in page
+    assert '>Dec</text>\n<text class="rs-chart__label rs-chart__year" x="30.665" y="228" text-anchor="middle">2025</text>' in page
 
 
 def test_record_values_are_escaped_in_the_html(built):
@@ -94,7 +96,7 @@ def test_record_values_are_escaped_in_the_html(built):
         for raw in ("<script>alert", "<img src=x", "<b>Gym", "<i>evil", "<em>html", 'href="javascript'):
             assert raw not in text, (path, raw)
     page = read(built, "partners/xss.html")
-    assert "<title>&lt;script&gt;alert(1)&lt;/script&gt; - Referrals</title>" in page
+    assert "<title>&lt;script&gt;alert(1)&lt;/script&gt; - Test Physio &amp; Co</title>" in page
     assert "<h1>&lt;script&gt;alert(1)&lt;/script&gt;</h1>" in page
     assert "**not bold** [link](javascript:alert(3))" in page
     assert "a {{ jinja }} brace: # not a heading." in page
@@ -205,7 +207,7 @@ def test_a_failing_mkdocs_build_keeps_the_old_site(tmp_path):
 def test_a_repository_mkdocs_yml_is_used_and_privacy_settings_warned_about(tmp_path):
     records = copy_records(tmp_path)
     config = (PROJECT / "mkdocs.yml").read_text(encoding="utf-8")
-    config = config.replace("site_name: Referrals", "site_name: Our Own Site").replace("  font: false", "  font:\n    text: Inter")
+    config = "site_name: Our Own Site\n" + config.replace("  font: false", "  font:\n    text: Inter")
     (tmp_path / "mkdocs.yml").write_text(config, encoding="utf-8")
     layout = site.Layout.find(records)
     assert layout.config_file == tmp_path / "mkdocs.yml"
@@ -214,6 +216,21 @@ def test_a_repository_mkdocs_yml_is_used_and_privacy_settings_warned_about(tmp_p
     assert [p.message for p in result.problems] == [
         "theme.font is not false: Material will load Google Fonts on every page view"]
     assert "<title>Dashboard - Our Own Site</title>" in read(tmp_path / "site", "index.html")
+
+
+def test_the_site_is_named_after_the_practice_unless_the_mkdocs_yml_names_it(built, tmp_path):
+    # refsite's default mkdocs.yml has no site_name: the settings' practice names the site, escaped once
+    assert "site_name" not in [line.split(":")[0] for line in (PROJECT / "mkdocs.yml").read_text().splitlines()]
+    page = read(built, "index.html")
+    assert "<title>Dashboard - Test Physio &amp; Co</title>" in page
+    assert 'title="Test Physio &amp; Co" class="md-header__button md-logo" aria-label="Test Physio &amp; Co"' in page
+    assert '<span class="md-ellipsis">\n            Test Physio &amp; Co\n          </span>' in page
+    assert "Referrals</title>" not in page and "&amp;amp;" not in page
+    # a name that is markup stays text
+    records = copy_records(tmp_path)
+    (records / "settings.yml").write_text("practice: <b>Bold</b> & Co\n", encoding="utf-8")
+    assert site.build(site.Layout.find(records), TODAY).built
+    assert "<title>Dashboard - &lt;b&gt;Bold&lt;/b&gt; &amp; Co</title>" in read(tmp_path / "site", "index.html")
 
 
 def test_a_repository_template_overrides_a_default(tmp_path):
@@ -252,7 +269,8 @@ def test_pages_cannot_be_written_outside_the_docs_folder(tmp_path):
 class _FailingBuilder:
     name = "failing"
 
-    def build(self, config_file: Path, docs_dir: Path, site_dir: Path, today: dt.date) -> list[Problem]:
+    def build(self, config_file: Path, docs_dir: Path, site_dir: Path, today: dt.date,
+              site_name: str | None = None) -> list[Problem]:
         (site_dir / "half.html").write_text("half a site")
         return [error(Source("mkdocs.yml"), "it broke")]
 

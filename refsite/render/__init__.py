@@ -82,11 +82,14 @@ from refsite.render.formatting import (
     fmt_money,
     fmt_pct,
     front_matter_text,
+    keep_together,
     label,
+    mailto_url,
     plural,
     relative_days,
     safe_url,
     slugify,
+    tel_url,
 )
 from refsite.render.pages import (
     dashboard_page,
@@ -164,9 +167,11 @@ __all__ = [
     "fmt_pct",
     "front_matter_text",
     "headline_figures",
+    "keep_together",
     "label",
     "list_pages",
     "list_url",
+    "mailto_url",
     "page_contexts",
     "partner_figures",
     "partner_page",
@@ -182,5 +187,6 @@ __all__ = [
     "review_page",
     "safe_url",
     "slugify",
+    "tel_url",
     "template_loader",
 ]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Sequence
+from typing import Mapping, Sequence
 
 from refsite.metrics import Period, monthly_referrals
 from refsite.render.computed import Model, list_url
@@ -11,18 +11,20 @@ from refsite.render.contexts import Bar, BarChart
 from refsite.render.formatting import MONTHS, fmt_date, label
 
 
-def _bar_columns(title: str, points: Sequence[tuple[str, float, str]], width: int = 560, height: int = 220) -> BarChart:
-    """Columns over time: ``points`` are (label, value, display)."""
-    top, bottom, left, right = 16, 28, 8, 8
-    peak = max((v for _, v, _ in points), default=0) or 1
+def _bar_columns(title: str, points: Sequence[tuple[str, float, str, str | None]], width: int = 560,
+                 height: int = 236) -> BarChart:
+    """Columns over time: ``points`` are (label, value, display, second line of the label or None)."""
+    top, bottom, left, right = 16, 44, 8, 8
+    peak = max((v for _, v, _, _ in points), default=0) or 1
     slot = (width - left - right) / max(len(points), 1)
     bars = []
-    for i, (name, value, display) in enumerate(points):
+    for i, (name, value, display, below) in enumerate(points):
         h = (height - top - bottom) * value / peak
         bars.append(Bar(name, value, display, round(left + i * slot + slot * 0.15, 2), round(height - bottom - h, 2),
-                        round(slot * 0.7, 2), round(h, 2)))
-    summary = ", ".join(f"{name}: {display}" for name, _, display in points)
-    return BarChart(title, "columns", width, height, tuple(bars), not any(v for _, v, _ in points), summary)
+                        round(slot * 0.7, 2), round(h, 2), sublabel=below))
+    summary = ", ".join(f"{name}{' ' + below if below else ''}: {display}" for name, _, display, below in points)
+    return BarChart(title, "columns", width, height, tuple(bars), not any(v for _, v, _, _ in points), summary,
+                    axis=height - bottom)
 
 
 def _bar_rows(title: str, points: Sequence[tuple[str, float, str, str | None]], width: int = 560) -> BarChart:
@@ -35,7 +37,7 @@ def _bar_rows(title: str, points: Sequence[tuple[str, float, str, str | None]], 
         w = (width - label_width - 60) * value / peak
         bars.append(Bar(name, value, display, label_width, i * (row + gap), round(w, 2), row, url))
     summary = ", ".join(f"{name}: {display}" for name, _, display, _ in points)
-    return BarChart(title, "rows", width, height, tuple(bars), not points, summary)
+    return BarChart(title, "rows", width, height, tuple(bars), not points, summary, axis=height)
 
 
 def chart_months(today: dt.date, months: int = 12) -> Period:
@@ -46,22 +48,47 @@ def chart_months(today: dt.date, months: int = 12) -> Period:
     return Period.between(first.start, today)
 
 
+def month_labels(months: Sequence[Period]) -> list[tuple[str, str | None]]:
+    """('Dec', '2025'), ('Jan', '2026'), ('Feb', None), ...: the year under the first month and each January."""
+    return [(MONTHS[m.start.month - 1], str(m.start.year) if i == 0 or m.start.month == 1 else None)
+            for i, m in enumerate(months)]
+
+
+SOURCE_BARS = 8  # categories shown by name; the rest are one 'Other' bar
+
+
+def source_points(counts: Mapping[str, int], shown: int = SOURCE_BARS) -> list[tuple[str, int, str, str | None]]:
+    """Categories by referrals, most first, as (label, count, display, url): every referral is in a bar.
+
+    Beyond ``shown`` categories the rest are added up in one bar, 'Other (3 categories)', with no link.
+    """
+    ranked = sorted(((c, n) for c, n in counts.items() if n), key=lambda kv: (-kv[1], kv[0]))
+    if len(ranked) > shown + 1:
+        ranked, rest = ranked[:shown], ranked[shown:]
+    else:
+        rest = []
+    points: list[tuple[str, int, str, str | None]] = [(label(c), n, str(n), list_url("category", c)) for c, n in ranked]
+    if rest:
+        total = sum(n for _, n in rest)
+        points.append((f"Other ({len(rest)} categories)", total, str(total), None))
+    return points
+
+
 def referral_charts(model: Model) -> tuple[BarChart, BarChart]:
-    """Referrals received per month, and by source (partner category), over the last 12 months."""
+    """Referrals received per month, and by source (partner category), over the last 12 months.
+
+    Both charts count the same referrals: the bars of the second add up to those of the first.
+    """
     span = chart_months(model.today)
     months = monthly_referrals(model.records, span.start, span.end)
+    labels = month_labels([m.month for m in months])
     per_month = _bar_columns(
         "Referrals received per month",
-        [(MONTHS[m.month.start.month - 1] + (f" {m.month.start.year % 100:02d}" if m.month.start.month == 1 or i == 0 else ""),
-          m.received, str(m.received)) for i, m in enumerate(months)],
+        [(name, m.received, str(m.received), year) for (name, year), m in zip(labels, months)],
     )
     by_category: dict[str, int] = {}
     for month in months:
         for count in month.by_category:
             by_category[count.name] = by_category.get(count.name, 0) + count.count
-    ranked = sorted(by_category.items(), key=lambda kv: (-kv[1], kv[0]))
-    by_source = _bar_rows(
-        f"Referrals by source since {fmt_date(span.start)}",
-        [(label(c), n, str(n), list_url("category", c)) for c, n in ranked[:8]],
-    )
+    by_source = _bar_rows(f"Referrals by source since {fmt_date(span.start)}", source_points(by_category))
     return per_month, by_source

@@ -103,7 +103,8 @@ class Bar:
     y: float
     width: float
     height: float
-    url: str | None = None
+    url: str | None = None  # the page the bar links to (rows), if any
+    sublabel: str | None = None  # a second line under a column's label: the year, where it changes
 
 
 @dataclass(frozen=True)
@@ -117,6 +118,7 @@ class BarChart:
     bars: tuple[Bar, ...]
     empty: bool
     summary: str  # the chart in words, for screen readers
+    axis: float = 0  # columns: the y of the baseline (labels are drawn below it)
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ import datetime as dt
 import io
 from typing import Iterable, Sequence
 
+from refsite.due import DueItem
 from refsite.render.computed import Model, partner_row
 
 
@@ -66,8 +67,19 @@ def _ics_fold(line: str) -> str:
     return "\r\n ".join(parts)
 
 
+def ics_description(item: DueItem) -> str:
+    """An event's description: why it is due and what to do, nothing more (no notes, no contact details).
+
+    The due engine's reasons name a referral by its opaque id only, never a patient.
+    """
+    return f"{item.reason}\nNext: {item.action}"
+
+
 def due_ics(model: Model, owner: str | None = None, name: str = "Referral contacts") -> str:
-    """An iCalendar feed of due contacts (all owners, or one): all-day events, stable UIDs, no clock."""
+    """An iCalendar feed of due contacts (all owners, or one): all-day events, stable UIDs, no clock.
+
+    Each event: the partner and the action as its summary, the reason and the action as its description.
+    """
     stamp = f"{model.today:%Y%m%d}T000000Z"
     lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//refsite//due contacts//EN", "CALSCALE:GREGORIAN",
              f"X-WR-CALNAME:{_ics_text(name)}"]
@@ -83,6 +95,7 @@ def due_ics(model: Model, owner: str | None = None, name: str = "Referral contac
             f"DTSTART;VALUE=DATE:{day:%Y%m%d}",
             f"DTEND;VALUE=DATE:{day + dt.timedelta(days=1):%Y%m%d}",
             f"SUMMARY:{_ics_text(f'{item.partner_name}: {item.action}')}",
+            f"DESCRIPTION:{_ics_text(ics_description(item))}",
             "TRANSP:TRANSPARENT",
             "END:VEVENT",
         ]

@@ -10,6 +10,7 @@ import datetime as dt
 import json
 import re
 from decimal import Decimal
+from urllib.parse import quote
 
 from markupsafe import Markup, escape
 
@@ -80,6 +81,28 @@ def ago(day: dt.date | None, today: dt.date) -> str:
     return f"{days // 365} years ago"
 
 
+# A token that must not break across lines: letters and digits joined by '-', '.', '/' or '#', with a
+# digit somewhere (a referral id R-2418, a date 2026-11-06, 24/7), not an ordinary hyphenated word.
+_UNBREAKABLE = re.compile(r"(?<![\w./#-])(?=[\w./#-]*\d)[A-Za-z0-9]+(?:[-./#][A-Za-z0-9]+)+(?![\w#-]|[./][A-Za-z0-9])")
+
+
+def keep_together(text: object) -> Markup:
+    """Plain text as HTML, escaped, with referral ids and dates in ``<span class="rs-nowrap">``.
+
+    Due reasons and actions are plain text from the due engine; a browser would break
+    'R-2418' or '2026-11-06' at the hyphen. Every other character is escaped as usual.
+    """
+    plain = "" if text is None else str(text)
+    parts: list[str] = []
+    last = 0
+    for match in _UNBREAKABLE.finditer(plain):
+        parts.append(str(escape(plain[last:match.start()])))
+        parts.append(f'<span class="rs-nowrap">{escape(match.group())}</span>')
+        last = match.end()
+    parts.append(str(escape(plain[last:])))
+    return Markup("".join(parts))
+
+
 def front_matter_text(value: object) -> Markup:
     """A value for the page's YAML front matter: HTML-escaped (themes print titles raw), then quoted."""
     return Markup(json.dumps(str(escape(str(value)))))
@@ -87,6 +110,21 @@ def front_matter_text(value: object) -> Markup:
 
 def slugify(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "tag"
+
+
+def mailto_url(email: str | None) -> str | None:
+    """'mailto:' and the address, percent-encoded (a '?' or '&' in it cannot add a subject or a body)."""
+    address = (email or "").strip()
+    return f"mailto:{quote(address, safe='@!$*+-._~')}" if "@" in address else None
+
+
+def tel_url(phone: str | None) -> str | None:
+    """'tel:' and the number's digits (and a leading '+'), or None when it has no digits to dial."""
+    text = (phone or "").strip()
+    digits = re.sub(r"\D", "", text)
+    if len(digits) < 3:
+        return None
+    return f"tel:{'+' if text.startswith('+') else ''}{digits}"
 
 
 def safe_url(url: str | None) -> str | None:

@@ -23,9 +23,12 @@ from refsite.render.formatting import (
     fmt_money,
     fmt_pct,
     front_matter_text,
+    keep_together,
     label,
+    mailto_url,
     plural,
     relative_days,
+    tel_url,
 )
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent  # the refsite package
@@ -87,6 +90,9 @@ def environment(user_dir: Path | None = None) -> jinja2.Environment:
         front_matter=front_matter_text,
         relative_days=relative_days,
         money=fmt_money,
+        keep_together=keep_together,
+        mailto=mailto_url,
+        tel=tel_url,
     )
     return env
 
