@@ -17,7 +17,7 @@ import textwrap
 from decimal import Decimal
 from typing import Any, Callable, Sequence
 
-from refsite.metrics import Count, Figures, Group, Period, Ranked, Report, Review, money
+from refsite.metrics import NO_HISTORY, Count, Figures, Group, Period, Ranked, Report, Review, gift_year, money
 
 WIDTH = 80
 NA = "n/a"
@@ -195,6 +195,16 @@ def _intro(title: str, practice: str, now: Period, before: Period, today: dt.dat
 # --------------------------------------------------------------------------- the report
 
 
+def _year_label(year: int, year_to: dt.date) -> str:
+    """'2026 to date' while the year runs (to today), '2025' once it is over."""
+    return str(year) if (year_to.month, year_to.day) == (12, 31) else f"{year} to date"
+
+
+def _gift_year_text(report: Report) -> str:
+    start, end = gift_year(report.period, report.today)
+    return str(start.year) if (end.month, end.day) == (12, 31) else f"{start.year} to {end}"
+
+
 def _group_table(report: Report) -> list[str]:
     c = report.currency
     title = {"partner": "Partner", "category": "Category", "owner": "Owner"}[report.by]
@@ -207,7 +217,7 @@ def _group_table(report: Report) -> list[str]:
         f, p = g.current, g.previous
         return (f"{_fit(name, NAME):{NAME}} {f.received:>4} {p.received:>4} {f.sent:>4} {f.conversions:>4} "
                 f"{pct(f.conversion_rate):>5} {number(f.median_days_to_convert):>4} {money(f.revenue, c):>9} "
-                f"{f.active_referrers:>6} {f.trend:>7}")
+                f"{f.active_referrers:>6} {_trend_cell(f.trend):>7}")
 
     for group in report.groups:
         f, p = group.current, group.previous
@@ -221,7 +231,20 @@ def _group_table(report: Report) -> list[str]:
         lines += _wrap(f"({hidden} partners with no referrals and no touches in either period are left out.)", "")
     lines += _wrap("Recv/Prev: referrals received this period and the period before; Conv: conversions of this "
                    "period's referrals; Days: median days to convert; Active: partners who referred.", "")
+    trends = {group.current.trend for group in (*report.groups, report.total)}
+    if trends & {NO_HISTORY, "new"}:
+        lines += _wrap("Trend: against the group's own trailing average"
+                       + ("; new: its history began less than one period before this one" if "new" in trends else "")
+                       + (f"; {NO_TREND}: no history, the records begin too recently to compare"
+                          if NO_HISTORY in trends else "") + ".", "")
     return lines
+
+
+NO_TREND = "\u2014"  # the trend column's 'no history' (an em dash: the column is 7 wide)
+
+
+def _trend_cell(trend: str) -> str:
+    return NO_TREND if trend == NO_HISTORY else trend
 
 
 def report_text(report: Report) -> str:
@@ -265,18 +288,23 @@ def report_text(report: Report) -> str:
 
     lines += _heading("Gifts and hospitality")
     if report.gifts:
-        cap = report.gifts[0].cap
-        year = report.gifts[0].year
-        lines.append(f"{'Partner':{RANK_NAME}} {_fit(report.period.label, 12):>12} {str(year) + ' to date':>14} "
+        first = report.gifts[0]
+        cap, year, year_to = first.cap, first.year, first.year_to
+        lines.append(f"{'Partner':{RANK_NAME}} {_fit(report.period.label, 12):>12} {_year_label(year, year_to):>14} "
                      f"{'of cap':>7}")
         for g in report.gifts:
             flag = "  over the cap" if g.over_cap else ""
             lines.append(f"{_fit(g.name, RANK_NAME):{RANK_NAME}} {money(g.period_spend, c):>12} "
                          f"{money(g.year_spend, c):>14} {pct(g.share_of_cap):>7}{flag}")
-        lines.append(f"Yearly cap per partner: {money(cap, c)}." if cap is not None
-                     else "No yearly cap is set (gift_cap: 0 in the settings).")
+        label = _year_label(year, year_to)
+        span = (f"{label}: the whole calendar year." if label == str(year)
+                else f"{label}: 1 January to {year_to} (today), as refsite due counts it.")
+        lines += _wrap((f"Yearly cap per partner: {money(cap, c)}. " if cap is not None
+                        else "No yearly cap is set (gift_cap: 0 in the settings). ") + span, "")
     else:
-        lines.append(f"None recorded in {report.period.label} or earlier in {report.period.end.year}.")
+        start, end = gift_year(report.period, report.today)
+        also = "" if report.period.start <= start and report.period.end >= end else f" or in {_gift_year_text(report)}"
+        lines.append(f"None recorded in {report.period.label}{also}.")
 
     lines += _heading("Prospect funnel")
     lines.append(f"{'':30} {now:>15} {before:>15} {'median days':>16}")

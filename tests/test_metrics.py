@@ -14,8 +14,19 @@ from pathlib import Path
 
 import pytest
 
+from refsite.due import due
 from refsite.load import load
-from refsite.metrics import Count, FunnelStep, Period, figures, metrics, monthly_referrals, partner_facts
+from refsite.metrics import (
+    NO_HISTORY,
+    Count,
+    FunnelStep,
+    Period,
+    figures,
+    gift_year,
+    metrics,
+    monthly_referrals,
+    partner_facts,
+)
 
 FIXTURE = Path(__file__).parent / "fixtures" / "metrics"
 TODAY = dt.date(2026, 11, 22)
@@ -103,11 +114,48 @@ def test_touches_and_gifts(q3):
 
 
 def test_gifts_against_the_yearly_cap(q3):
-    assert [(g.partner_id, g.period_spend, g.year, g.year_spend, g.cap, g.share_of_cap, g.over_cap)
+    assert [(g.partner_id, g.period_spend, g.year, g.year_spend, g.cap, g.share_of_cap, g.over_cap, g.year_to)
             for g in q3.gifts] == [
-        ("gp-a", Decimal(110), 2026, Decimal(110), Decimal(100), 1.1, True),
-        ("prospect-d", Decimal(15), 2026, Decimal(15), Decimal(100), 0.15, False),
+        ("gp-a", Decimal(110), 2026, Decimal(110), Decimal(100), 1.1, True, TODAY),
+        ("prospect-d", Decimal(15), 2026, Decimal(15), Decimal(100), 0.15, False, TODAY),
     ]
+
+
+GIFTS = """---
+name: Eastern Orthopaedics
+category: surgeon
+stage: active
+tier: key
+since: 2024-01-01
+---
+
+## Log
+
+- 2025-12-10 lunch cost:90: end-of-year lunch
+- 2026-03-02 gift cost:100: doughnuts for the desk
+- 2026-09-10 lunch cost:115: lunch-and-learn
+- 2026-11-05 event cost:65: shoulder evening
+"""
+
+
+def test_gifts_count_the_year_to_today_as_the_due_engine_does(tmp_path):
+    (tmp_path / "settings.yml").write_text("practice: Gifts\ngift_cap: 250\n", encoding="utf-8")
+    (tmp_path / "eastern.md").write_text(GIFTS, encoding="utf-8")
+    records, settings, problems = load(tmp_path)
+    assert problems == []
+    # October's report, run on 22 November: nothing in October, $280 in 2026 up to today (the November event too)
+    [line] = metrics(records, settings, Period.parse("2026-10"), today=TODAY).gifts
+    assert (line.period_spend, line.year, line.year_spend, line.year_to, line.share_of_cap, line.over_cap) == (
+        Decimal(0), 2026, Decimal(280), TODAY, 1.12, True)
+    [item] = [i for i in due(records, settings, TODAY) if i.rule == "gift-cap"]
+    assert "$280" in item.reason and "$250" in item.reason
+    # a past year is counted whole, to 31 December
+    [line] = metrics(records, settings, Period.parse("2025-12"), today=TODAY).gifts
+    assert (line.period_spend, line.year, line.year_spend, line.year_to, line.share_of_cap) == (
+        Decimal(90), 2025, Decimal(90), dt.date(2025, 12, 31), 0.36)
+    assert gift_year(Period.parse("2026Q4"), TODAY) == (dt.date(2026, 1, 1), TODAY)
+    assert gift_year(Period.parse("2026-12-01..2027-01-31"), dt.date(2026, 12, 15)) == (
+        dt.date(2026, 1, 1), dt.date(2026, 12, 15))
 
 
 def test_concentration_and_diversity(q3):
@@ -135,10 +183,28 @@ def test_trend_against_the_trailing_average(q3):
     assert (groups["primary-care"].trend, groups["primary-care"].trailing_average) == ("rising", pytest.approx(3 * 92 / 269))
     # E began 2026-03-01: its window is 122 days with 3 referrals; 1 in Q3 is well below 2.26
     assert (groups["surgeon"].trend, groups["surgeon"].trailing_average) == ("falling", pytest.approx(3 * 92 / 122))
-    assert (groups["fitness"].trend, groups["fitness"].trailing_average) == ("new", None)  # since 06-15: too little history
+    # C began 2026-06-15, after the records did: too little history because it is new
+    assert (groups["fitness"].trend, groups["fitness"].trailing_average) == ("new", None)
     assert (groups["specialist"].trend, groups["specialist"].trailing_average) == ("new", None)
     # F: 1 referral in the window (0.34 a quarter), none in Q3: within one referral of it
     assert (groups["massage"].trend, groups["massage"].trailing_average) == ("steady", pytest.approx(92 / 269))
+
+
+def test_no_history_when_the_records_begin_too_recently(loaded):
+    """'new' is for a group that began recently; when the records are too short it is 'no history'."""
+    year = metrics(*loaded, Period.parse("2026"), by="partner", today=TODAY)
+    # the records begin 2025-10-05, 88 days before 2026: not a year of history for anyone
+    assert (year.total.current.trend, year.total.previous.trend) == (NO_HISTORY, NO_HISTORY) == ("no history",) * 2
+    assert [(g.key, g.current.received, g.current.trend) for g in year.groups] == [
+        ("gp-a", 5, "no history"),  # since 2025-01-01: an established partner, before the records begin
+        ("surgeon-e", 4, "new"),  # since 2026-03-01
+        ("chiro-b", 4, "no history"),  # since 2024-06-01
+        ("gym-c", 1, "new"),  # since 2026-06-15
+        ("massage-f", 1, "no history"),  # since 2024-01-01
+        ("prospect-d", 1, "new"),  # since 2026-07-01
+    ]
+    quiet = metrics(*loaded, Period.parse("2025Q4"), by="partner", today=TODAY)
+    assert [(g.key, g.current.trend) for g in quiet.groups][:2] == [("gp-a", "no history"), ("chiro-b", "n/a")]
 
 
 def test_prospect_funnel(q3):

@@ -62,8 +62,10 @@ def test_report_text(loaded):
         "Practice                    8    7    1    4   50%    2      $950      5  rising",
         "primary-care             knee 2, post-op 1",
         "Bob Roy                     7    (1)  email 2, call 1, coffee 1, lunch 1,",
+        "Partner                              2026Q3   2026 to date  of cap",
         "Alder GP                               $110           $110    110%  over the cap",
-        "Yearly cap per partner: $100.",
+        "Yearly cap per partner: $100. 2026 to date: 1 January to 2026-11-22 (today), as",
+        "refsite due counts it.",
         "first referral                               1               1               63",
         "became active                                0               1              n/a",
     ):
@@ -80,6 +82,25 @@ def test_report_text_by_partner_leaves_out_partners_with_nothing(tmp_path, loade
     # A: 6 referrals in the 365 days before October, 0.5 a month; none in October is within one of it
     assert "Alder GP                    0    1    0    0   n/a  n/a        $0      0  steady" in lines
     assert "Alder GP                                 $0           $110    110%  over the cap" in lines
+
+
+def test_report_text_says_no_history_rather_than_new_for_established_partners(loaded):
+    lines = report_text(metrics(*loaded, Period.parse("2026"), by="partner", today=TODAY)).splitlines()
+    assert max(len(line) for line in lines) <= 80
+    for line in (
+        "Against own trailing average        no history      no history",
+        "Alder GP                    5    1    0    3   60%    9    $1,250      1       \u2014",
+        "Elm Orthopaedics            4    0    0    2   50%   10    $1,500      1     new",
+        "Practice                   16    1    1    7   44%    3    $2,950      6       \u2014",
+        "Trend: against the group's own trailing average; new: its history began less",
+        "than one period before this one; \u2014: no history, the records begin too recently",
+        "to compare.",
+    ):
+        assert line in lines, line
+    assert json.loads(report_json(metrics(*loaded, Period.parse("2026"), by="partner", today=TODAY)))[
+        "total"]["current"]["trend"] == "no history"
+    # with every trend measured, no legend
+    assert not any(line.startswith("Trend:") for line in report_text(metrics(*loaded, Q3, today=TODAY)).splitlines())
 
 
 def test_report_text_notes_a_period_not_over_and_records_that_begin_late(loaded):
@@ -101,7 +122,11 @@ def test_report_text_for_a_custom_period_and_no_cap(tmp_path):
     assert "                                   this period          before           change" in lines
     assert "Conversion rate                            n/a             n/a" in lines
     assert "No referrals in either period." in lines
-    assert "None recorded in 2026-01-01..2026-06-30 or earlier in 2026." in lines
+    assert "None recorded in 2026-01-01..2026-06-30 or in 2026 to 2026-11-22." in lines
+    lines = report_text(metrics(records, settings, Period.parse("2025"), today=TODAY)).splitlines()
+    assert "None recorded in 2025." in lines
+    lines = report_text(metrics(records, settings, Period.parse("2025-12"), today=TODAY)).splitlines()
+    assert "None recorded in 2025-12 or in 2025." in lines
 
 
 def test_report_json(loaded):

@@ -11,8 +11,9 @@ Public API (stable: the CLI and the site import exactly these names)::
     metrics(records, settings, period, by="practice"|"partner"|"category"|"owner", today) -> Report
         Report.total: Group (the whole practice); Report.groups: tuple[Group, ...] (empty for
         by="practice"), most referrals first; Group.current / Group.previous: Figures for the
-        period and the period before; Report.touches (per team member), Report.gifts (per partner,
-        against the yearly cap).
+        period and the period before; Report.touches (per team member), Report.gifts (per partner:
+        the period's spend, and the year to today against the yearly cap, as `refsite due` counts it).
+    gift_year(period, today) -> (first, last day): the days a report's gifts count against the cap
     review(records, settings, quarter, today) -> Review
         Review.total (the practice, this quarter against the last), .ranking (Ranked, best first),
         .rising / .falling (Change), .focus (FocusItem, each with its reasons).
@@ -46,6 +47,7 @@ from refsite.metrics.facts import (
 from refsite.metrics.figures import (
     BY,
     FUNNEL_STEPS,
+    NO_HISTORY,
     Count,
     Figures,
     FunnelStep,
@@ -56,6 +58,7 @@ from refsite.metrics.figures import (
     Report,
     all_facts,
     figures,
+    gift_year,
     metrics,
     money,
     monthly_referrals,
@@ -66,6 +69,7 @@ from refsite.metrics.review import Change, FocusItem, Ranked, Review, review
 __all__ = [
     "BY",
     "FUNNEL_STEPS",
+    "NO_HISTORY",
     "IN_PERSON_KINDS",
     "TOUCH_KINDS",
     "Change",
@@ -86,6 +90,7 @@ __all__ = [
     "Review",
     "all_facts",
     "figures",
+    "gift_year",
     "metrics",
     "money",
     "monthly_referrals",

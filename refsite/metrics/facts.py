@@ -76,6 +76,9 @@ class PartnerFacts:
     engaged: tuple[tuple[dt.date, str], ...]  # (date, kind) of lines showing them engaging
     stages: tuple[tuple[dt.date, str], ...]  # stage lines (date, new stage), in log order
     prospect_start: dt.date | None  # when it became a prospect (docs/metrics.md, 'The prospect funnel')
+    # Its history is cut short by the records, not by the partner being new: it begins with the records
+    # (its since is earlier than the practice's first log line, or it has that first line).
+    history_clipped: bool = False
 
     def received_in(self, start: dt.date, end: dt.date) -> tuple[ReferralFacts, ...]:
         return tuple(r for r in self.received if start <= r.received <= end)
@@ -175,4 +178,5 @@ def partner_facts(partner: Partner, settings: Settings, today: dt.date, begin: d
         engaged=tuple((e.date, e.kind) for e in events if e.kind in ENGAGED_KINDS),
         stages=stages,
         prospect_start=_prospect_start(stages, partner.stage, partner.since, first_seen),
+        history_clipped=begin is not None and first_seen is not None and first_seen <= begin,
     )

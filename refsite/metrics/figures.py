@@ -112,7 +112,11 @@ class MemberTouches:
 
 @dataclass(frozen=True)
 class GiftLine:
-    """Gifts and hospitality for one partner: the period, and the calendar year against the cap."""
+    """Gifts and hospitality for one partner: the period, and its calendar year to date against the cap.
+
+    ``year_spend`` counts from 1 January of ``year`` to ``year_to``: today when the period ends in
+    this year (as `refsite due` counts the cap), else 31 December of that year.
+    """
 
     partner_id: str
     name: str
@@ -121,6 +125,7 @@ class GiftLine:
     year_spend: Decimal
     cap: Decimal | None
     share_of_cap: float | None
+    year_to: dt.date
 
     @property
     def over_cap(self) -> bool:
@@ -196,10 +201,19 @@ def all_facts(records: Records, settings: Settings, today: dt.date) -> tuple[Par
 # --------------------------------------------------------------------------- figures
 
 
-def trend(current: int, average: float | None) -> str:
-    """rising, steady or falling against a trailing average; 'new' without a full period of history; 'n/a'."""
+NO_HISTORY = "no history"  # the trend when the records do not go back far enough to compare
+
+
+def trend(current: int, average: float | None, clipped: bool = False) -> str:
+    """rising, steady or falling against a trailing average; 'n/a' with nothing to compare.
+
+    Without a full period of history: 'new' when the group itself began recently, 'no history'
+    when the records begin too recently (``clipped``: the group's history begins with them).
+    """
     if average is None:
-        return "new" if current else "n/a"
+        if not current:
+            return "n/a"
+        return NO_HISTORY if clipped else "new"
     if current == 0 and average == 0:
         return "n/a"
     margin = max(TREND_MIN, TREND_SHARE * average)
@@ -313,7 +327,7 @@ def figures(facts: Sequence[PartnerFacts], period: Period) -> Figures:
         category_concentration=category_hhi,
         effective_categories=None if not category_hhi else 1 / category_hhi,
         trailing_average=average,
-        trend=trend(total, average),
+        trend=trend(total, average, any(f.history_clipped for f in facts)),
         funnel=_funnel(facts, period),
     )
 
@@ -363,16 +377,29 @@ def _member_touches(facts: Sequence[PartnerFacts], period: Period, settings: Set
     return tuple(sorted(rows, key=lambda r: (-r.total, -r.previous_total, r.member)))
 
 
-def gift_lines(facts: Sequence[PartnerFacts], period: Period, settings: Settings) -> tuple[GiftLine, ...]:
-    """Partners with gifts or hospitality in the period or in the calendar year of its end (to its end)."""
+def gift_year(period: Period, today: dt.date) -> tuple[dt.date, dt.date]:
+    """The days of a calendar year that gifts count against the cap: from 1 January of the year the period
+    ends in (today's year at the latest) to today, or to 31 December when that year is over."""
+    year = min(period.end.year, today.year)
+    return dt.date(year, 1, 1), min(dt.date(year, 12, 31), today)
+
+
+def gift_lines(facts: Sequence[PartnerFacts], period: Period, settings: Settings,
+               today: dt.date | None = None) -> tuple[GiftLine, ...]:
+    """Partners with gifts or hospitality in the period or in its year to date (``gift_year``).
+
+    Year to date is up to ``today`` (the period's end when not given), so a report of October
+    run in November shows the same spend against the cap as `refsite due`.
+    """
     cap = Decimal(str(settings.gift_cap)) if settings.gift_cap else None
-    year_start = dt.date(period.end.year, 1, 1)
+    year_start, year_end = gift_year(period, today or period.end)
     rows = []
     for f in facts:
         spend = sum((c for d, c in f.costs if d in period), Decimal(0))
-        year = sum((c for d, c in f.costs if year_start <= d <= period.end), Decimal(0))
+        year = sum((c for d, c in f.costs if year_start <= d <= year_end), Decimal(0))
         if spend or year:
-            rows.append(GiftLine(f.id, f.name, spend, period.end.year, year, cap, ratio(year, cap) if cap else None))
+            rows.append(GiftLine(f.id, f.name, spend, year_start.year, year, cap, ratio(year, cap) if cap else None,
+                                 year_end))
     return tuple(sorted(rows, key=lambda r: (-r.year_spend, -r.period_spend, r.partner_id)))
 
 
@@ -421,7 +448,7 @@ def report_from_facts(
         total=total,
         groups=groups,
         touches=_member_touches(facts, period, settings),
-        gifts=gift_lines(facts, period, settings),
+        gifts=gift_lines(facts, period, settings, today),
     )
 
 
