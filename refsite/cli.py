@@ -514,5 +514,127 @@ def init_command(folder: Path) -> None:
     click.echo("next: edit records/settings.yml (your team), then `refsite new ID --name ... --category ...`")
 
 
+def _incomplete_note(problems: list[Any], what: str) -> int:
+    """Say on stderr that the records have errors (so ``what`` may be incomplete); the exit status."""
+    errors = sum(p.is_error for p in problems)
+    if errors:
+        click.echo(f"{errors} error{'' if errors == 1 else 's'} in the records: {what} may be incomplete "
+                   "(refsite validate lists them)", err=True)
+    return 1 if errors else 0
+
+
+def _check_owner(owner: str | None, settings: Any) -> None:
+    from refsite.vocab import did_you_mean
+
+    if owner is not None and settings.member_ids and owner not in settings.member_ids:
+        hint = did_you_mean(owner, sorted(settings.member_ids)) or f" (team: {', '.join(m.id for m in settings.team)})"
+        raise click.BadParameter(f"'{owner}' is not on the team{hint}", param_hint="--owner")
+
+
+@cli.command(name="brief", short_help="A one-page brief to read before meeting a partner.")
+@records_options
+@click.argument("partner", metavar="PARTNER")
+@format_option("text", "markdown", "json")
+def brief_command(records_dir: Path, settings_path: Path | None, today: dt.date, partner: str, fmt: str) -> None:
+    """A one-page meeting brief for PARTNER (its id: the file name without .md).
+
+    \b
+    Who they are (with any agreement or financial arrangement), the people
+    and how they like to be reached, what we gave them and what they sent us
+    in the last 12 months, the thanks and patient updates still owed, the
+    value ideas not yet given, the last few touches, and what to ask for:
+    the due engine's next steps for them, and the introductions it suggests
+    they could make. Referrals show as ids, services and statuses only.
+      refsite brief harbour-street-family-practice --format markdown > brief.md
+    Exits 1 when the records have errors (the brief may then be incomplete).
+    """
+    from refsite.brief import brief, partner_suggestions
+    from refsite.brief_output import brief_json, brief_markdown, brief_text
+    from refsite.validate import load_and_validate
+
+    records, settings, problems = load_and_validate(records_dir, settings_path, today, as_of=True)
+    if records.get(partner) is None:
+        if partner in records.unreadable:
+            _echo_problems([p for p in problems if p.is_error and Path(p.source.path).stem == partner])
+            click.echo(f"refsite: {partner}'s record cannot be read: fix the errors above first", err=True)
+            sys.exit(1)
+        found = partner_suggestions(partner, {p.id: p.name for p in records.partners})
+        hint = (f" (did you mean '{found[0]}'?)" if len(found) == 1
+                else f" (did you mean one of: {', '.join(found)}?)" if found
+                else " (a partner's id is its file name without .md)")
+        raise click.BadParameter(f"no partner '{partner}' in {records_dir}{hint}", param_hint="PARTNER")
+    result = brief(records, settings, partner, today)
+    if fmt == "json":
+        click.echo(brief_json(result), nl=False)
+    elif fmt == "markdown":
+        click.echo(brief_markdown(result), nl=False)
+    else:
+        click.echo(brief_text(result), nl=False)
+    sys.exit(_incomplete_note(problems, "this brief"))
+
+
+EXPORTS = ("partners", "due", "referrals", "calendar")
+
+
+@cli.command(name="export", short_help="Partners, due items, referrals (CSV/JSON); a calendar.")
+@records_options
+@click.argument("what", type=click.Choice(EXPORTS), metavar="WHAT")
+@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True,
+              help="Output format for partners, due and referrals (calendar is always iCalendar).")
+@click.option("--owner", metavar="ID", help="Only this team member's partners, due items, referrals or calendar.")
+@click.option("--output", "-o", "output", default=None, metavar="FILE",
+              type=click.Path(dir_okay=False, path_type=Path),
+              help="Write to FILE (replaced atomically) instead of standard output.")
+def export_command(records_dir: Path, settings_path: Path | None, today: dt.date, what: str, fmt: str,
+                   owner: str | None, output: Path | None) -> None:
+    """Export WHAT: partners, due, referrals (CSV or JSON) or calendar (.ics).
+
+    \b
+      partners   one row per partner: category, stage, tier, owner, last
+                 contact, referrals in the last 12 months, next item due
+      due        every due item (later ones too), most urgent first, with
+                 its status, reason and next step
+      referrals  one row per referral in or out: partner, id, direction,
+                 received, service, status, converted date, value and
+                 satisfaction; nothing else about the patient
+      calendar   the due items as an iCalendar feed of all-day events
+    The same records, settings and --today give the same bytes; the site's
+    downloads page offers the same partners, due and calendar files. Exits 1
+    when the records have errors (the export may then be incomplete).
+    """
+    from refsite.render import build_model
+    from refsite.render.downloads import due_ics, due_table, partners_table, referrals_table, table_csv, table_json
+    from refsite.validate import load_and_validate
+
+    ctx = click.get_current_context()
+    if what == "calendar" and ctx.get_parameter_source("fmt") is click.core.ParameterSource.COMMANDLINE:
+        raise click.BadParameter("the calendar is iCalendar (.ics) only: leave out --format", param_hint="--format")
+    if output is not None and not output.parent.is_dir():
+        raise click.BadParameter(f"no folder '{output.parent}' to write into", param_hint="--output")
+    records, settings, problems = load_and_validate(records_dir, settings_path, today, as_of=True)
+    _check_owner(owner, settings)
+    model = build_model(records, settings, today)
+    if what == "calendar":
+        name = "Referral contacts" + (f": {settings.member_name(owner)}" if owner else "")
+        text = due_ics(model, owner, name)
+        count = f"{text.count('BEGIN:VEVENT')} events"
+    else:
+        table = {"partners": partners_table, "due": due_table, "referrals": referrals_table}[what](model, owner)
+        text = table_json(table) if fmt == "json" else table_csv(table)
+        count = f"{len(table[1])} rows"
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        from refsite.authoring import atomic_write
+
+        try:
+            atomic_write(output, text.encode("utf-8"))
+        except OSError as exc:
+            click.echo(f"refsite: cannot write {output}: {exc.strerror or exc}", err=True)
+            sys.exit(1)
+        click.echo(f"wrote {output} ({count})", err=True)
+    sys.exit(_incomplete_note(problems, "the export"))
+
+
 def main() -> None:  # pragma: no cover - the console script
     cli(prog_name="refsite")
