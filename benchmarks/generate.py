@@ -333,12 +333,12 @@ class _Generator:
         body = ["", " ".join(dict.fromkeys(notes)), ""]
         if rng.random() < 0.3:
             body += ["## Background", "", f"First met at the {suburb} health expo in {since.year}.", ""]
-        log = self._log(rng, index, stage, since, owner, contacts, services, category, updates)
+        log = self._log(rng, index, stage, tier, since, owner, contacts, services, category, updates)
         body += ["## Log", ""] + log
         self.partner_ids.append(pid)
         return pid, "\n".join(fm + body) + "\n"
 
-    def _log(self, rng: random.Random, index: int, stage: str, since: dt.date, owner: str,
+    def _log(self, rng: random.Random, index: int, stage: str, tier: str, since: dt.date, owner: str,
              contacts: list[tuple[str, str]], services: tuple[str, ...], category: str, updates: str) -> list[str]:
         shape, scale = {"prospect": (1.5, 6.0), "former": (2.0, 11.0)}.get(stage, (2.5, 17.5))
         target = 81
@@ -388,6 +388,15 @@ class _Generator:
                 return f" with {name}"
             return ""
 
+        # A team that uses refsite mostly keeps up: most partners had a recent touch, key partners a meeting.
+        if stage in ("active", "nurture") and target - len(lines) >= 2 and rng.random() < 0.8:
+            kind = rng.choice(("call", "email", "visit"))
+            add(max(TODAY - dt.timedelta(days=rng.randint(0, 45)), start),
+                f"{kind}{author()}{with_()}: {rng.choice(TOUCH_TEXTS[kind])}")
+            if tier == "key" and rng.random() < 0.8:
+                add(max(TODAY - dt.timedelta(days=rng.randint(0, 80)), start),
+                    f"meeting{author()}{with_()}: {rng.choice(TOUCH_TEXTS['meeting'])}")
+
         referrals = 0
         refer_share = {"active": 0.38, "nurture": 0.2, "former": 0.3, "prospect": 0.0}[stage]
         seen = {(line.date, line.text) for line in lines}
@@ -398,7 +407,9 @@ class _Generator:
                                        category, updates)
                 referrals += 1
                 for date, text in story[:budget]:
-                    add(date, text)
+                    if (date, text) not in seen:  # two updates on one day read the same
+                        seen.add((date, text))
+                        add(date, text)
                 continue
             kind = _weighted(rng, TOUCH_KINDS)
             if stage == "prospect" and kind == "intro-made":
@@ -429,9 +440,18 @@ class _Generator:
         if category in REFER_OUT and rng.random() < 0.3:
             return [(received, f"referral-out {ref}{author()} service:{service}")]
         story: list[tuple[dt.date, str]] = []
+
+        def kept_up(day: dt.date, recent: float) -> bool:  # the team catches up on what is more than two months old
+            return rng.random() < (recent if (TODAY - day).days <= 60 else 0.98)
+
+        def update(day: dt.date) -> None:
+            story.append((day + dt.timedelta(days=rng.randint(1, 6)),
+                          f"update {ref}{author()}: " + rng.choice(("progress letter sent", "progress update by fax",
+                                                                    "phoned with an update"))))
+
         first_status = " status:booked" if rng.random() < 0.3 else ""
         story.append((received, f"referral-in {ref}{author()}{with_()}{first_status} service:{service}"))
-        if rng.random() < 0.85:
+        if kept_up(received, 0.85):
             story.append((received + dt.timedelta(days=rng.choice((0, 1, 1, 2, 3, 5))),
                           f"thanks {ref}{author()}: " + rng.choice(("handwritten card", "thank-you email",
                                                                     "called to say thanks", "thanked the front desk"))))
@@ -439,23 +459,25 @@ class _Generator:
         if not first_status:
             day += dt.timedelta(days=rng.randint(1, 7))
             story.append((day, f"referral-in {ref} status:booked"))
+        consent = rng.random() < 0.8
         outcome = rng.random()
+        if consent and updates == "detailed" and outcome >= 0.15 and kept_up(day, 0.7):
+            update(day)
         if outcome < 0.15:
             day += dt.timedelta(days=rng.randint(1, 10))
             story.append((day, f"referral-in {ref} status:declined"))
         else:
             day += dt.timedelta(days=rng.randint(3, 21))
             value = rng.randint(2, 6) * 80
-            consent = rng.random() < 0.8
             story.append((day, f"referral-in {ref} status:converted value:{value} consent:{'yes' if consent else 'no'}"))
-            if consent and updates != "none" and rng.random() < 0.7:
-                story.append((day + dt.timedelta(days=rng.randint(1, 10)),
-                              f"update {ref}{author()}: " + rng.choice(("progress letter sent", "progress update by fax",
-                                                                        "phoned with an update"))))
-            if rng.random() < 0.7:
+            if consent and updates in ("milestones", "detailed") and kept_up(day, 0.7):
+                update(day)
+            if rng.random() < (0.5 if (TODAY - day).days <= 120 else 0.95):
                 day += dt.timedelta(days=rng.randint(20, 90))
                 value += rng.randint(2, 8) * 80
                 story.append((day, f"referral-in {ref} status:discharged value:{value} satisfaction:{rng.randint(3, 5)}"))
+                if consent and updates != "none" and kept_up(day, 0.7):
+                    update(day)
         story = [(d, t) for d, t in story if d <= end]
         story.sort(key=lambda item: item[0])
         return story

@@ -4,8 +4,10 @@
 
 generates the partners (benchmarks/generate.py, seed 1) into benchmarks/out/
 (ignored by Git), measures, prints a table and writes docs/performance.md.
-Options: ``--sizes 500 5000``, ``--repeat 3`` (best of), ``--seed 1``,
-``--no-write`` (print only), ``--no-profile`` (skip the py-spy breakdown).
+Options: ``--sizes 500 5000``, ``--repeat 3`` (best of, for the check and
+search), ``--build-repeat 2``, ``--seed 1``, ``--no-write`` (print only),
+``--no-build`` (the check only), ``--no-profile`` (skip the py-spy breakdown).
+About fifteen minutes on two cores, most of it building the 5,000-partner sites.
 
 Every figure is a ratio to a floor measured in the same run on the same files,
 so that the figures mean the same on a slower or a busier machine. Nothing here
@@ -17,9 +19,11 @@ Floors:
   PyYAML's C loader (``yaml.load(text, Loader=yaml.CSafeLoader)``); nothing else.
   python-frontmatter's ``frontmatter.load`` (the same loader behind a popular API)
   is shown as a second reference.
-- build (pending: measured once ``refsite build`` lands): a plain ``mkdocs build``
-  with Material over N pages of the size of refsite's partner pages, with the same
-  navigation shape (index pages in the nav, partners ``not_in_nav``).
+- build: a plain ``mkdocs build`` with Material (fonts off, default plugins) over
+  plain Markdown pages of exactly the sizes and paths of the pages refsite renders,
+  with the same navigation (index pages in ``nav``, partners ``not_in_nav``).
+- search: headless Chromium (Debian's /usr/bin/chromium through Playwright) on the
+  largest site, opened from disk: the time from typing to the first result.
 """
 
 from __future__ import annotations
@@ -151,10 +155,11 @@ def run_child(argv: list[str], cwd: Path = ROOT) -> Child:
     return Child(seconds, max_rss_kib / 1024, returncode, stderr)  # ru_maxrss is in KiB on Linux
 
 
-def best_child(argv: list[str], repeat: int) -> Child:
+def best_child(argv: list[str], repeat: int, ok: tuple[int, ...] = (0, 1)) -> Child:
+    """The fastest of ``repeat`` runs, with the highest peak memory of them; exits if a run fails."""
     runs = [run_child(argv) for _ in range(repeat)]
     for run in runs:
-        if run.returncode not in (0, 1) or "Traceback" in run.stderr:
+        if run.returncode not in ok or "Traceback" in run.stderr:
             raise SystemExit(f"benchmark: {' '.join(argv)} failed (exit {run.returncode}):\n{run.stderr}")
     fastest = min(runs, key=lambda r: r.seconds)
     return Child(fastest.seconds, max(r.max_rss_mb for r in runs), fastest.returncode, fastest.stderr)
@@ -191,6 +196,15 @@ class Size:
     floor_child: Child | None = None
     check_child: Child | None = None
     start_child: Child | None = None
+    pages: int = 0  # Markdown pages refsite renders
+    build_floor: Child | None = None
+    build: Child | None = None
+    floor_site_bytes: int = 0
+    site_bytes: int = 0
+    floor_index_bytes: int = 0
+    index_bytes: int = 0
+    search_seconds: float | None = None
+    search_note: str = ""
 
 
 @dataclass
@@ -198,6 +212,7 @@ class Run:
     sizes: list[Size] = field(default_factory=list)
     check_label: str = "refsite check"
     with_due: bool = False
+    with_build: bool = False
     profile: list[tuple[str, float]] = field(default_factory=list)
     profile_note: str = ""
 
@@ -227,6 +242,143 @@ def measure(size: Size, repeat: int, run: Run) -> None:
     size.floor_child = best_child([sys.executable, str(Path(__file__).resolve()), "--floor-child", str(folder)], repeat)
     size.check_child = best_child(argv, repeat)
     size.start_child = best_child([*refsite_command(), "--version"], repeat)
+
+
+# --------------------------------------------------------------------------- the build
+
+
+def has_build() -> bool:
+    try:
+        from refsite.render import render_pages  # noqa: F401
+        from refsite.site import Layout, build  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+_WORDS = ("referral partner practice physiotherapy knee shoulder clinic review update thanks meeting coffee "
+          "visit appointment discharge converted booked received service value contact owner cadence "
+          "quarter month category location suburb network introduction protocol lunch learn").split()
+
+
+def filler(title: str, size: int) -> str:
+    """Plain Markdown of exactly ``size`` bytes: a heading, paragraphs and a list (ASCII, deterministic)."""
+    out = [f"# {title}\n\n"]
+    length = len(out[0])
+    i = 0
+    while length < size:
+        if i % 5 == 4:
+            block = "".join(f"- {_WORDS[(i + k) % len(_WORDS)]} {_WORDS[(i * 7 + k) % len(_WORDS)]}\n" for k in range(4)) + "\n"
+        else:
+            block = " ".join(_WORDS[(i * 3 + k) % len(_WORDS)] for k in range(40)).capitalize() + ".\n\n"
+        out.append(block)
+        length += len(block)
+        i += 1
+    text = "".join(out)[: max(size - 1, 0)]
+    return text + "\n" if size else ""
+
+
+def floor_config(nav: object, not_in_nav: object) -> str:
+    import yaml
+
+    config = {
+        "site_name": "Floor",
+        "use_directory_urls": False,
+        "theme": {"name": "material", "font": False},
+        "nav": nav,
+    }
+    if not_in_nav:
+        config["not_in_nav"] = not_in_nav
+    return yaml.safe_dump(config, sort_keys=False, allow_unicode=True)
+
+
+def prepare_build_floor(size: Size) -> Path:
+    """The build floor's project: refsite's pages replaced by plain Markdown of the same sizes, the same paths
+    and navigation (refsite's default mkdocs.yml), Material with fonts off, and nothing else."""
+    import yaml
+
+    from refsite.render import render_pages
+    from refsite.site import default_config_file
+    from refsite.validate import load_and_validate
+
+    records, settings, _problems = load_and_validate(size.folder, None, TODAY)
+    pages = render_pages(records, settings, TODAY)
+    project = OUT / f"floor-{size.n}"
+    if project.exists():
+        shutil.rmtree(project)
+    docs = project / "docs"
+    for relpath, content in sorted(pages.items()):
+        target = docs / relpath
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if relpath.endswith(".md"):
+            size.pages += 1
+            data = content.encode("utf-8") if isinstance(content, str) else content
+            target.write_text(filler(Path(relpath).stem.replace("-", " ").title(), len(data)), encoding="ascii")
+        else:  # downloads, charts: the same bytes
+            target.write_bytes(content.encode("utf-8") if isinstance(content, str) else content)
+    refsite_config = yaml.safe_load(default_config_file().read_text(encoding="utf-8"))
+    (project / "mkdocs.yml").write_text(floor_config(refsite_config.get("nav"), refsite_config.get("not_in_nav")),
+                                        encoding="utf-8")
+    return project
+
+
+def tree_bytes(folder: Path) -> int:
+    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
+
+
+def measure_build(size: Size, repeat: int) -> None:
+    project = prepare_build_floor(size)
+    floor_site = project / "site"
+    size.build_floor = best_child([sys.executable, "-m", "mkdocs", "build", "--quiet", "-f", str(project / "mkdocs.yml"),
+                                   "-d", str(floor_site)], repeat, ok=(0,))
+    site = OUT / f"site-{size.n}"
+    size.build = best_child([*refsite_command(), "build", "--records", str(size.folder), "--today", TODAY.isoformat(),
+                             "--site-dir", str(site)], repeat, ok=(0,))
+    size.floor_site_bytes = tree_bytes(floor_site)
+    size.site_bytes = tree_bytes(site)
+    size.floor_index_bytes = (floor_site / "search" / "search_index.json").stat().st_size
+    size.index_bytes = (site / "search" / "search_index.json").stat().st_size
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+def search_latency(size: Size, repeat: int) -> None:
+    """Headless Chromium opens the site's dashboard from disk, types a partner's name into search as soon as
+    the page has loaded, and waits for the first result: the time from the last key to that result."""
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        size.search_note = "playwright is not installed"
+        return
+    if not CHROMIUM.exists():
+        size.search_note = f"{CHROMIUM} is not installed"
+        return
+    from refsite.load import load
+
+    records, _settings, _problems = load(size.folder)
+    name = records.partners[len(records.partners) // 2].name
+    query = max(name.split(), key=len)
+    size.search_note = f"query '{query}' (from '{name}')"
+    index = (OUT / f"site-{size.n}" / "index.html").resolve().as_uri()
+    args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
+    best = float("inf")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=args)
+        try:
+            for _ in range(repeat):
+                context = browser.new_context()
+                page = context.new_page()
+                page.goto(index, wait_until="load")
+                page.locator("label.md-search__icon, .md-search__input").first.click()
+                page.keyboard.type(query)
+                start = time.perf_counter()
+                page.locator(".md-search-result__item").first.wait_for(timeout=60_000)
+                best = min(best, time.perf_counter() - start)
+                context.close()
+        finally:
+            browser.close()
+    size.search_seconds = best
 
 
 PROFILE_GROUPS = (  # (function, file), label: the first group a sample's stack contains claims the sample
@@ -303,6 +455,7 @@ def machine() -> list[tuple[str, str]]:
         ("Python", f"{platform.python_implementation()} {platform.python_version()}"),
         ("packages", ", ".join(versions) + f"; libyaml {'yes' if yaml.__with_libyaml__ else 'NO'}"),
         ("commit", commit.stdout.strip() or "unknown"),
+        ("load average (1, 5, 15 min) when the run ended", ", ".join(f"{x:.2f}" for x in os.getloadavg())),
     ]
 
 
@@ -342,25 +495,69 @@ def table(run: Run) -> list[list[str]]:
     return rows
 
 
+def build_table(run: Run) -> list[list[str]]:
+    small, large = run.sizes[0], run.sizes[-1]
+
+    def row(name: str, get: Callable[[Size], float], fmt: Callable[[float], str], scale: bool = True) -> list[str]:
+        cells = [name, *(fmt(get(s)) for s in run.sizes)]
+        if len(run.sizes) > 1:
+            cells.append(_x(get(large) / get(small)) if scale and get(small) else "")
+        return cells
+
+    def per_partner(total: int, size: Size) -> float:
+        return total / size.n / 1000
+
+    kb = lambda v: f"{v:.1f} kB"  # noqa: E731
+    return [
+        ["", *(f"N = {s.n:,}" for s in run.sizes)] + (["scaling"] if len(run.sizes) > 1 else []),
+        row("Markdown pages", lambda s: s.pages, lambda v: f"{v:,.0f}"),
+        row("floor: mkdocs build, Material (wall)", lambda s: s.build_floor.seconds, _s),
+        row("`refsite build` (wall)", lambda s: s.build.seconds, _s),
+        row("  ratio to the floor", lambda s: s.build.seconds / s.build_floor.seconds, _x, scale=False),
+        row("peak memory of the floor", lambda s: s.build_floor.max_rss_mb, lambda v: f"{v:.0f} MiB"),
+        row("peak memory of `refsite build`", lambda s: s.build.max_rss_mb, lambda v: f"{v:.0f} MiB"),
+        row("site bytes per partner, floor", lambda s: per_partner(s.floor_site_bytes, s), kb),
+        row("site bytes per partner, refsite", lambda s: per_partner(s.site_bytes, s), kb),
+        row("search index per partner, floor", lambda s: per_partner(s.floor_index_bytes, s), kb),
+        row("search index per partner, refsite", lambda s: per_partner(s.index_bytes, s), kb),
+    ]
+
+
 def targets(run: Run) -> list[list[str]]:
     large = run.sizes[-1]
     if large.n != 5000:
         return [["(targets are judged at N = 5,000; this run's largest N is " + f"{large.n:,})", "", "", ""]]
+    small = run.sizes[0]
     ratio = large.check / large.floor
     wall = large.check_child.seconds
-    rss = large.check_child.max_rss_mb
+    rss = large.check_child.max_rss_mb * 2**20 / 1e6
     mark = {True: "met", False: "**missed**"}
-    return [
+    rows = [
         ["target at 5,000 partners", "goal", "measured", ""],
         [f"{run.check_label} vs its floor (in process)", f"<= {CHECK_RATIO}x", _x(ratio), mark[ratio <= CHECK_RATIO]],
         [f"`{run.check_label}` as a command, wall time", f"< {CHECK_SECONDS} s", _s(wall), mark[wall < CHECK_SECONDS]],
-        [f"peak memory of `{run.check_label}`", f"< {MEMORY_MB} MB", f"{rss * 2**20 / 1e6:.0f} MB", mark[rss * 2**20 / 1e6 < MEMORY_MB]],
-        ["refsite build vs its MkDocs floor", f"<= {BUILD_RATIO}x", "pending", "pending: refsite build"],
-        ["refsite build, 5,000 vs 500", f"<= {BUILD_SCALING}x", "pending", "pending: refsite build"],
-        ["peak memory of refsite build", f"< {MEMORY_MB} MB", "pending", "pending: refsite build"],
-        ["site bytes per partner vs the floor's", "<= 1x", "pending", "pending: refsite build"],
-        ["first search result after typing (headless Chromium)", f"< {SEARCH_SECONDS} s", "pending", "pending: refsite build"],
+        [f"peak memory of `{run.check_label}`", f"< {MEMORY_MB} MB", f"{rss:.0f} MB", mark[rss < MEMORY_MB]],
     ]
+    if not run.with_build:
+        rows.append(["refsite build, site size, search", "", "not measured", "--no-build, or no refsite build"])
+        return rows
+    build_ratio = large.build.seconds / large.build_floor.seconds
+    scaling = large.build.seconds / small.build.seconds if small is not large else float("nan")
+    build_rss = large.build.max_rss_mb * 2**20 / 1e6
+    bytes_ratio = large.site_bytes / large.floor_site_bytes
+    rows += [
+        ["refsite build vs its MkDocs floor", f"<= {BUILD_RATIO}x", _x(build_ratio), mark[build_ratio <= BUILD_RATIO]],
+        [f"refsite build, {large.n:,} vs {small.n:,}", f"<= {BUILD_SCALING}x", _x(scaling), mark[scaling <= BUILD_SCALING]],
+        ["peak memory of refsite build", f"< {MEMORY_MB} MB", f"{build_rss:.0f} MB", mark[build_rss < MEMORY_MB]],
+        ["site bytes per partner vs the floor's", "<= 1x", _x(bytes_ratio), mark[bytes_ratio <= 1]],
+    ]
+    if large.search_seconds is None:
+        rows.append(["first search result after typing (headless Chromium)", f"< {SEARCH_SECONDS} s", "not measured",
+                     large.search_note])
+    else:
+        rows.append(["first search result after typing (headless Chromium)", f"< {SEARCH_SECONDS} s",
+                     _s(large.search_seconds), mark[large.search_seconds < SEARCH_SECONDS]])
+    return rows
 
 
 def markdown_table(rows: list[list[str]]) -> str:
@@ -397,7 +594,9 @@ def document(run: Run, seed: int, repeat: int) -> str:
         f"It generates the partners with `benchmarks/generate.py` (seed {seed}: the demo's mix of categories,",
         "stages and contacts, 0 to 80 log lines each, referrals with statuses and values, all dated on or",
         f"before {TODAY.isoformat()}) into `benchmarks/out/` (ignored by Git), takes the best of {repeat} runs of",
-        "each measurement, prints the table and rewrites this page. About two minutes.",
+        "each measurement (builds: best of 2), prints the tables and rewrites this page. About fifteen",
+        "minutes on two cores. Absolute times move with the machine's load (shown below); the ratios",
+        "to floors measured in the same run move much less.",
         "",
         "## Machine",
         "",
@@ -437,22 +636,31 @@ def document(run: Run, seed: int, repeat: int) -> str:
         ]
     else:
         lines += [f"No breakdown in this run: {run.profile_note or 'profiling was skipped (--no-profile)'}.", ""]
-    lines += [
-        "## Build, site size and search",
-        "",
-        "<!-- PENDING: added to benchmarks/run.py when `refsite build` lands. -->",
-        "",
-        "Pending until `refsite build` exists. The benchmark will measure, at the same sizes:",
-        "",
-        "- the build floor: a plain `mkdocs build` with Material (font off) over N Markdown pages of the",
-        "  size of refsite's partner pages, with the same navigation shape (index pages in the nav,",
-        "  partners `not_in_nav`), against `refsite build`; target 1.15x, and at most 11x from 500 to 5,000;",
-        "- the peak memory of the build (target under 300 MB);",
-        "- the site's bytes and the search index's bytes per partner, against the floor's;",
-        "- in headless Chromium, on the 5,000-partner site freshly loaded, the time from typing a query",
-        "  to its first result (target under 1 s).",
-        "",
-    ]
+    lines += ["## Build, site size and search", ""]
+    if run.with_build:
+        lines += [
+            "The floor is a plain `mkdocs build` with Material (fonts off, default plugins) of the same",
+            "pages at the same sizes: every Markdown page refsite renders is replaced by plain Markdown",
+            "(headings, paragraphs, lists) of exactly its byte size, at the same path, with the same",
+            "navigation (refsite's default `mkdocs.yml`: index pages in `nav`, partners `not_in_nav`);",
+            "downloads and charts are copied as they are. `refsite build` is the whole command: read,",
+            "validate, compute, render, build. Both are fresh processes (wall time and peak resident memory).",
+            "",
+            markdown_table(build_table(run)),
+            "",
+        ]
+        if large.search_seconds is not None:
+            lines += [
+                f"Search: headless Chromium opens the {large.n:,}-partner site's dashboard from disk (`file://`),",
+                "types into search as soon as the page has loaded, and waits for the first result:",
+                f"{_s(large.search_seconds)} from the last key to the first result, best of {repeat} fresh",
+                f"browser contexts; {large.search_note}.",
+                "",
+            ]
+        else:
+            lines += [f"Search was not measured: {large.search_note}.", ""]
+    else:
+        lines += ["Not measured in this run (`--no-build`, or `refsite build` is not available).", ""]
     return "\n".join(lines)
 
 
@@ -466,6 +674,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1, help="generator seed (default 1)")
     parser.add_argument("--no-write", action="store_true", help="print the table; leave docs/performance.md alone")
     parser.add_argument("--no-profile", action="store_true", help="skip the py-spy breakdown")
+    parser.add_argument("--no-build", action="store_true", help="measure the check only (no build, no search)")
+    parser.add_argument("--build-repeat", type=int, default=2, help="best of this many builds (default 2)")
     parser.add_argument("--floor-child", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--check-child", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -476,18 +686,29 @@ def main(argv: list[str] | None = None) -> int:
         refsite_check(args.check_child)
         return 0
 
-    run = Run(with_due=has_due())
+    run = Run(with_due=has_due(), with_build=not args.no_build and has_build())
     for n in sorted(args.sizes):
         print(f"generating {n:,} partners ...", flush=True)
         size = prepare(n, args.seed)
-        print(f"measuring {n:,} partners ({size.mb:.1f} MB, {size.log_lines:,} log lines), best of {args.repeat} ...", flush=True)
+        print(f"measuring the check at {n:,} partners ({size.mb:.1f} MB, {size.log_lines:,} log lines), best of {args.repeat} ...", flush=True)
         measure(size, args.repeat, run)
+        if run.with_build:
+            print(f"measuring the build at {n:,} partners, best of {args.build_repeat} ...", flush=True)
+            measure_build(size, args.build_repeat)
         run.sizes.append(size)
+    if run.with_build:
+        print("measuring search in headless Chromium ...", flush=True)
+        search_latency(run.sizes[-1], args.repeat)
     if not args.no_profile:
         print("profiling ...", flush=True)
         run.profile, run.profile_note = profile(run.sizes[-1], args.seed)
     print()
     print(text_table(table(run)))
+    if run.with_build:
+        print()
+        print(text_table(build_table(run)))
+        if run.sizes[-1].search_seconds is not None:
+            print(f"first search result {_s(run.sizes[-1].search_seconds)} after typing ({run.sizes[-1].search_note})")
     print()
     print(text_table(targets(run)))
     if run.profile:
