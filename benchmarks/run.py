@@ -33,6 +33,7 @@ import datetime as dt
 import gc
 import json
 import os
+import pickle
 import platform
 import shutil
 import subprocess
@@ -47,6 +48,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "benchmarks" / "out"
 DOC = ROOT / "docs" / "performance.md"
+NOTES = ROOT / "benchmarks" / "notes.md"  # written by people: what the figures mean, included in the page
+RESULTS = OUT / "results.pickle"  # the last run's figures, for --report-only
 TODAY = dt.date(2026, 11, 22)
 COMMAND = ".venv/bin/python benchmarks/run.py"
 
@@ -215,6 +218,9 @@ class Run:
     with_build: bool = False
     profile: list[tuple[str, float]] = field(default_factory=list)
     profile_note: str = ""
+    build_profile: list[tuple[str, float]] = field(default_factory=list)
+    build_profile_note: str = ""
+    machine: list[tuple[str, str]] = field(default_factory=list)  # as it was when the run ended
 
 
 def prepare(n: int, seed: int) -> Size:
@@ -395,30 +401,73 @@ PROFILE_GROUPS = (  # (function, file), label: the first group a sample's stack 
 
 def profile(size: Size, seed: int) -> tuple[list[tuple[str, float]], str]:
     """Where the time of the check pipeline goes, from py-spy samples (a sampling profiler: no tracing overhead)."""
+    argv = [sys.executable, str(Path(__file__).resolve()), "--check-child", str(size.folder)]
+    got = _spy(argv, OUT / f"profile-{size.n}.txt", 250)
+    if isinstance(got, str):
+        return [], got
+    samples, total = got
+    return (_shares(samples, total, PROFILE_GROUPS, "interpreter start, imports, settings, sorting problems"),
+            f"{total} samples at 250 Hz of one `{COMMAND} --check-child` run on {size.n:,} partners")
+
+
+BUILD_GROUPS = (  # (function or "", file prefix as py-spy shows it), label: the first group a stack contains claims it
+    (("", "mkdocs/contrib/search/"), "MkDocs search plugin (the search index)"),
+    (("", "material/plugins/offline/"), "Material's offline plugin"),
+    (("", "refsite/due.py"), "what is due (refsite/due.py)"),
+    (("", "refsite/metrics/"), "metrics (refsite/metrics/)"),
+    (("", "refsite/render/"), "rendering refsite's pages (refsite/render/, its Jinja templates)"),
+    (("load_and_validate", "refsite/validate.py"), "reading and validating the records"),
+    (("stage_pages", "refsite/site.py"), "writing the pages for MkDocs"),
+    (("Page.render", "mkdocs/structure/pages.py"), "Markdown to HTML (MkDocs' Page.render)"),
+    (("", "jinja2/"), "Material's theme templates (Jinja, in MkDocs)"),
+    (("", "mkdocs/"), "MkDocs, the rest (files, navigation, writing the site)"),
+    (("", "material/"), "Material, the rest"),
+)
+
+
+def _spy(argv: list[str], raw: Path, rate: int) -> tuple[list[tuple[str, list[tuple[str, str]]]], int] | str:
+    """Run ``argv`` under py-spy; the samples as (count, frames), or why not."""
     spy = Path(sys.executable).with_name("py-spy")
-    if not spy.exists() and shutil.which("py-spy") is None:
-        return [], "py-spy is not installed (pip install py-spy): no breakdown"
-    raw = OUT / f"profile-{size.n}.txt"
-    argv = [str(spy if spy.exists() else "py-spy"), "record", "--rate", "250", "--format", "raw", "--output", str(raw),
-            "--", sys.executable, str(Path(__file__).resolve()), "--check-child", str(size.folder)]
-    done = subprocess.run(argv, capture_output=True, text=True)
-    if done.returncode != 0 or not raw.exists():
-        return [], f"py-spy could not profile here ({(done.stderr or '').strip().splitlines()[-1:]})"
-    counts: dict[str, int] = {}
+    exe = str(spy) if spy.exists() else shutil.which("py-spy")
+    if exe is None:
+        return "py-spy is not installed (pip install py-spy)"
+    done = subprocess.run([exe, "record", "--rate", str(rate), "--format", "raw", "--output", str(raw), "--", *argv],
+                          capture_output=True, text=True)
+    if not raw.exists():
+        return f"py-spy could not profile here ({(done.stderr or '').strip().splitlines()[-1:]})"
+    samples = []
     total = 0
     for line in raw.read_text(encoding="utf-8").splitlines():
         stack, _, number = line.rpartition(" ")
-        samples = int(number)
-        total += samples
         frames = [(f.split(" (", 1)[0], f.split(" (", 1)[1] if " (" in f else "") for f in stack.split(";")]
-        label = "interpreter start, imports, settings, sorting problems"
-        for (func, file), name in PROFILE_GROUPS:
-            if any(f == func and file in where for f, where in frames):
+        samples.append((number, frames))
+        total += int(number)
+    return samples, total
+
+
+def _shares(samples: list[tuple[str, list[tuple[str, str]]]], total: int, groups: tuple, rest: str) -> list[tuple[str, float]]:
+    counts: dict[str, int] = {}
+    for number, frames in samples:
+        label = rest
+        for (func, file), name in groups:
+            if any((not func or f == func) and where.startswith(file) for f, where in frames):
                 label = name
                 break
-        counts[label] = counts.get(label, 0) + samples
-    shares = sorted(((label, n / total) for label, n in counts.items()), key=lambda item: -item[1])
-    return shares, f"{total} samples at 250 Hz of one `{COMMAND} --check-child` run on {size.n:,} partners"
+        counts[label] = counts.get(label, 0) + int(number)
+    return sorted(((label, n / total) for label, n in counts.items()), key=lambda item: -item[1])
+
+
+def profile_build(size: Size) -> tuple[list[tuple[str, float]], str]:
+    """Where the time of ``refsite build`` goes, from py-spy samples of one build."""
+    site = OUT / f"site-profile-{size.n}"
+    argv = [*refsite_command(), "build", "--records", str(size.folder), "--today", TODAY.isoformat(), "--site-dir", str(site)]
+    got = _spy(argv, OUT / f"profile-build-{size.n}.txt", 100)
+    shutil.rmtree(site, ignore_errors=True)
+    if isinstance(got, str):
+        return [], got
+    samples, total = got
+    return (_shares(samples, total, BUILD_GROUPS, "interpreter start, imports, other"),
+            f"{total} samples at 100 Hz of one `refsite build` on {size.n:,} partners")
 
 
 # --------------------------------------------------------------------------- the report
@@ -596,11 +645,13 @@ def document(run: Run, seed: int, repeat: int) -> str:
         f"before {TODAY.isoformat()}) into `benchmarks/out/` (ignored by Git), takes the best of {repeat} runs of",
         "each measurement (builds: best of 2), prints the tables and rewrites this page. About fifteen",
         "minutes on two cores. Absolute times move with the machine's load (shown below); the ratios",
-        "to floors measured in the same run move much less.",
+        "to floors measured in the same run move much less. The findings below come from",
+        "`benchmarks/notes.md`; after editing it, `" + COMMAND + " --report-only` rewrites this page",
+        "from the last run's figures.",
         "",
         "## Machine",
         "",
-        *(f"- {name}: {value}" for name, value in machine()),
+        *(f"- {name}: {value}" for name, value in (run.machine or machine())),
         "",
         "## Check",
         "",
@@ -624,6 +675,8 @@ def document(run: Run, seed: int, repeat: int) -> str:
         "## Where the time goes",
         "",
     ]
+    if NOTES.exists():
+        lines += [NOTES.read_text(encoding="utf-8").strip(), ""]
     if run.profile:
         total = large.check
         lines += [
@@ -649,6 +702,17 @@ def document(run: Run, seed: int, repeat: int) -> str:
             markdown_table(build_table(run)),
             "",
         ]
+        if run.build_profile:
+            small = run.sizes[0]
+            lines += [
+                f"Where the time of `refsite build` goes at {small.n:,} partners ({run.build_profile_note}; seconds",
+                "are the share times the build's wall time above):",
+                "",
+                markdown_table([["stage", "share", "about"]]
+                               + [[label, f"{share:.0%}", _s(share * small.build.seconds)]
+                                  for label, share in run.build_profile]),
+                "",
+            ]
         if large.search_seconds is not None:
             lines += [
                 f"Search: headless Chromium opens the {large.n:,}-partner site's dashboard from disk (`file://`),",
@@ -676,6 +740,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-profile", action="store_true", help="skip the py-spy breakdown")
     parser.add_argument("--no-build", action="store_true", help="measure the check only (no build, no search)")
     parser.add_argument("--build-repeat", type=int, default=2, help="best of this many builds (default 2)")
+    parser.add_argument("--report-only", action="store_true",
+                        help="rewrite docs/performance.md from the last run's figures (after editing benchmarks/notes.md)")
     parser.add_argument("--floor-child", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--check-child", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -684,6 +750,15 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.check_child:
         refsite_check(args.check_child)
+        return 0
+
+    if args.report_only:
+        if not RESULTS.exists():
+            parser.error(f"no figures yet: run {COMMAND} first")
+        with RESULTS.open("rb") as file:
+            run, seed, repeat = pickle.load(file)
+        DOC.write_text(document(run, seed, repeat), encoding="utf-8")
+        print(f"wrote {DOC.relative_to(ROOT)} from the figures of {RESULTS.relative_to(ROOT)}")
         return 0
 
     run = Run(with_due=has_due(), with_build=not args.no_build and has_build())
@@ -702,6 +777,8 @@ def main(argv: list[str] | None = None) -> int:
     if not args.no_profile:
         print("profiling ...", flush=True)
         run.profile, run.profile_note = profile(run.sizes[-1], args.seed)
+        if run.with_build:
+            run.build_profile, run.build_profile_note = profile_build(run.sizes[0])
     print()
     print(text_table(table(run)))
     if run.with_build:
@@ -714,6 +791,13 @@ def main(argv: list[str] | None = None) -> int:
     if run.profile:
         print()
         print(text_table([["where the time goes", "share"]] + [[label, f"{share:.0%}"] for label, share in run.profile]))
+    if run.build_profile:
+        print()
+        print(text_table([["where the build's time goes", "share"]]
+                         + [[label, f"{share:.0%}"] for label, share in run.build_profile]))
+    run.machine = machine()
+    with RESULTS.open("wb") as file:
+        pickle.dump((run, args.seed, args.repeat), file)
     if not args.no_write:
         DOC.parent.mkdir(exist_ok=True)
         DOC.write_text(document(run, args.seed, args.repeat), encoding="utf-8")
