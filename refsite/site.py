@@ -209,25 +209,36 @@ def build_site(
     The site is built in a hidden folder beside ``site_dir`` (``.site-*``) and renamed into place.
     ``site_name`` names the site when ``config_file`` sets no ``site_name`` of its own.
     """
-    site_dir = Path(site_dir)
-    parent = site_dir.resolve().parent
-    parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="refsite-docs-") as docs:
         docs_dir = Path(docs)
         problems = stage_pages(pages, docs_dir)
         if has_errors(problems):
             return problems
-        new = Path(tempfile.mkdtemp(prefix=".site-new-", dir=parent))
-        try:
-            os.chmod(new, 0o777 & ~_umask())
-            problems += builder.build(config_file, docs_dir, new, today, site_name=site_name)
-            if has_errors(problems):
-                return problems
+        return problems + build_staged(docs_dir, site_dir, config_file, today, builder, site_name)
+
+
+def build_staged(
+    docs_dir: Path,
+    site_dir: Path,
+    config_file: Path,
+    today: dt.date,
+    builder: Builder = MKDOCS,
+    site_name: str | None = None,
+) -> list[Problem]:
+    """Build an already staged docs folder into ``site_dir`` (hidden folder beside it, then a rename)."""
+    site_dir = Path(site_dir)
+    parent = site_dir.resolve().parent
+    parent.mkdir(parents=True, exist_ok=True)
+    new = Path(tempfile.mkdtemp(prefix=".site-new-", dir=parent))
+    try:
+        os.chmod(new, 0o777 & ~_umask())
+        problems = builder.build(config_file, docs_dir, new, today, site_name=site_name)
+        if not has_errors(problems):
             _swap(new, site_dir.resolve())
-        finally:
-            if new.exists():
-                shutil.rmtree(new, ignore_errors=True)
-    return problems
+        return problems
+    finally:
+        if new.exists():
+            shutil.rmtree(new, ignore_errors=True)
 
 
 def _swap(new: Path, site_dir: Path) -> None:
@@ -316,10 +327,17 @@ def build(layout: Layout, today: dt.date, builder: Builder = MKDOCS) -> BuildRes
         pages = render_pages(records, settings, today, templates_dir=layout.templates_dir)
     except RenderError as exc:
         return BuildResult(problems + exc.problems, 0, False)
-    built = build_site(pages, layout.site_dir, layout.config_file, today, builder,
-                       site_name=str(settings.practice))
+    count, site_name = len(pages), str(settings.practice)
+    with tempfile.TemporaryDirectory(prefix="refsite-docs-") as docs:
+        docs_dir = Path(docs)
+        built = stage_pages(pages, docs_dir)
+        # MkDocs holds every page again while it builds: let the records and our copy of the
+        # pages go first (they are on disk now), so that the two peaks do not add up.
+        del pages, records
+        if not has_errors(built):
+            built += build_staged(docs_dir, layout.site_dir, layout.config_file, today, builder, site_name)
     problems = problems + built
-    return BuildResult(problems, len(pages), not has_errors(built))
+    return BuildResult(problems, count, not has_errors(built))
 
 
 def serve_site(
