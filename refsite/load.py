@@ -118,6 +118,24 @@ def _walk_duplicates(node: yaml.Node, display: str, offset: int, problems: list[
 
 
 _STR = "tag:yaml.org,2002:str"
+_PLAIN_TAGS = frozenset(f"tag:yaml.org,2002:{t}" for t in ("str", "seq", "map", "int", "float", "bool", "null", "timestamp"))
+
+
+def _exotic_tags(node: yaml.Node) -> yaml.Node | None:
+    """The first node with a tag outside plain YAML (!!set, !!binary, !!omap, custom tags), if any."""
+    if node.tag not in _PLAIN_TAGS:
+        return node
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            found = _exotic_tags(key) or _exotic_tags(value)
+            if found is not None:
+                return found
+    elif isinstance(node, yaml.SequenceNode):
+        for item in node.value:
+            found = _exotic_tags(item)
+            if found is not None:
+                return found
+    return None
 _SEQ = "tag:yaml.org,2002:seq"
 _MAP = "tag:yaml.org,2002:map"
 _REWRITTEN_KEYS = frozenset({"tag:yaml.org,2002:merge", "tag:yaml.org,2002:value"})
@@ -203,6 +221,17 @@ def parse_yaml_mapping(text: str, display: str, offset: int) -> tuple[Mapping_ |
         if not isinstance(node, yaml.MappingNode):
             return None, [error(Source(display, node.start_mark.line + offset), "front matter must be a mapping of 'key: value' lines")]
         _walk_duplicates(node, display, offset, problems)
+        odd = [k for k, _ in node.value if k.tag != _STR]
+        if odd:
+            return None, [
+                error(Source(display, k.start_mark.line + offset), f"key '{k.value}' is not a name: YAML reads it as "
+                      f"{k.tag.rsplit(':', 1)[-1]}; use one of the documented keys")
+                for k in odd
+            ]
+        exotic = _exotic_tags(node)
+        if exotic is not None:
+            return None, [error(Source(display, exotic.start_mark.line + offset),
+                                f"YAML tag '{exotic.tag}' is not allowed in records: write plain text, lists and mappings")]
         data = _construct(loader, node)
     except (ValueError, TypeError, RecursionError) as exc:  # a constructor refused a value
         return None, [error(Source(display, offset), f"invalid YAML: {exc}")]
@@ -638,7 +667,14 @@ def load_records(records: Path, settings: Settings, display_root: str | None = N
         problems.append(warning(Source(root), "no partner files (*.md) here: is this the records folder?"))
     with _no_cycle_collection():
         for path in files:
-            partner, file_problems = load_partner(path, f"{root}/{path.name}" if root else path.name, settings)
+            shown = f"{root}/{path.name}" if root else path.name
+            try:
+                partner, file_problems = load_partner(path, shown, settings)
+            except Exception as exc:  # noqa: BLE001 - the last guard: bad input never ends in a traceback
+                partner, file_problems = None, [
+                    error(Source(shown, 1), f"refsite could not read this file ({type(exc).__name__}: {exc}); "
+                          "please report it with the file")
+                ]
             problems += file_problems
             if partner is not None:
                 partners.append(partner)

@@ -309,7 +309,7 @@ def _parse_any(line: str, source: Source, services: Mapping[str, str]) -> tuple[
                 problems.append(error(source, f"consent:{value} must be consent:yes or consent:no"))
             fields["consent"] = YES.get(value.lower())
         elif key == "satisfaction":
-            if not value.isdigit() or not 1 <= int(value) <= 5:
+            if value not in _SCORES:
                 problems.append(error(source, f"satisfaction:{value} must be a score from 1 to 5"))
             else:
                 fields["satisfaction"] = int(value)

@@ -103,6 +103,11 @@ EXPECTED = {
         "referrals/harbour.md:15: error: referral R-3 is both declined and converted/discharged",
         "referrals/harbour.md:17: error: referral R-4 appears as both referral-in and referral-out",
     ],
+    "odd-yaml": [
+        "odd-yaml/keys.md:5: error: key '012' is not a name: YAML reads it as int; use one of the documented keys",
+        "odd-yaml/score.md:9: error: satisfaction:\u00b2 must be a score from 1 to 5",
+        "odd-yaml/tags.md:5: error: YAML tag 'tag:yaml.org,2002:set' is not allowed in records: write plain text, lists and mappings",
+    ],
     "tabs": [
         "tabs/harbour.md:6: error: indented with a tab: YAML needs spaces (set your editor to insert spaces)",
         "tabs/harbour.md:7: error: indented with a tab: YAML needs spaces (set your editor to insert spaces)",
@@ -248,3 +253,25 @@ def test_usage_errors_exit_2(args, message, tmp_path, monkeypatch):
     result = CliRunner().invoke(cli, args)
     assert result.exit_code == 2, result.output
     assert message in result.output
+
+
+def test_an_internal_failure_on_one_file_is_a_problem_not_a_traceback(tmp_path, monkeypatch):
+    """The loader's last guard: whatever goes wrong inside, the run reports it with the file and goes on."""
+    import refsite.load
+
+    (tmp_path / "a.md").write_text("---\nname: A\ncategory: other\nstage: active\n---\n")
+    (tmp_path / "b.md").write_text("---\nname: B\ncategory: other\nstage: activ\n---\n")
+    real = refsite.load.load_partner
+
+    def flaky(path, display, settings):
+        if path.name == "a.md":
+            raise KeyError("boom")
+        return real(path, display, settings)
+
+    monkeypatch.setattr(refsite.load, "load_partner", flaky)
+    monkeypatch.chdir(tmp_path)
+    _records, _settings, problems = load_and_validate(Path("."), None, TODAY)
+    assert [str(p) for p in problems] == [
+        "./a.md:1: error: refsite could not read this file (KeyError: 'boom'); please report it with the file",
+        "./b.md:4: error: stage: unknown stage 'activ' (did you mean 'active'?)",
+    ]
