@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any, Callable, Iterator, Mapping, Protocol, Sequence
 
+from refsite.load import display_path
 from refsite.problems import Problem, Source, error, has_errors, warning
 from refsite.render import TEMPLATES_FOLDER, defaults_root
 
@@ -124,7 +125,7 @@ class MkDocsBuilder:
         from mkdocs.config import load_config
         from mkdocs.utils import yaml_load
 
-        source = Source(_display(config_file), 0)
+        source = Source(display_path(config_file), 0)
         handler = _Collect()
         logger = logging.getLogger("mkdocs")
         logger.addHandler(handler)
@@ -371,11 +372,3 @@ def serve_site(
     finally:
         server.shutdown()
     return []
-
-
-def _display(path: Path) -> str:
-    """A path as people should see it: relative to the working folder when inside it."""
-    try:
-        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
-    except ValueError:
-        return path.as_posix()
