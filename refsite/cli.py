@@ -372,6 +372,7 @@ def build_command(records_dir: Path, settings_path: Path | None, today: dt.date,
     records stop the build with the validator's messages and leave the
     previous site exactly as it was. Exits 1 when the build stopped.
     """
+    from refsite.load import display_path
     from refsite.site import Layout, build
 
     layout = Layout.find(records_dir, settings_path, config_file, templates_dir, site_dir)
@@ -380,7 +381,7 @@ def build_command(records_dir: Path, settings_path: Path | None, today: dt.date,
     if not result.built:
         click.echo("The site was not built; the previous site is unchanged.", err=True)
         sys.exit(1)
-    click.echo(f"Built {result.pages} pages and files into {layout.site_dir} (as of {today}).")
+    click.echo(f"Built {result.pages} pages and files into {display_path(layout.site_dir)} (as of {today}).")
 
 
 @cli.command(name="serve", short_help="Preview the site, rebuilding on every change.")
