@@ -4,7 +4,7 @@
 what we gave them and what they sent us in the last twelve months, the thanks and
 patient updates still owed, the value ideas not yet given, the last few touches, and
 what to ask for (the due engine's next steps for them, and the introductions the due
-engine suggests they could make). No I/O, no clock; ``refsite.brief_output`` turns a
+engine suggests they could make). No I/O, no clock; ``refsite.output.brief`` turns a
 :class:`Brief` into text, Markdown or JSON.
 
 Referrals appear as counts, opaque ids, services and statuses only: nothing about a

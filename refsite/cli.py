@@ -104,7 +104,7 @@ def validate(records_dir: Path, settings_path: Path | None, today: dt.date, fmt:
 
     Exits 1 when there is at least one error (warnings alone exit 0).
     """
-    from refsite.output import problems_json, problems_text
+    from refsite.output.problems import problems_json, problems_text
     from refsite.problems import has_errors
     from refsite.validate import load_and_validate
 
@@ -151,7 +151,7 @@ def due_command(records_dir: Path, settings_path: Path | None, today: dt.date, o
     errors (the list may then be incomplete), else 0.
     """
     from refsite.due import due, within
-    from refsite.due_output import due_csv, due_json, due_text
+    from refsite.output.due import due_csv, due_json, due_text
     from refsite.validate import load_and_validate
     from refsite.vocab import did_you_mean
 
@@ -192,7 +192,7 @@ def check(records_dir: Path, settings_path: Path | None, today: dt.date, grace: 
     import os
 
     from refsite.due import due
-    from refsite.due_output import Gate, annotations, check_text, step_summary
+    from refsite.output.due import Gate, annotations, check_text, step_summary
     from refsite.validate import load_and_validate
 
     records, settings, problems = load_and_validate(records_dir, settings_path, today)
@@ -283,7 +283,7 @@ def report_command(records_dir: Path, settings_path: Path | None, today: dt.date
     records have errors (the figures may then be incomplete), else 0.
     """
     from refsite.metrics import Period, metrics
-    from refsite.report_output import report_csv, report_json, report_text
+    from refsite.output.report import report_csv, report_json, report_text
     from refsite.validate import load_and_validate
 
     period = period or Period.last_full("month", today)
@@ -316,7 +316,7 @@ def report_review(records_dir: Path, settings_path: Path | None, today: dt.date,
     --format csv prints the ranking.
     """
     from refsite.metrics import Period, review
-    from refsite.report_output import review_csv, review_json, review_text
+    from refsite.output.report import review_csv, review_json, review_text
     from refsite.validate import load_and_validate
 
     quarter = quarter or Period.last_full("quarter", today)
@@ -352,7 +352,7 @@ def site_options(func: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _echo_problems(problems: list[Any]) -> None:
-    from refsite.output import problems_text
+    from refsite.output.problems import problems_text
 
     if problems:
         click.echo(problems_text(problems), err=True)
@@ -550,7 +550,7 @@ def brief_command(records_dir: Path, settings_path: Path | None, today: dt.date,
     Exits 1 when the records have errors (the brief may then be incomplete).
     """
     from refsite.brief import brief, partner_suggestions
-    from refsite.brief_output import brief_json, brief_markdown, brief_text
+    from refsite.output.brief import brief_json, brief_markdown, brief_text
     from refsite.validate import load_and_validate
 
     records, settings, problems = load_and_validate(records_dir, settings_path, today, as_of=True)

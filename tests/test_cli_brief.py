@@ -14,8 +14,8 @@ import pytest
 from click.testing import CliRunner
 
 from refsite.brief import brief
-from refsite.brief_output import brief_markdown, brief_text
 from refsite.cli import cli
+from refsite.output.brief import brief_markdown, brief_text
 from refsite.validate import load_and_validate
 
 FIXTURES = Path(__file__).parent / "fixtures"

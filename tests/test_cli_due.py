@@ -22,7 +22,7 @@ from click.testing import CliRunner
 
 from refsite import __version__
 from refsite.cli import cli
-from refsite.due_output import escape_data, escape_property
+from refsite.output.due import escape_data, escape_property
 
 FIXTURES = Path(__file__).parent / "fixtures"
 ROOT = Path(__file__).parent.parent

@@ -13,7 +13,7 @@ import pytest
 
 from refsite.load import load
 from refsite.metrics import Period, metrics, review
-from refsite.report_output import (
+from refsite.output.report import (
     money,
     number,
     pct,
