@@ -233,19 +233,11 @@ def _person(contact: Contact, events: list[LogEvent]) -> Person:
 
 
 def _status_on(referral: Referral, today: dt.date) -> str:
-    status = "received"
-    for event in referral.events:
-        if event.date <= today and event.status:
-            status = event.status
-    return status
+    return referral.as_of(today).status
 
 
 def _value_on(referral: Referral, today: dt.date) -> Decimal | None:
-    value = None
-    for event in referral.events:
-        if event.date <= today and event.value is not None:
-            value = event.value
-    return value
+    return referral.as_of(today).value
 
 
 def _summary(referral: Referral, today: dt.date) -> SentReferral:

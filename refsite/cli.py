@@ -79,6 +79,11 @@ def format_option(*choices: str) -> Callable[[Callable[..., Any]], Callable[...,
     )
 
 
+excel_option = click.option(
+    "--excel", is_flag=True,
+    help="CSV for Excel on Windows: a UTF-8 byte-order mark and CRLF line ends (default: plain UTF-8, LF).")
+
+
 @click.group(context_settings=CONTEXT_SETTINGS)
 @click.version_option(__version__, "--version", prog_name="refsite")
 def cli() -> None:
@@ -110,7 +115,7 @@ def validate(records_dir: Path, settings_path: Path | None, today: dt.date, fmt:
 
     records, _settings, problems = load_and_validate(records_dir, settings_path, today)
     if fmt == "json":
-        click.echo(problems_json(problems))
+        click.echo(problems_json(problems), nl=False)
     elif problems:
         click.echo(problems_text(problems))
     else:
@@ -142,8 +147,9 @@ class RuleType(click.ParamType):
               help="Only items of this rule (repeatable): thanks, update, at-risk, cadence, meeting, nurture, "
                    "prospect, introduction, gift-cap, single-contact.")
 @format_option("table", "json", "csv")
+@excel_option
 def due_command(records_dir: Path, settings_path: Path | None, today: dt.date, owner: str | None,
-                within_days: int | None, rules: tuple[str, ...], fmt: str) -> None:
+                within_days: int | None, rules: tuple[str, ...], fmt: str, excel: bool) -> None:
     """Who to contact, why, and what to do: by owner, most urgent first.
 
     Each item says why it is due (one line) and suggests the next step. The
@@ -165,9 +171,9 @@ def due_command(records_dir: Path, settings_path: Path | None, today: dt.date, o
         if (owner is None or item.owner == owner) and (not rules or item.rule in rules)
     ]
     if fmt == "json":
-        click.echo(due_json(items, settings, today, days))
+        click.echo(due_json(items, settings), nl=False)
     elif fmt == "csv":
-        click.echo(due_csv(items, settings), nl=False)
+        click.echo(due_csv(items, settings, excel), nl=False)
     else:
         click.echo(due_text(items, settings, today, days))
     errors = sum(p.is_error for p in problems)
@@ -192,7 +198,7 @@ def check(records_dir: Path, settings_path: Path | None, today: dt.date, grace: 
     import os
 
     from refsite.due import due
-    from refsite.output.due import Gate, annotations, check_text, step_summary
+    from refsite.output.check import Gate, annotations, check_text, step_summary
     from refsite.validate import load_and_validate
 
     records, settings, problems = load_and_validate(records_dir, settings_path, today)
@@ -583,11 +589,12 @@ EXPORTS = ("partners", "due", "referrals", "calendar")
 @click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True,
               help="Output format for partners, due and referrals (calendar is always iCalendar).")
 @click.option("--owner", metavar="ID", help="Only this team member's partners, due items, referrals or calendar.")
+@excel_option
 @click.option("--output", "-o", "output", default=None, metavar="FILE",
               type=click.Path(dir_okay=False, path_type=Path),
               help="Write to FILE (replaced atomically) instead of standard output.")
 def export_command(records_dir: Path, settings_path: Path | None, today: dt.date, what: str, fmt: str,
-                   owner: str | None, output: Path | None) -> None:
+                   owner: str | None, excel: bool, output: Path | None) -> None:
     """Export WHAT: partners, due, referrals (CSV or JSON) or calendar (.ics).
 
     \b
@@ -603,8 +610,9 @@ def export_command(records_dir: Path, settings_path: Path | None, today: dt.date
     downloads page offers the same partners, due and calendar files. Exits 1
     when the records have errors (the export may then be incomplete).
     """
-    from refsite.render import build_model
-    from refsite.render.downloads import due_ics, due_table, partners_table, referrals_table, table_csv, table_json
+    from refsite.due import due
+    from refsite.output.exports import due_table, partners_table, referrals_table
+    from refsite.render.downloads import due_ics
     from refsite.validate import load_and_validate
 
     ctx = click.get_current_context()
@@ -614,15 +622,22 @@ def export_command(records_dir: Path, settings_path: Path | None, today: dt.date
         raise click.BadParameter(f"no folder '{output.parent}' to write into", param_hint="--output")
     records, settings, problems = load_and_validate(records_dir, settings_path, today, as_of=True)
     _check_owner(owner, settings)
-    model = build_model(records, settings, today)
+    items = due(records, settings, today)
     if what == "calendar":
+        from refsite.render import build_model
+
         name = "Referral contacts" + (f": {settings.member_name(owner)}" if owner else "")
-        text = due_ics(model, owner, name)
+        text = due_ics(build_model(records, settings, today), owner, name)
         count = f"{text.count('BEGIN:VEVENT')} events"
     else:
-        table = {"partners": partners_table, "due": due_table, "referrals": referrals_table}[what](model, owner)
-        text = table_json(table) if fmt == "json" else table_csv(table)
-        count = f"{len(table[1])} rows"
+        if what == "partners":
+            table = partners_table(records, items, today, owner)
+        elif what == "due":
+            table = due_table(items, settings, owner)
+        else:
+            table = referrals_table(records, today, owner)
+        text = table.json() if fmt == "json" else table.csv(excel)
+        count = f"{len(table.rows)} rows"
     if output is None:
         click.echo(text, nl=False)
     else:

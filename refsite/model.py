@@ -12,6 +12,7 @@ from decimal import Decimal
 from functools import cached_property
 
 from refsite.problems import Source
+from refsite.vocab import LOG_KINDS
 
 
 @dataclass(frozen=True)
@@ -107,6 +108,15 @@ class Partner:
     def referrals(self) -> tuple[Referral, ...]:
         return derive_referrals(self)
 
+    def last_contact(self, today: dt.date) -> dt.date | None:
+        """The date of the latest log line on or before ``today`` of a kind that counts as contact."""
+        dates = [e.date for e in self.events if e.date <= today and LOG_KINDS[e.kind].contact]
+        return max(dates) if dates else None
+
+    def referrals_received(self, start: dt.date, end: dt.date) -> int:
+        """Referrals in received from ``start`` to ``end``, both included."""
+        return sum(1 for r in self.referrals if r.direction == "in" and start <= r.received <= end)
+
     def find_contact(self, name: str) -> Contact | None:
         for contact in self.contacts:
             if contact.matches(name):
@@ -144,6 +154,32 @@ class Referral:
     @property
     def converted(self) -> bool:
         return self.date_of("converted") is not None or self.date_of("discharged") is not None
+
+    def as_of(self, today: dt.date) -> ReferralState:
+        """The referral as its lines dated on or before ``today`` describe it (the latest status, value
+        and satisfaction; converted on the first 'converted' line, else the first 'discharged')."""
+        status, converted, discharged, value, satisfaction = "received", None, None, None, None
+        for event in self.events:
+            if event.date > today:
+                continue
+            status = event.status or status
+            if event.status == "converted" and converted is None:
+                converted = event.date
+            if event.status == "discharged" and discharged is None:
+                discharged = event.date
+            value = event.value if event.value is not None else value
+            satisfaction = event.satisfaction if event.satisfaction is not None else satisfaction
+        return ReferralState(status, converted or discharged, value, satisfaction)
+
+
+@dataclass(frozen=True)
+class ReferralState:
+    """A referral on a given day (:meth:`Referral.as_of`)."""
+
+    status: str
+    converted: dt.date | None
+    value: Decimal | None
+    satisfaction: int | None
 
 
 def derive_referrals(partner: Partner) -> tuple[Referral, ...]:

@@ -12,7 +12,7 @@ rounded away: a report that adds up to ``$1,280.50`` says so.
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 MONTHS_LONG = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
@@ -48,14 +48,15 @@ def pct(share: float | None, empty: str = "") -> str:
 
 
 def points(now: float | None, before: float | None) -> int | None:
-    """The change between two shares in whole percentage points, computed once from the exact shares.
+    """The change between two shares in whole percentage points: the exact difference, half away from zero.
 
     Both the terminal and the site print this number, so they can never disagree
     (subtracting two rounded percentages could differ from it by one).
     """
     if now is None or before is None:
         return None
-    return round((now - before) * 100)
+    exact = Decimal(repr(now)) * 100 - Decimal(repr(before)) * 100
+    return int(exact.quantize(Decimal(1), ROUND_HALF_UP))
 
 
 def date_text(day: dt.date | None) -> str:

@@ -22,7 +22,7 @@ from click.testing import CliRunner
 
 from refsite import __version__
 from refsite.cli import cli
-from refsite.output.due import escape_data, escape_property
+from refsite.output.check import escape_data, escape_property
 
 FIXTURES = Path(__file__).parent / "fixtures"
 ROOT = Path(__file__).parent.parent
@@ -133,28 +133,23 @@ def test_due_usage_errors_exit_2(clean, args, message):
 def test_due_json(clean):
     result = invoke("due", "--records", str(clean), *TODAY, "--format", "json", "--rule", "thanks")
     assert result.exit_code == 0, result.output
-    assert json.loads(result.stdout) == {
-        "today": "2026-11-22",
-        "within_days": 7,
-        "counts": {"overdue": 1, "due": 0, "soon": 0, "later": 0},
-        "items": [{
-            "partner_id": "harbour", "partner_name": "Harbour Street Family Practice", "owner": "maya",
-            "owner_name": "Maya Chen", "rule": "thanks", "status": "overdue", "due_date": "2026-11-18",
-            "days_overdue": 4, "ref": "R-1", "introducers": [],
-            "reason": "Thank-you owed: referral R-1 (knee) received 2026-11-15, 7 days ago; thank within 3 days",
-            "action": "Contact Dr. Priya Natarajan: thank them for referral R-1",
-            "file": f"{clean.as_posix()}/harbour.md", "line": 20,
-        }],
-    }
+    # The due-items export's shape (refsite export due --format json gives the same objects).
+    assert json.loads(result.stdout) == [{
+        "partner_id": "harbour", "partner_name": "Harbour Street Family Practice", "owner": "maya",
+        "owner_name": "Maya Chen", "rule": "thanks", "status": "overdue", "due_date": "2026-11-18",
+        "days_overdue": 4, "ref": "R-1", "introducers": [],
+        "reason": "Thank-you owed: referral R-1 (knee) received 2026-11-15, 7 days ago; thank within 3 days",
+        "action": "Contact Dr. Priya Natarajan: thank them for referral R-1",
+    }]
 
 
 def test_due_csv_header(clean):
     result = invoke("due", "--records", str(clean), *TODAY, "--format", "csv", "--owner", "tom", "--rule", "cadence")
     assert result.stdout == (
-        "owner,owner_name,partner_id,partner_name,rule,status,due_date,days_overdue,reason,action,file,line,ref,introducers\n"
-        f'tom,Tom Alvarez,smith-jones,"Smith, Jones & Co: Lawyers",cadence,overdue,2026-11-12,10,"Two-monthly check-in: '
+        "owner,owner_name,partner_id,partner_name,rule,status,due_date,days_overdue,reason,action,ref,introducers\n"
+        'tom,Tom Alvarez,smith-jones,"Smith, Jones & Co: Lawyers",cadence,overdue,2026-11-12,10,"Two-monthly check-in: '
         'last contact 2026-09-13 (gift), 70 days ago; standard partners every 60 days",Email Ann Smith (prefers email) '
-        f"to check in,{clean.as_posix()}/smith-jones.md,16,,\n"
+        "to check in,,\n"
     )
 
 

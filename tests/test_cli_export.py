@@ -70,16 +70,19 @@ def test_partners_csv_and_json():
     result = export("partners")
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines() == [
-        "id,name,organisation,category,stage,tier,owner,location,tags,last_contact,referrals_12_months,next_rule,next_due",
-        "bondi,Bondi Chiro,,chiropractic,active,standard,tom,Bondi,,2026-10-27,0,cadence,2026-12-26",
-        "harbour,Harbour Street Family Practice,,primary-care,active,key,maya,Surry Hills,sports;knee,2026-11-06,3,"
+        "id,name,organisation,category,stage,tier,owner,location,phone,email,website,tags,last_contact,"
+        "referrals_12_months,next_rule,next_due",
+        "bondi,Bondi Chiro,,chiropractic,active,standard,tom,Bondi,,,,,2026-10-27,0,cadence,2026-12-26",
+        "harbour,Harbour Street Family Practice,,primary-care,active,key,maya,Surry Hills,02 5550 4127,,,sports;knee,"
+        "2026-11-06,3,"
         "update,2026-11-17",
-        "newco,Bondi Medical Centre,,primary-care,prospect,standard,tom,Bondi,,2026-10-15,0,introduction,2026-10-22",
+        "newco,Bondi Medical Centre,,primary-care,prospect,standard,tom,Bondi,,,,,2026-10-15,0,introduction,2026-10-22",
     ]
     rows = json.loads(export("partners", "--format", "json", "--owner", "tom").stdout)
     assert [r["id"] for r in rows] == ["bondi", "newco"]
     assert rows[0] == {"id": "bondi", "name": "Bondi Chiro", "organisation": None, "category": "chiropractic",
-                       "stage": "active", "tier": "standard", "owner": "tom", "location": "Bondi", "tags": "",
+                       "stage": "active", "tier": "standard", "owner": "tom", "location": "Bondi", "phone": None,
+                       "email": None, "website": None, "tags": "",
                        "last_contact": "2026-10-27", "referrals_12_months": 0, "next_rule": "cadence",
                        "next_due": "2026-12-26"}
 
@@ -88,15 +91,18 @@ def test_due_csv_every_item_by_urgency_and_by_owner():
     result = export("due")
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
-    assert lines[0] == "partner_id,partner_name,owner,rule,status,due_date,days_overdue,reason,action,ref"
-    assert lines[3] == ('harbour,Harbour Street Family Practice,maya,thanks,overdue,2026-11-21,1,"Thank-you owed: '
-                        'referral R-4 (knee) received 2026-11-18, 4 days ago; thank within 3 days",Call Leah Ortiz on '
-                        '02 5550 4127 (prefers phone): thank them for referral R-4,R-4')
-    assert [line.split(",")[3] for line in lines[1:]] == [
+    # One definition: the columns of `refsite due --format csv`.
+    assert lines[0] == ("owner,owner_name,partner_id,partner_name,rule,status,due_date,days_overdue,reason,action,"
+                        "ref,introducers")
+    assert lines[3] == ('maya,Maya Chen,harbour,Harbour Street Family Practice,thanks,overdue,2026-11-21,1,"Thank-you '
+                        'owed: referral R-4 (knee) received 2026-11-18, 4 days ago; thank within 3 days",Call Leah '
+                        'Ortiz on 02 5550 4127 (prefers phone): thank them for referral R-4,R-4,')
+    assert [line.split(",")[4] for line in lines[1:]] == [
         "introduction", "update", "thanks", "update", "cadence", "cadence", "meeting"]  # 'later' items too
     tom = export("due", "--owner", "tom").stdout.splitlines()
-    assert [line.split(",")[:4] for line in tom[1:]] == [
-        ["newco", "Bondi Medical Centre", "tom", "introduction"], ["bondi", "Bondi Chiro", "tom", "cadence"]]
+    assert [line.split(",")[:5] for line in tom[1:]] == [
+        ["tom", "Tom Alvarez", "newco", "Bondi Medical Centre", "introduction"],
+        ["tom", "Tom Alvarez", "bondi", "Bondi Chiro", "cadence"]]
     rows = json.loads(export("due", "--format", "json", "--owner", "tom").stdout)
     assert (rows[1]["rule"], rows[1]["days_overdue"], rows[1]["ref"]) == ("cadence", -34, None)
 

@@ -248,10 +248,11 @@ def test_partner_page_context(loaded):
 
 def test_downloads(pages):
     assert pages["downloads/partners.csv"].split("\n")[0] == (
-        "id,name,organisation,category,stage,tier,owner,location,tags,last_contact,referrals_12_months,next_rule,next_due"
+        "id,name,organisation,category,stage,tier,owner,location,phone,email,website,tags,last_contact,"
+        "referrals_12_months,next_rule,next_due"
     )
-    assert "\nharbour,Harbour Street Family Practice,,primary-care,active,key,maya,Surry Hills,sports;knee,2026-10-03,3," \
-           "update,2026-09-27\n" in pages["downloads/partners.csv"]
+    assert "\nharbour,Harbour Street Family Practice,,primary-care,active,key,maya,Surry Hills,,,https://harbour.example,sports;knee," \
+           "2026-10-03,3,update,2026-09-27\n" in pages["downloads/partners.csv"]
     ics = pages["downloads/due-tom.ics"]
     assert ics.startswith("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//refsite//due contacts//EN\r\n")
     assert ics.endswith("END:VCALENDAR\r\n")
@@ -329,13 +330,6 @@ def test_the_people_on_a_profile_link_their_email_and_phone(pages):
     assert '<td class="rs-person__seen" data-label="Last together">11 Sep 2026</td>' in page
     assert ('<p class="rs-next__action">Call Leah Ortiz (prefers phone): update them on referral '
             '<span class="rs-nowrap">R-101</span> (converted)</p>') in page
-
-
-def test_csv_cells_that_look_like_formulas_are_defused():
-    assert downloads._cell("=HYPERLINK(1)") == "'=HYPERLINK(1)"
-    assert downloads._cell("@SUM") == "'@SUM"
-    assert downloads._cell(-3) == -3
-    assert downloads._cell("Harbour") == "Harbour"
 
 
 def test_ics_folds_at_75_octets_between_characters():

@@ -39,8 +39,9 @@ def loaded():
 def test_cells():
     assert (pct(None), pct(0.5), pct(1 / 3), pct(0.0)) == ("n/a", "50%", "33%", "0%")
     assert (number(None), number(2.0), number(40.5), number(0.125, 2)) == ("n/a", "2", "40.5", "0.12")
+    # One money policy everywhere (refsite.words): cents only when the amount has them.
     assert (money(Decimal("1280.50"), "$"), money(Decimal("-1050"), "$"), money(Decimal("0.4"), "€")) == (
-        "$1,281", "-$1,050", "€0")
+        "$1,280.50", "-$1,050", "€0.40")
 
 
 def test_report_text(loaded):
@@ -150,7 +151,8 @@ def test_report_csv(loaded):
     assert (practice["by"], practice["label"], practice["revenue"], practice["conversion_rate"],
             practice["funnel_first_referral"]) == ("practice", "Test Physio", "950", "0.5", "1")
     massage = next(r for r in rows if r["key"] == "massage" and r["period"] == "2026Q3")
-    assert (massage["conversion_rate"], massage["average_value"]) == ("n/a", "n/a")
+    # Numeric columns hold a number or nothing, never 'n/a' (a spreadsheet can sum them).
+    assert (massage["conversion_rate"], massage["average_value"]) == ("", "")
     assert len(rows) == 2 * 7
 
 

@@ -7,34 +7,23 @@ note or an email; JSON keeps every field, money as exact decimal strings.
 
 from __future__ import annotations
 
-import dataclasses
-import datetime as dt
-import json
-import textwrap
-from decimal import Decimal
-from typing import Any, Sequence
+from typing import Sequence
 
 from refsite import vocab
 from refsite.brief import Brief, Count, Line, Person, SentReferral
 from refsite.due import DueItem
-from refsite.render.formatting import fmt_money, label, plural
+from refsite.output.due import when
+from refsite.output.tables import plain, to_json
+from refsite.output.terminal import heading, wrap
+from refsite.words import label, plural
+from refsite.words import money as fmt_money
 
-WIDTH = 80
 _INDENT = "  "
 _WHEN = 13  # "overdue 1234d", as in `refsite due`
 _TEXT = " " * (len(_INDENT) + _WHEN + 2)
 
 
 # --------------------------------------------------------------------------- words shared by text and Markdown
-
-
-def when(item: DueItem) -> str:
-    """'overdue 50d', 'due today', 'in 3 days' (as `refsite due` says it)."""
-    if item.days_overdue > 0:
-        return f"overdue {item.days_overdue}d"
-    if item.days_overdue == 0:
-        return "due today"
-    return f"in {plural(item.days_left, 'day')}"
 
 
 def _owner(brief: Brief) -> str:
@@ -151,18 +140,9 @@ def _window(brief: Brief) -> str:
 # --------------------------------------------------------------------------- text
 
 
-def _wrap(text: str, first: str, then: str | None = None) -> list[str]:
-    return textwrap.wrap(text, WIDTH, initial_indent=first, subsequent_indent=first if then is None else then,
-                         break_long_words=False, break_on_hyphens=False) or [first.rstrip()]
-
-
-def _heading(text: str) -> list[str]:
-    return ["", text, "-" * min(len(text), WIDTH)]
-
-
 def _item(item: DueItem, reason: str, action: str | None = None) -> list[str]:
-    lines = _wrap(reason, f"{_INDENT}{when(item):<{_WHEN}}  ", _TEXT)
-    return lines + _wrap("Next: " + (action or item.action), _TEXT)
+    lines = wrap(reason, f"{_INDENT}{when(item):<{_WHEN}}  ", _TEXT)
+    return lines + wrap("Next: " + (action or item.action), _TEXT)
 
 
 def _line(line: Line, currency: str | None = None) -> list[str]:
@@ -171,80 +151,80 @@ def _line(line: Line, currency: str | None = None) -> list[str]:
     head = f"{_INDENT}{line.date}  {line.kind:<11} "
     if currency is not None:
         head += f"{fmt_money(line.cost, currency) if line.cost is not None else '':>5}  "
-    return _wrap(_who(line), head, " " * len(head))
+    return wrap(_who(line), head, " " * len(head))
 
 
 def brief_text(brief: Brief) -> str:
     """The brief for a terminal, in 80 columns."""
     c = brief.currency
-    lines = _wrap(f"Meeting brief: {brief.name}", "")
-    lines += _wrap(f"{brief.partner_id}, as of {brief.today} ({brief.practice})", "")
+    lines = wrap(f"Meeting brief: {brief.name}", "")
+    lines += wrap(f"{brief.partner_id}, as of {brief.today} ({brief.practice})", "")
 
-    lines += _heading("Who they are")
-    lines += _wrap(_summary(brief), _INDENT)
+    lines += heading("Who they are")
+    lines += wrap(_summary(brief), _INDENT)
     for name, text in _facts(brief):
         head = f"{_INDENT}{name + ':':<18}"
-        lines += _wrap(text, head, " " * len(head))
+        lines += wrap(text, head, " " * len(head))
 
-    lines += _heading("People")
+    lines += heading("People")
     if not brief.people:
         lines.append(f"{_INDENT}No contacts recorded: add them under contacts:")
     for person in brief.people:
-        lines += _wrap(_person(person), _INDENT, _INDENT * 3)
-        lines += _wrap(_person_more(person), _INDENT * 3)
+        lines += wrap(_person(person), _INDENT, _INDENT * 3)
+        lines += wrap(_person_more(person), _INDENT * 3)
 
-    lines += _heading(f"What we gave ({_window(brief)})")
+    lines += heading(f"What we gave ({_window(brief)})")
     if brief.given:
         for given in brief.given:
             lines += _line(given, c)
-        lines += _wrap(_given_total(brief), _INDENT)
+        lines += wrap(_given_total(brief), _INDENT)
     else:
         lines.append(f"{_INDENT}Nothing: no value, gift or event lines, and no costs.")
-    lines += _wrap(_gift_year(brief), _INDENT)
+    lines += wrap(_gift_year(brief), _INDENT)
 
-    lines += _heading(f"What they sent ({_window(brief)})")
-    lines += _wrap(_received(brief), _INDENT)
+    lines += heading(f"What they sent ({_window(brief)})")
+    lines += wrap(_received(brief), _INDENT)
     if brief.by_status:
-        lines += _wrap("By status: " + _counts(brief.by_status), _INDENT, _INDENT * 2)
+        lines += wrap("By status: " + _counts(brief.by_status), _INDENT, _INDENT * 2)
     if brief.by_service:
-        lines += _wrap("By service: " + _counts(brief.by_service), _INDENT, _INDENT * 2)
+        lines += wrap("By service: " + _counts(brief.by_service), _INDENT, _INDENT * 2)
     if brief.received:
-        lines += _wrap(f"Value recorded so far: {fmt_money(brief.revenue, c)}", _INDENT)
+        lines += wrap(f"Value recorded so far: {fmt_money(brief.revenue, c)}", _INDENT)
     if brief.last_received:
-        lines += _wrap(f"Their latest: {_referral(brief.last_received)}", _INDENT)
+        lines += wrap(f"Their latest: {_referral(brief.last_received)}", _INDENT)
     if brief.sent:
-        lines += _wrap(f"We sent them {plural(len(brief.sent), 'referral')}: "
+        lines += wrap(f"We sent them {plural(len(brief.sent), 'referral')}: "
                        + "; ".join(_referral(r) for r in brief.sent), _INDENT, _INDENT * 2)
     else:
         lines.append(f"{_INDENT}We sent them no referrals.")
 
-    lines += _heading("Thanks and updates owed")
+    lines += heading("Thanks and updates owed")
     if brief.owed:
         for item in brief.owed:
             lines += _item(item, item.reason)
     else:
         lines.append(f"{_INDENT}None.")
 
-    lines += _heading("Value ideas not yet given")
+    lines += heading("Value ideas not yet given")
     if brief.ideas:
         for idea in brief.ideas:
-            lines += _wrap(idea, f"{_INDENT}- ", _INDENT * 2)
+            lines += wrap(idea, f"{_INDENT}- ", _INDENT * 2)
     else:
         lines.append(f"{_INDENT}{_no_ideas(brief)}")
 
-    lines += _heading("Last touches")
+    lines += heading("Last touches")
     if brief.touches:
         for touch in brief.touches:
             lines += _line(touch)
     else:
         lines.append(f"{_INDENT}None logged yet.")
 
-    lines += _heading("What to ask for")
+    lines += heading("What to ask for")
     if brief.asks:
         for item in brief.asks:
             lines += _item(item, f"[{item.rule}] {item.reason}")
     if brief.introductions:
-        lines += _wrap("Introductions they could make (the due engine suggests them):", _INDENT)
+        lines += wrap("Introductions they could make (the due engine suggests them):", _INDENT)
         for intro in brief.introductions:
             lines += _item(intro.item, f"{intro.prospect_name} ({intro.prospect_id}): {intro.item.reason}", intro.ask)
     if not brief.asks and not brief.introductions:
@@ -335,24 +315,10 @@ def brief_markdown(brief: Brief) -> str:
 # --------------------------------------------------------------------------- JSON
 
 
-def _plain(value: Any) -> Any:
-    if isinstance(value, DueItem):
-        return value.as_dict()
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name.rstrip("_"): _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, (tuple, list)):
-        return [_plain(v) for v in value]
-    return value
-
-
 def brief_json(brief: Brief) -> str:
     """Every field of the brief; dates as YYYY-MM-DD, money as exact decimal strings, due items as `refsite due` gives them."""
-    data = _plain(brief)
+    data = plain(brief)
     data["introduced_by"] = ({"id": brief.introduced_by[0], "name": brief.introduced_by[1]}
                              if brief.introduced_by else None)
     data["introduced"] = [{"id": i, "name": n} for i, n in brief.introduced]
-    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    return to_json(data)

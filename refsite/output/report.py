@@ -8,43 +8,32 @@ an exact decimal string in JSON and CSV.
 
 from __future__ import annotations
 
-import csv
 import dataclasses
 import datetime as dt
-import io
-import json
-import textwrap
 from decimal import Decimal
 from typing import Any, Callable, Sequence
 
-from refsite.metrics import NO_HISTORY, Count, Figures, Group, Period, Ranked, Report, Review, gift_year, money
+from refsite import words
+from refsite.metrics import NO_HISTORY, Count, Figures, Group, Period, Ranked, Report, Review, gift_year
+from refsite.output.tables import csv_text, to_json
+from refsite.output.terminal import NBSP, fit, heading, wrap
+from refsite.words import money, points
 
-WIDTH = 80
 NA = "n/a"
 NAME = 24  # width of the name column in group tables
 RANK_NAME = 30  # width of the name column in the review's ranking
-NBSP = "\u00a0"
 
 
 # --------------------------------------------------------------------------- cells
-# (refsite.output is a sibling layer and may not be imported: the two helpers below are its own.)
-
-
-def to_json(data: Any) -> str:
-    return json.dumps(data, indent=2, ensure_ascii=False)
-
-
-def to_csv(header: Sequence[str], rows: Any) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(header)
-    writer.writerows(rows)
-    return buffer.getvalue()
-
 
 
 def pct(value: float | None) -> str:
-    return NA if value is None else f"{value * 100:.0f}%"
+    return words.pct(value, NA)
+
+
+def _wrap(text: str, indent: str, first: str = "") -> list[str]:
+    """Wrap to 80 columns, the first line after ``first`` (default ``indent``), the rest after ``indent``."""
+    return wrap(text, first or indent, indent)
 
 
 def number(value: float | None, places: int = 1) -> str:
@@ -72,10 +61,10 @@ def _change_number(now: float | None, before: float | None, places: int = 1) -> 
 
 
 def _change_pct(now: float | None, before: float | None) -> str:
-    if now is None or before is None:
+    change = points(now, before)
+    if change is None:
         return ""
-    points = round(now * 100) - round(before * 100)
-    return "0 pts" if points == 0 else _signed(f"{points} pts")
+    return "0 pts" if change == 0 else _signed(f"{change} pts")
 
 
 def _change_money(now: Decimal | None, before: Decimal | None, currency: str) -> str:
@@ -90,23 +79,8 @@ def _money_or_na(amount: Decimal | None, currency: str) -> str:
     return NA if amount is None else money(amount, currency)
 
 
-def _fit(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"
-
-
-def _wrap(text: str, indent: str, first: str = "") -> list[str]:
-    """Wrap to 80 columns; a no-break space (as between a name and its count) never breaks."""
-    lines = textwrap.wrap(text, WIDTH, initial_indent=first or indent, subsequent_indent=indent,
-                          break_on_hyphens=False) or [first.rstrip()]
-    return [line.replace(NBSP, " ") for line in lines]
-
-
 def _counts(items: Sequence[Count]) -> str:
     return ", ".join(f"{c.name}{NBSP}{c.count}" for c in items) or "none"
-
-
-def _heading(text: str) -> list[str]:
-    return ["", text, "-" * min(len(text), WIDTH)]
 
 
 def _column_labels(now: Period, before: Period) -> tuple[str, str]:
@@ -215,7 +189,7 @@ def _group_table(report: Report) -> list[str]:
 
     def row(name: str, g: Group) -> str:
         f, p = g.current, g.previous
-        return (f"{_fit(name, NAME):{NAME}} {f.received:>4} {p.received:>4} {f.sent:>4} {f.conversions:>4} "
+        return (f"{fit(name, NAME):{NAME}} {f.received:>4} {p.received:>4} {f.sent:>4} {f.conversions:>4} "
                 f"{pct(f.conversion_rate):>5} {number(f.median_days_to_convert):>4} {money(f.revenue, c):>9} "
                 f"{f.active_referrers:>6} {_trend_cell(f.trend):>7}")
 
@@ -256,11 +230,11 @@ def report_text(report: Report) -> str:
     lines += [""] + _compare(total, c)
 
     if report.groups:
-        lines += _heading(f"By {report.by}")
+        lines += heading(f"By {report.by}")
         lines += _group_table(report)
 
     now, before = _column_labels(report.period, report.previous)
-    lines += _heading("Referrals by service line")
+    lines += heading("Referrals by service line")
     previous = {s.name: s.count for s in total.previous.services}
     current = {s.name: s.count for s in total.current.services}
     names = [s.name for s in total.current.services] + sorted(set(previous) - set(current))
@@ -272,29 +246,29 @@ def report_text(report: Report) -> str:
 
     senders = [g for g in report.groups if g.current.received]
     if senders:
-        lines += _heading(f"What each {report.by} sends ({report.period.label})")
+        lines += heading(f"What each {report.by} sends ({report.period.label})")
         for g in senders:
-            lines += _wrap(_counts(g.current.services), " " * (NAME + 1), f"{_fit(g.label, NAME):{NAME}} ")
+            lines += _wrap(_counts(g.current.services), " " * (NAME + 1), f"{fit(g.label, NAME):{NAME}} ")
 
-    lines += _heading(f"Touches by team member ({report.period.label}, against {report.previous.label})")
+    lines += heading(f"Touches by team member ({report.period.label}, against {report.previous.label})")
     if report.touches:
         for m in report.touches:
             lines += _wrap(_counts(m.by_kind) if m.total else "-", " " * (NAME + 13),
-                           f"{_fit(m.name, NAME):{NAME}} {m.total:>4} {'(' + str(m.previous_total) + ')':>6}  ")
+                           f"{fit(m.name, NAME):{NAME}} {m.total:>4} {'(' + str(m.previous_total) + ')':>6}  ")
         lines += _wrap("A touch is a log line of a kind that counts as contact, or a social-media touch; it counts "
                        "for its @author, or the partner's owner when the line names nobody.", "")
     else:
         lines.append("No team members and no touches.")
 
-    lines += _heading("Gifts and hospitality")
+    lines += heading("Gifts and hospitality")
     if report.gifts:
         first = report.gifts[0]
         cap, year, year_to = first.cap, first.year, first.year_to
-        lines.append(f"{'Partner':{RANK_NAME}} {_fit(report.period.label, 12):>12} {_year_label(year, year_to):>14} "
+        lines.append(f"{'Partner':{RANK_NAME}} {fit(report.period.label, 12):>12} {_year_label(year, year_to):>14} "
                      f"{'of cap':>7}")
         for g in report.gifts:
             flag = "  over the cap" if g.over_cap else ""
-            lines.append(f"{_fit(g.name, RANK_NAME):{RANK_NAME}} {money(g.period_spend, c):>12} "
+            lines.append(f"{fit(g.name, RANK_NAME):{RANK_NAME}} {money(g.period_spend, c):>12} "
                          f"{money(g.year_spend, c):>14} {pct(g.share_of_cap):>7}{flag}")
         label = _year_label(year, year_to)
         span = (f"{label}: the whole calendar year." if label == str(year)
@@ -306,7 +280,7 @@ def report_text(report: Report) -> str:
         also = "" if report.period.start <= start and report.period.end >= end else f" or in {_gift_year_text(report)}"
         lines.append(f"None recorded in {report.period.label}{also}.")
 
-    lines += _heading("Prospect funnel")
+    lines += heading("Prospect funnel")
     lines.append(f"{'':30} {now:>15} {before:>15} {'median days':>16}")
     for step, prev in zip(total.current.funnel, total.previous.funnel):
         days = "" if step.step == "new prospects" else number(step.median_days)
@@ -337,11 +311,11 @@ def _plain(value: Any) -> Any:
 
 
 def report_json(report: Report) -> str:
-    return to_json(_plain(report))
+    return to_json(_plain(report)).rstrip("\n")
 
 
 def review_json(review: Review) -> str:
-    return to_json(_plain(review))
+    return to_json(_plain(review)).rstrip("\n")
 
 
 SCALARS = [f.name for f in dataclasses.fields(Figures)
@@ -349,10 +323,7 @@ SCALARS = [f.name for f in dataclasses.fields(Figures)
 
 
 def _csv_cell(value: Any) -> Any:
-    if value is None:
-        return NA
-    if isinstance(value, float):
-        return round(value, 4)
+    """A number, or nothing when the figure is undefined (a spreadsheet can sum the column)."""
     return value
 
 
@@ -367,7 +338,7 @@ def report_csv(report: Report) -> str:
             rows.append([figures.period.label, by, group.key, group.label,
                          *(_csv_cell(getattr(figures, name)) for name in SCALARS),
                          *(s.count for s in figures.funnel)])
-    return to_csv(header, rows)
+    return csv_text(header, rows)
 
 
 # --------------------------------------------------------------------------- the review
@@ -385,7 +356,7 @@ def review_text(review: Review) -> str:
                    review.records_begin)
     lines += [""] + _compare(review.total, c, _review_rows(c))
 
-    lines += _heading(f"Ranking for {review.quarter.label}")
+    lines += heading(f"Ranking for {review.quarter.label}")
     lines += _wrap("Score out of 100: up to 25 points each for volume (referrals against the top partner's), "
                    "conversion rate, revenue (against the top partner's) and recency (falling to 0 at 180 days "
                    "without a referral). Partners with a referral in the last four quarters.", "")
@@ -394,7 +365,7 @@ def review_text(review: Review) -> str:
                   f"{'Last referral':>13} {'Score':>5}")
         lines += [header, "-" * len(header)]
         for r in review.ranking:
-            lines.append(f"{r.rank:>3} {_fit(r.name, RANK_NAME):{RANK_NAME}} {r.received:>4} {r.conversions:>4} "
+            lines.append(f"{r.rank:>3} {fit(r.name, RANK_NAME):{RANK_NAME}} {r.received:>4} {r.conversions:>4} "
                          f"{pct(r.conversion_rate):>5} {money(r.revenue, c):>9} {str(r.last_referral):>13} "
                          f"{r.score:>5.0f}")
     else:
@@ -402,14 +373,14 @@ def review_text(review: Review) -> str:
 
     for title, changes in ((f"Rising against {review.previous.label}", review.rising),
                            (f"Falling against {review.previous.label}", review.falling)):
-        lines += _heading(title)
+        lines += heading(title)
         if not changes:
             lines.append("None (a change counts from 2 referrals and a quarter of last quarter's count).")
         for ch in changes:
-            lines.append(f"{_fit(ch.name, 40):40} {ch.current:>4} {'referral ' if ch.current == 1 else 'referrals'} "
+            lines.append(f"{fit(ch.name, 40):40} {ch.current:>4} {'referral ' if ch.current == 1 else 'referrals'} "
                          f"(was {ch.previous}) {_signed(str(ch.delta)):>4}")
 
-    lines += _heading(f"Focus for {review.next.title}")
+    lines += heading(f"Focus for {review.next.title}")
     if not review.focus:
         lines.append("Nothing stands out: keep the cadence.")
     for i, item in enumerate(review.focus, 1):
@@ -422,4 +393,4 @@ def review_text(review: Review) -> str:
 def review_csv(review: Review) -> str:
     """The ranking, one row per partner, with the points behind each score."""
     header = [f.name for f in dataclasses.fields(Ranked)]
-    return to_csv(header, ([_csv_cell(_plain(getattr(r, name))) for name in header] for r in review.ranking))
+    return csv_text(header, ([_csv_cell(_plain(getattr(r, name))) for name in header] for r in review.ranking))

@@ -73,7 +73,7 @@ from refsite.render.contexts import (
     TimelineRow,
     context_fields,
 )
-from refsite.render.downloads import due_csv, due_ics, partners_csv
+from refsite.render.downloads import due_ics
 from refsite.render.figures import headline_figures, partner_figures, period_figures
 from refsite.render.formatting import (
     ago,
@@ -157,7 +157,6 @@ __all__ = [
     "default_templates_dir",
     "defaults_root",
     "downloads_page",
-    "due_csv",
     "due_ics",
     "due_pages",
     "environment",
@@ -177,7 +176,6 @@ __all__ = [
     "partner_page",
     "partner_row",
     "partner_url",
-    "partners_csv",
     "period_figures",
     "pipeline_page",
     "plural",

@@ -11,7 +11,6 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Iterable, Mapping
 
-from refsite import vocab
 from refsite.due import DueItem, due
 from refsite.metrics import PartnerFacts, partner_facts
 from refsite.model import Partner, Records
@@ -123,12 +122,7 @@ def build_model(records: Records, settings: Settings, today: dt.date) -> Model:
 
 
 def last_contact(partner: Partner, today: dt.date) -> dt.date | None:
-    dates = [e.date for e in partner.events if e.date <= today and vocab.LOG_KINDS[e.kind].contact]
-    return max(dates) if dates else None
-
-
-def _referrals_in(partner: Partner, start: dt.date, end: dt.date) -> int:
-    return sum(1 for r in partner.referrals if r.direction == "in" and start <= r.received <= end)
+    return partner.last_contact(today)
 
 
 def partner_row(model: Model, partner: Partner) -> PartnerRow:
@@ -147,6 +141,6 @@ def partner_row(model: Model, partner: Partner) -> PartnerRow:
         location=partner.location,
         tags=partner.tags,
         last_contact=last_contact(partner, today),
-        referrals_year=_referrals_in(partner, today - dt.timedelta(days=364), today),
+        referrals_year=partner.referrals_received(today - dt.timedelta(days=364), today),
         next=model.due_row(items[0]) if items else None,
     )
