@@ -42,6 +42,7 @@ _KEY = re.compile(r"^([A-Za-z_][A-Za-z0-9_-]*)[ \t]*:(?:[ \t]|$)")
 _DATE = re.compile(r"^\s*[-*]\s+(\d{4}-\d{2}-\d{2})(?:\s|:|$)")
 _ITEM = re.compile(r"^(\s*)-(?:\s|$)")
 LABELS = ("ours", "base", "theirs")
+_MAX_PAIRS = 10_000
 
 
 class _Unmergeable(Exception):
@@ -296,6 +297,10 @@ def _changes(base: list[str], side: list[str]) -> tuple[list[_Step], dict[int, s
                 fate[i1 + k] = side[j1 + k]
             continue
         j = j1
+        if (i2 - i1) * (j2 - j1) > _MAX_PAIRS:  # a rewrite, not edits: pairing lines would take too long
+            steps += [("gone", i, "") for i in range(i1, i2)] + [("new", -1, side[m]) for m in range(j1, j2)]
+            fate.update(dict.fromkeys(range(i1, i2)))
+            continue
         for i in range(i1, i2):  # a replaced line is edited when a similar line takes its place
             match = next((m for m in range(j, j2) if _similar(_norm(base[i]), _norm(side[m]))), None)
             if match is None or not _norm(base[i]):
@@ -381,7 +386,7 @@ def merge_texts(base: bytes, ours: bytes, theirs: bytes, marker_size: int = 7) -
         return MergeResult(theirs, (), False)
     try:
         return _merge_parts(base, ours, theirs, marker_size)
-    except (_Unmergeable, UnicodeDecodeError):
+    except Exception:  # noqa: BLE001 - _Unmergeable, or any failure: Git's merge is never worse than none
         data, count = git_merge_file(ours, base, theirs, marker_size)
         conflicts = _conflicts(data, marker_size, by_git=True) if count else ()
         return MergeResult(data, conflicts, True)
@@ -389,23 +394,24 @@ def merge_texts(base: bytes, ours: bytes, theirs: bytes, marker_size: int = 7) -
 
 def _merge_parts(base: bytes, ours: bytes, theirs: bytes, size: int) -> MergeResult:
     b, o, t = _parts(base), _parts(ours), _parts(theirs)
-    if len({p.heading is None for p in (b, o, t)}) > 1:
-        raise _Unmergeable("a log section on one side only")
     lines = [
         str(_pick(b.open, o.open, t.open)),
         *_merge_front(b.front, o.front, t.front, size),
         str(_pick(b.close, o.close, t.close)),
         *_merge_lines(b.notes, o.notes, t.notes, size),
     ]
-    if o.heading is not None:
-        lines.append(str(_pick(b.heading, o.heading, t.heading)))
-        lines += _merge_log(b.log, o.log, t.log, size)
-        lines += _merge_lines(b.tail, o.tail, t.tail, size)
+    heading = _pick(b.heading, o.heading, t.heading)  # a side without a log has an empty one
+    log = _merge_log(b.log, o.log, t.log, size)
+    tail = _merge_lines(b.tail, o.tail, t.tail, size)
+    if heading is None and (log or tail):
+        raise _Unmergeable("log lines, but one side deleted the log's heading")
+    if heading is not None:
+        lines += [str(heading), *log, *tail]
     newline = str(_pick(b.newline, o.newline, t.newline))
     final = bool(_pick(b.final_newline, o.final_newline, t.final_newline))
     text = (BOM if _pick(b.bom, o.bom, t.bom) else "") + newline.join(lines) + (newline if final else "")
     check = parse_document(text)
-    if check.front_matter is None or len(check.logs) != (0 if o.heading is None else 1):
+    if check.front_matter is None or len(check.logs) != (0 if heading is None else 1):
         raise _Unmergeable("the merged parts do not read back as the same parts")
     data = text.encode("utf-8")
     return MergeResult(data, _conflicts(data, size, by_git=False, doc=check), False)

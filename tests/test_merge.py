@@ -192,3 +192,39 @@ def test_gitattributes_line():
     assert with_attribute("records/*.md  merge=refsite text\n") is None
     assert names_driver("# records/*.md merge=refsite\n*.png binary\nrecords/*.md merge=refsite\n") == 3
     assert names_driver("*.md merge=union\n") is None
+
+
+def test_a_rewritten_log_keeps_the_rewrite_and_the_other_sides_line():
+    base_log = [f"- 2026-{m:02d}-{d:02d} call: first" for m in range(1, 5) for d in range(1, 29)]
+    ours_log = [line.replace("first", "second note") for line in base_log]
+    merged = clean(doc(base_log), doc(ours_log), doc([*base_log, "- 2026-05-01 email"]))
+    assert merged == doc([*ours_log, "- 2026-05-01 email"])
+
+
+def test_an_internal_failure_falls_back_to_git(monkeypatch):
+    import refsite.merge
+
+    def broken(*args):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(refsite.merge, "_merge_parts", broken)
+    base = doc(BASE_LOG)
+    result = merge(base, doc([*BASE_LOG, "- 2026-10-05 call"]), doc(BASE_LOG, "tier: key\n"))
+    assert (result.by_git, result.conflicts) == (True, ())
+    assert result.data.decode() == doc([*BASE_LOG, "- 2026-10-05 call"], "tier: key\n")
+
+
+def test_both_sides_start_the_log():
+    from refsite.document import parse_document
+
+    base = FRONT.format(extra="") + NOTES
+    ours = parse_document(base).with_log_line("- 2026-10-05 call")[0]
+    theirs = parse_document(base.replace("stage: active", "stage: nurture")).with_log_line("- 2026-10-04 email")[0]
+    assert clean(base, ours, theirs) == doc(["- 2026-10-04 email", "- 2026-10-05 call"]).replace(
+        "stage: active", "stage: nurture").replace("Notes.\n\n## Log", "Notes.\n\n\n## Log")
+
+
+def test_a_log_deleted_on_one_side_and_added_to_on_the_other_is_left_to_git():
+    base = doc(BASE_LOG)
+    result = merge(base, FRONT.format(extra="") + NOTES, doc([*BASE_LOG, "- 2026-10-05 call"]))
+    assert result.by_git and result.conflicts
