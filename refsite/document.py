@@ -81,6 +81,11 @@ class Document:
         return list(self.lines[span.start:span.end])
 
     @property
+    def opens_front_matter(self) -> bool:
+        """Line 1 is ``---`` (with ``front_matter`` None: the front matter is never closed)."""
+        return self.lines[0].strip() == FRONT_MATTER_DELIMITER
+
+    @property
     def log(self) -> LogSection | None:
         """The first log section (the one new lines go to), if any."""
         return self.logs[0] if self.logs else None
@@ -176,7 +181,7 @@ def parse_document(text: str) -> Document:
     lines, endings = split_lines(text[1:] if bom else text)
     front: Span | None = None
     body_start = 0
-    if lines[0].strip() == FRONT_MATTER_DELIMITER:
+    if lines[0].strip() == FRONT_MATTER_DELIMITER:  # the loader's rules, exactly
         close = next((i for i in range(1, len(lines)) if lines[i].rstrip() == FRONT_MATTER_DELIMITER), None)
         if close is not None:
             front = Span(1, close)

@@ -99,6 +99,8 @@ def test_without_front_matter():
     doc = parse_document("just text\n## Log\n- 2026-09-03 call\n")
     assert doc.front_matter is None
     assert parse_document("---\nname: x\n").front_matter is None
+    assert parse_document("---\nname: x\n").opens_front_matter
+    assert not parse_document("just text\n").opens_front_matter
     assert parse_document("").lines == ("",)
 
 
