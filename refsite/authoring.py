@@ -169,11 +169,13 @@ def new_partner(
 
 def init_repository(root: Path) -> tuple[list[Path], list[Problem]]:
     """Start a records repository in ``root``: settings, an example partner, the CI workflow, a pre-commit hook."""
+    from refsite.merge import ATTRIBUTE  # the line that routes partner files to refsite's merge driver
     files = {
         Path("records") / SETTINGS_FILE: (DATA_DIR / "settings.yml").read_text(encoding="utf-8"),
         Path(".github/workflows/refsite-check.yml"): (DATA_DIR / "refsite-check.yml").read_text(encoding="utf-8"),
         Path(".pre-commit-config.yaml"): (DATA_DIR / "pre-commit-config.yaml").read_text(encoding="utf-8"),
         Path(".gitignore"): "site/\n.site-new-*/\n.site-old-*/\nrecords/.refsite.lock\n",
+        Path(".gitattributes"): ATTRIBUTE + "\n",  # `refsite setup-git` configures the driver per clone
     }
     existing = [p for p in files if (root / p).exists()]
     if existing:

@@ -146,7 +146,8 @@ def test_init_writes_a_working_repository_and_overwrites_nothing(tmp_path, monke
     written, problems = init_repository(tmp_path)
     assert problems == []
     assert sorted(p.relative_to(tmp_path).as_posix() for p in written) == [
-        ".github/workflows/refsite-check.yml", ".gitignore", ".pre-commit-config.yaml", "records/settings.yml",
+        ".gitattributes", ".github/workflows/refsite-check.yml", ".gitignore", ".pre-commit-config.yaml",
+        "records/settings.yml",
     ]
     monkeypatch.chdir(tmp_path)
     runner = CliRunner()
