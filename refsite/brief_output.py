@@ -17,6 +17,8 @@ from typing import Any, Sequence
 from refsite import vocab
 from refsite.brief import Brief, Count, Line, Person, SentReferral
 from refsite.due import DueItem
+from refsite.fit import describe as fit_words
+from refsite.fit import fit_score
 from refsite.render.formatting import fmt_money, label, plural
 
 WIDTH = 80
@@ -67,6 +69,8 @@ def _facts(brief: Brief) -> list[tuple[str, str]]:
         rows.append(("Introduced us to", ", ".join(_named(i, n) for i, n in brief.introduced)))
     if brief.snooze_until:
         rows.append(("Snoozed until", f"{brief.snooze_until.isoformat()} (nothing is due before then)"))
+    if brief.fit is not None:
+        rows.append(("Fit", fit_words(brief.fit)))
     if brief.interests:
         rows.append(("Interests", ", ".join(brief.interests)))
     if brief.tags:
@@ -355,4 +359,7 @@ def brief_json(brief: Brief) -> str:
     data["introduced_by"] = ({"id": brief.introduced_by[0], "name": brief.introduced_by[1]}
                              if brief.introduced_by else None)
     data["introduced"] = [{"id": i, "name": n} for i, n in brief.introduced]
+    data["fit"] = None if brief.fit is None else {
+        "populations": brief.fit.populations, "patients_per_month": brief.fit.patients_per_month,
+        "location": brief.fit.location, "competitor": brief.fit.competitor, "score": fit_score(brief.fit)}
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
