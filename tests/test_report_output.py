@@ -150,7 +150,7 @@ def test_report_csv(loaded):
     assert (practice["by"], practice["label"], practice["revenue"], practice["conversion_rate"],
             practice["funnel_first_referral"]) == ("practice", "Test Physio", "950", "0.5", "1")
     massage = next(r for r in rows if r["key"] == "massage" and r["period"] == "2026Q3")
-    assert (massage["conversion_rate"], massage["average_value"]) == ("n/a", "n/a")
+    assert (massage["conversion_rate"], massage["average_value"]) == ("", "")  # undefined: an empty cell
     assert len(rows) == 2 * 7
 
 
