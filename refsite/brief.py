@@ -22,6 +22,7 @@ from typing import Mapping
 
 from refsite import vocab
 from refsite.due import DueItem, due, value_ideas_not_given
+from refsite.fit import Fit
 from refsite.model import Contact, LogEvent, Records, Referral
 from refsite.settings import Settings
 
@@ -132,6 +133,7 @@ class Brief:
     touches: tuple[Line, ...]  # the last few, newest first
     asks: tuple[DueItem, ...]  # the due engine's other items for them, most urgent first
     introductions: tuple[Introduction, ...]  # prospects they could introduce us to, most urgent first
+    fit: Fit | None = None  # the record's fit: answers (refsite.fit); fit_score(fit) is the score shown
 
 
 class UnknownPartner(LookupError):
@@ -209,6 +211,7 @@ def brief(records: Records, settings: Settings, partner_id: str, today: dt.date)
         touches=tuple(_line(e) for e in reversed(events) if e.kind in TOUCH_KINDS)[:LAST_TOUCHES],
         asks=tuple(i for i in own if i.rule not in OWED_RULES),
         introductions=introductions,
+        fit=partner.fit,
     )
 
 

@@ -275,8 +275,10 @@ def _records_errors_note(problems: list[Any]) -> int:
 @click.option("--period", type=PeriodType(), default=None,
               help="2026-10 (a month), 2026Q3 (a quarter), 2026 (a year) or 2026-01-01..2026-06-30 (inclusive).  "
                    "[default: the last full month before --today]")
-@click.option("--by", type=click.Choice(["category", "partner", "owner", "practice"]), default="category",
-              show_default=True, help="Group the figures by partner category, partner, owner, or not at all.")
+@click.option("--by", type=click.Choice(["category", "partner", "owner", "practice", "organisation"]),
+              default="category", show_default=True,
+              help="Group the figures by partner category, partner, owner, organisation (partner files sharing "
+                   "organisation:), or not at all.")
 @format_option("table", "json", "csv")
 def report_command(records_dir: Path, settings_path: Path | None, today: dt.date, period: Any, by: str,
                    fmt: str) -> None:
@@ -290,7 +292,7 @@ def report_command(records_dir: Path, settings_path: Path | None, today: dt.date
     `refsite report review` prints the quarterly review. Exits 1 when the
     records have errors (the figures may then be incomplete), else 0.
     """
-    from refsite.metrics import Period, metrics
+    from refsite.metrics import Period, metrics, with_at_risk
     from refsite.output.report import report_csv, report_json, report_text
     from refsite.validate import load_and_validate
 
@@ -298,7 +300,7 @@ def report_command(records_dir: Path, settings_path: Path | None, today: dt.date
     if period.start > today:
         raise click.BadParameter(f"{period.label} starts after today ({today})", param_hint="--period")
     records, settings, problems = load_and_validate(records_dir, settings_path, today, as_of=True)
-    result = metrics(records, settings, period, by=by, today=today)
+    result = with_at_risk(metrics(records, settings, period, by=by, today=today), _at_risk(records, settings, today))
     if fmt == "json":
         click.echo(report_json(result))
     elif fmt == "csv":
@@ -306,6 +308,16 @@ def report_command(records_dir: Path, settings_path: Path | None, today: dt.date
     else:
         click.echo(report_text(result), nl=False)
     sys.exit(_records_errors_note(problems))
+
+
+def _at_risk(records: Any, settings: Any, today: dt.date) -> tuple[Any, ...]:
+    """The partners at risk today, as the report and the review list them (the due engine's 'at-risk' items)."""
+    from refsite.due import due
+    from refsite.metrics import AtRisk
+
+    found = [AtRisk(i.partner_id, i.partner_name, i.owner, i.due_date, i.reason)
+             for i in due(records, settings, today) if i.rule == "at-risk"]
+    return tuple(sorted(found, key=lambda a: (a.due_date, a.partner_id)))
 
 
 @report_command.command(name="review")
@@ -323,6 +335,8 @@ def report_review(records_dir: Path, settings_path: Path | None, today: dt.date,
     and promising prospects, each with its reason. Rules: docs/metrics.md.
     --format csv prints the ranking.
     """
+    import dataclasses
+
     from refsite.metrics import Period, review
     from refsite.output.report import review_csv, review_json, review_text
     from refsite.validate import load_and_validate
@@ -331,7 +345,7 @@ def report_review(records_dir: Path, settings_path: Path | None, today: dt.date,
     if quarter.start > today:
         raise click.BadParameter(f"{quarter.label} starts after today ({today})", param_hint="--quarter")
     records, settings, problems = load_and_validate(records_dir, settings_path, today, as_of=True)
-    result = review(records, settings, quarter, today)
+    result = dataclasses.replace(review(records, settings, quarter, today), at_risk=_at_risk(records, settings, today))
     if fmt == "json":
         click.echo(review_json(result))
     elif fmt == "csv":

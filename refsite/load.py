@@ -20,7 +20,8 @@ from typing import Any, Callable, Iterator, Mapping
 
 import yaml
 
-from refsite import vocab
+from refsite import fit, vocab
+from refsite.fit import Fit
 from refsite.logline import parse_date, parse_line
 from refsite.model import Contact, LogEvent, Partner, Records
 from refsite.problems import Problem, Source, error, sort_problems, warning
@@ -419,6 +420,36 @@ def _contacts(value: Any, node: yaml.Node, ctx: _Ctx) -> tuple[Contact, ...]:
     return tuple(contacts)
 
 
+def _fit(value: Any, node: yaml.Node, ctx: _Ctx) -> Fit | None:
+    """A prospect's ``fit:`` mapping (refsite.fit): each answer checked, every problem on its own line."""
+    if not isinstance(value, dict) or not isinstance(node, yaml.MappingNode):
+        ctx.fail("must be a mapping of answers (populations, patients_per_month, location, competitor)")
+        return None
+    nodes = {str(k.value): (v, k.start_mark.line + ctx.offset) for k, v in node.value}
+    answers: dict[str, Any] = {}
+    for key, raw in value.items():
+        vnode, line = nodes[str(key)]
+        sub = _Ctx(ctx.display, line, f"fit {key}", ctx.settings, ctx.problems)
+        if key not in fit.KEYS:
+            ctx.problems.append(unknown_key(Source(ctx.display, line), str(key), fit.KEYS, "fit: "))
+        elif raw is None:
+            continue  # not answered yet
+        elif key == "populations":
+            answers[key] = _choice(lambda s: fit.POPULATIONS_HELP, "populations answer")(raw, vnode, sub)
+        elif key == "location":
+            answers[key] = _choice(lambda s: fit.LOCATIONS_HELP, "location answer")(raw, vnode, sub)
+        elif key == "competitor":
+            if isinstance(raw, bool):
+                answers[key] = raw
+            else:
+                sub.fail(_trap(raw, vnode) or f"must be true or false, not {_describe(raw)}")
+        elif isinstance(raw, bool) or not isinstance(raw, int) or not 0 <= raw <= fit.MAX_PATIENTS:
+            sub.fail(f"must be a whole number of patients from 0 to {fit.MAX_PATIENTS}, not {_describe(raw)}")
+        else:
+            answers[key] = raw
+    return Fit(Source(ctx.display, ctx.line), **{k: v for k, v in answers.items() if v is not None})
+
+
 def unknown_key(source: Source, key: str, known: Mapping[str, Any], prefix: str = "") -> Problem:
     """An unknown key: an error when it looks like a misspelling of a known one (it would be ignored), else a warning."""
     hint = vocab.did_you_mean(key, known)
@@ -472,6 +503,7 @@ FIELDS: tuple[Field, ...] = (
     Field("tags", _text_list, False, "free labels for lists and search", "[sports, knee]"),
     Field("agreement", _text, False, "a formal agreement, if any (what, since when)", "Co-location MoU signed 2025-02"),
     Field("financial", _text, False, "any financial arrangement or conflict of interest, documented, never hidden", "We rent their upstairs room at market rate"),
+    Field("fit", _fit, False, "for a prospect: how well they fit, answered before courting them (see Prospect fit)", "see below"),
 )
 FIELDS_BY_NAME = {f.name: f for f in FIELDS}
 IGNORED_FILES = ("README.md",)

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from functools import cached_property
 
+from refsite.fit import Fit
 from refsite.problems import Source
 from refsite.vocab import LOG_KINDS
 
@@ -90,6 +91,7 @@ class Partner:
     introduced_by: str | None = None
     agreement: str | None = None
     financial: str | None = None
+    fit: Fit | None = None  # a prospect's fit answers (refsite.fit); None: no fit: block
     contacts: tuple[Contact, ...] = ()
     value_ideas: tuple[str, ...] = ()
     interests: tuple[str, ...] = ()

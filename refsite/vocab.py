@@ -86,6 +86,14 @@ UPDATES = _table(
     ("detailed", "updates when the patient books, starts care and is discharged"),
 )
 
+# Which referral statuses owe the referrer a patient update, per update preference (UPDATES).
+UPDATE_STATUSES: Mapping[str, tuple[str, ...]] = MappingProxyType({
+    "none": (),
+    "discharge": ("discharged",),
+    "milestones": ("converted", "discharged"),
+    "detailed": ("booked", "converted", "discharged"),
+})
+
 STATUSES = _table(
     ("received", "the referral arrived (the default on the first line)"),
     ("booked", "the client booked a first appointment"),

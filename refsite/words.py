@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
 
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 MONTHS_LONG = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
@@ -48,15 +49,16 @@ def pct(share: float | None, empty: str = "") -> str:
 
 
 def points(now: float | None, before: float | None) -> int | None:
-    """The change between two shares in whole percentage points: the exact difference, half away from zero.
+    """The change of a rate in whole percentage points: the exact difference, rounded half away from zero.
 
-    Both the terminal and the site print this number, so they can never disagree
-    (subtracting two rounded percentages could differ from it by one).
+    One rule for the terminal, the JSON and the site: 3 of 7 (42.9 %) against 5 of 11 (45.5 %) is
+    -2.6, so -3 pts, where subtracting the rounded percentages (43 - 45) would say -2; a change of
+    exactly 12.5 is 13. None when either rate is undefined.
     """
     if now is None or before is None:
         return None
-    exact = Decimal(repr(now)) * 100 - Decimal(repr(before)) * 100
-    return int(exact.quantize(Decimal(1), ROUND_HALF_UP))
+    exact = (Fraction(now).limit_denominator(10**6) - Fraction(before).limit_denominator(10**6)) * 100
+    return int((Decimal(exact.numerator) / Decimal(exact.denominator)).quantize(Decimal(1), ROUND_HALF_UP))
 
 
 def date_text(day: dt.date | None) -> str:

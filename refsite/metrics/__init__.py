@@ -8,7 +8,7 @@ Public API (stable: the CLI and the site import exactly these names)::
     period.start, period.end (inclusive), period.kind, period.days, period.label, period.title,
     period.previous(), period.next(), day in period
 
-    metrics(records, settings, period, by="practice"|"partner"|"category"|"owner", today) -> Report
+    metrics(records, settings, period, by="practice"|"partner"|"category"|"owner"|"organisation", today) -> Report
         Report.total: Group (the whole practice); Report.groups: tuple[Group, ...] (empty for
         by="practice"), most referrals first; Group.current / Group.previous: Figures for the
         period and the period before; Report.touches (per team member), Report.gifts (per partner:
@@ -20,6 +20,10 @@ Public API (stable: the CLI and the site import exactly these names)::
     monthly_referrals(records, start, end) -> tuple[MonthlyReferrals, ...]
         referrals received and sent per calendar month, with the received ones by category (charts).
     money(amount, currency) -> "$1,280"
+    points_change(now_rate, before_rate) -> int | None: a rate's change in whole points, the one rule
+        for every output (Review.conversion_rate_change is this for the review's conversion rate)
+    with_at_risk(report, [AtRisk, ...]) -> Report: the report with today's partners at risk (the
+        due engine's, which this layer cannot import; the CLI passes them; Review takes them by replace)
 
     Building blocks, for pages that need their own grouping:
     all_facts(records, settings, today) -> tuple[PartnerFacts, ...]   # every partner, id order
@@ -37,10 +41,12 @@ satisfaction count as known on ``today``.
 from __future__ import annotations
 
 from refsite.metrics.facts import (
+    CADENCE_KINDS,
     IN_PERSON_KINDS,
     TOUCH_KINDS,
     PartnerFacts,
     ReferralFacts,
+    UpdateFacts,
     partner_facts,
     records_start,
 )
@@ -48,6 +54,7 @@ from refsite.metrics.figures import (
     BY,
     FUNNEL_STEPS,
     NO_HISTORY,
+    AtRisk,
     Count,
     Figures,
     FunnelStep,
@@ -57,17 +64,28 @@ from refsite.metrics.figures import (
     MonthlyReferrals,
     Report,
     all_facts,
+    cadence_kept,
     figures,
     gift_year,
+    met_in_person,
     metrics,
     money,
     monthly_referrals,
+    points_change,
+    with_at_risk,
 )
 from refsite.metrics.period import Period, PeriodError, months_between
 from refsite.metrics.review import Change, FocusItem, Ranked, Review, review
 
 __all__ = [
     "BY",
+    "CADENCE_KINDS",
+    "AtRisk",
+    "UpdateFacts",
+    "cadence_kept",
+    "met_in_person",
+    "points_change",
+    "with_at_risk",
     "FUNNEL_STEPS",
     "NO_HISTORY",
     "IN_PERSON_KINDS",

@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Iterable
 
 from refsite import vocab
-from refsite.model import Partner, Referral
+from refsite.model import LogEvent, Partner, Referral
 from refsite.settings import Settings
 
 #: Log kinds that count as a touch: every kind that counts as contact, plus a social-media touch.
@@ -23,7 +23,27 @@ TOUCH_KINDS = frozenset(name for name, kind in vocab.LOG_KINDS.items() if kind.c
 IN_PERSON_KINDS = frozenset(name for name, kind in vocab.LOG_KINDS.items() if kind.in_person)
 #: Log kinds that show a partner engaging with us (a prospect's first sign of interest).
 ENGAGED_KINDS = frozenset(name for name, kind in vocab.LOG_KINDS.items() if kind.engaged)
+#: Log kinds that keep a partner's cadence (as `refsite due` counts a check-in): every kind that counts as contact.
+CADENCE_KINDS = frozenset(name for name, kind in vocab.LOG_KINDS.items() if kind.contact)
 UNASSIGNED = "unassigned"
+
+
+@dataclass(frozen=True)
+class UpdateFacts:
+    """A patient update a referral owes its referrer: a status they asked to hear about, reached with consent."""
+
+    status: str
+    reached: dt.date  # the first day the referral reached the status
+    due: dt.date  # reached + update_days: sent by then is on time
+    sent: dt.date | None  # the first update line on or after ``reached`` that covers it (up to today)
+
+    def counted(self, today: dt.date) -> bool:
+        """Counts towards 'updates on time' on ``today``: sent, or its time is over."""
+        return self.sent is not None or self.due < today
+
+    @property
+    def on_time(self) -> bool:
+        return self.sent is not None and self.sent <= self.due
 
 
 @dataclass(frozen=True)
@@ -38,6 +58,21 @@ class ReferralFacts:
     value: Decimal | None  # the last value written on or before today; None: never recorded
     satisfaction: int | None
     thanked: dt.date | None  # the day a thanks line covered it
+    thanks_due: dt.date | None = None  # received + thanks_days: thanked by then is on time
+    booked: dt.date | None = None  # its first 'booked' line
+    updates: tuple[UpdateFacts, ...] = ()  # the patient updates it owes its referrer (docs/metrics.md)
+
+    def thanks_counted(self, today: dt.date) -> bool:
+        """Counts towards 'thanked on time' on ``today``: thanked, or its time to thank is over."""
+        return self.thanked is not None or (self.thanks_due is not None and self.thanks_due < today)
+
+    @property
+    def thanked_on_time(self) -> bool:
+        return self.thanked is not None and self.thanks_due is not None and self.thanked <= self.thanks_due
+
+    @property
+    def days_to_book(self) -> int | None:
+        return None if self.booked is None else max(0, (self.booked - self.received).days)
 
     @property
     def days_to_convert(self) -> int | None:
@@ -79,6 +114,12 @@ class PartnerFacts:
     # Its history is cut short by the records, not by the partner being new: it begins with the records
     # (its since is earlier than the practice's first log line, or it has that first line).
     history_clipped: bool = False
+    organisation: str | None = None
+    as_of: dt.date | None = None  # the day these facts are as of (today)
+    cadence: int = 0  # days between contacts for an active partner (0: no cadence applies)
+    contacts: tuple[dt.date, ...] = ()  # days of lines that keep the cadence (CADENCE_KINDS)
+    clock_start: dt.date | None = None  # the cadence clock before any contact: since, else the first log line
+    meeting_days: int = 0  # a key partner (active or nurture): days between in-person meetings (0: not a key partner)
 
     def received_in(self, start: dt.date, end: dt.date) -> tuple[ReferralFacts, ...]:
         return tuple(r for r in self.received if start <= r.received <= end)
@@ -148,11 +189,15 @@ def partner_facts(partner: Partner, settings: Settings, today: dt.date, begin: d
     events = sorted((e for e in partner.events if e.date <= today), key=lambda e: (e.date, e.source.line))
     ins = [r for r in partner.referrals if r.direction == "in" and r.received <= today]
     thanked = _thanked(partner, ins, today)
+    thanks_days = dt.timedelta(days=int(settings.thanks_days))
     received = []
     for referral in ins:
         converted, declined, value, satisfaction = _as_of(referral, today)
+        booked = next((e.date for e in referral.events if e.status == "booked" and e.date <= today), None)
         received.append(ReferralFacts(referral.id, referral.received, referral.service, converted, declined,
-                                      value, satisfaction, thanked.get(referral.id)))
+                                      value, satisfaction, thanked.get(referral.id),
+                                      thanks_due=referral.received + thanks_days, booked=booked,
+                                      updates=_updates_owed(partner, referral, events, settings, today)))
     stages = tuple((e.date, e.stage) for e in events if e.kind == "stage" and e.stage)
     owner = partner.owner or settings.default_owner or UNASSIGNED
     touches = tuple(Touch(e.date, e.kind, e.author or owner) for e in events if e.kind in TOUCH_KINDS)
@@ -179,4 +224,41 @@ def partner_facts(partner: Partner, settings: Settings, today: dt.date, begin: d
         stages=stages,
         prospect_start=_prospect_start(stages, partner.stage, partner.since, first_seen),
         history_clipped=begin is not None and first_seen is not None and first_seen <= begin,
+        organisation=partner.organisation,
+        as_of=today,
+        cadence=_cadence(partner, settings),
+        contacts=tuple(e.date for e in events if e.kind in CADENCE_KINDS),
+        clock_start=partner.since or (events[0].date if events else None),
+        meeting_days=(int(settings.key_meeting_days)
+                      if partner.tier == "key" and partner.stage in ("active", "nurture") else 0),
     )
+
+
+def _cadence(partner: Partner, settings: Settings) -> int:
+    """Days between contacts when the cadence applies (active partners, as `refsite due`); 0 when it does not."""
+    if partner.stage != "active":
+        return 0
+    return int(partner.cadence if partner.cadence is not None else settings.cadence(partner.tier))
+
+
+def _updates_owed(partner: Partner, referral: Referral, events: list[LogEvent], settings: Settings,
+                  today: dt.date) -> tuple[UpdateFacts, ...]:
+    """The updates a referral owes, as `refsite due` owes them: each status the partner's ``updates:``
+    preference asks about, reached by today, with consent recorded (the last consent on or before today)."""
+    wanted = vocab.UPDATE_STATUSES.get(partner.updates, ())
+    consent = None
+    for event in referral.events:
+        if event.date <= today and event.consent is not None:
+            consent = event.consent
+    if not wanted or consent is not True:
+        return ()
+    days = dt.timedelta(days=int(settings.update_days))
+    lines = [e for e in events if e.kind == "update" and (e.ref is None or e.ref == referral.id)]
+    owed = []
+    for status in wanted:
+        reached = next((e.date for e in referral.events if e.status == status and e.date <= today), None)
+        if reached is None:
+            continue
+        sent = next((e.date for e in lines if e.date >= reached), None)
+        owed.append(UpdateFacts(status, reached, reached + days, sent))
+    return tuple(owed)

@@ -9,16 +9,17 @@ from __future__ import annotations
 
 import datetime as dt
 import statistics
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Iterable, Sequence
 
+from refsite import words
 from refsite.metrics.facts import PartnerFacts, partner_facts, records_start
 from refsite.metrics.period import Period, months_between
 from refsite.model import Records
 from refsite.settings import Settings
 
-BY = ("practice", "partner", "category", "owner")
+BY = ("practice", "partner", "category", "owner", "organisation")
 TRAILING_DAYS = 365  # the window of a trailing average
 TREND_SHARE = 0.25  # rising/falling: at least this share of the trailing average away from it ...
 TREND_MIN = 1.0  # ... and at least this many referrals away
@@ -83,6 +84,22 @@ class Figures:
     trailing_average: float | None
     trend: str
     funnel: tuple[FunnelStep, ...]
+    # Whether the system is followed (docs/metrics.md, "Is the system followed?")
+    thanked_on_time: int = 0
+    thanks_counted: int = 0
+    thanked_on_time_rate: float | None = None
+    updates_on_time: int = 0
+    updates_counted: int = 0
+    updates_on_time_rate: float | None = None
+    cadence_kept: int = 0
+    cadence_partners: int = 0
+    cadence_kept_rate: float | None = None
+    met_quarterly: int = 0
+    key_partners: int = 0
+    met_quarterly_rate: float | None = None
+    gifts_to_revenue: float | None = None
+    booked: int = 0
+    median_days_to_book: float | None = None
 
     def funnel_step(self, step: str) -> FunnelStep:
         return next(s for s in self.funnel if s.step == step)
@@ -126,6 +143,8 @@ class GiftLine:
     cap: Decimal | None
     share_of_cap: float | None
     year_to: dt.date
+    period_revenue: Decimal = Decimal(0)  # the revenue of the partner's referrals received in the period
+    share_of_revenue: float | None = None  # period_spend / period_revenue; None without revenue
 
     @property
     def over_cap(self) -> bool:
@@ -147,6 +166,18 @@ class Report:
     groups: tuple[Group, ...]
     touches: tuple[MemberTouches, ...]
     gifts: tuple[GiftLine, ...]
+    at_risk: tuple[AtRisk, ...] = ()  # partners the due engine finds at risk today (the CLI fills it: with_at_risk)
+
+
+@dataclass(frozen=True)
+class AtRisk:
+    """A partner at risk today (the due engine's 'at-risk' item), listed in the report and the review."""
+
+    partner_id: str
+    name: str
+    owner: str | None
+    due_date: dt.date
+    reason: str
 
 
 @dataclass(frozen=True)
@@ -162,11 +193,7 @@ class MonthlyReferrals:
 # --------------------------------------------------------------------------- small helpers
 
 
-def money(amount: Decimal, currency: str) -> str:
-    """An amount in whole currency units, for people: $1,280 (half a unit rounds up)."""
-    whole = amount.quantize(Decimal(1), ROUND_HALF_UP)
-    sign = "-" if whole < 0 else ""
-    return f"{sign}{currency}{abs(whole):,}"
+money = words.money  # one money policy (refsite.words)
 
 
 def median(values: Sequence[int] | Sequence[float]) -> float | None:
@@ -293,6 +320,15 @@ def figures(facts: Sequence[PartnerFacts], period: Period) -> Figures:
     hhi = _herfindahl([n for n in per_partner if n])
     category_hhi = _herfindahl(list(by_category.values()))
     average = trailing_average(facts, period)
+    today = max((f.as_of for f in facts if f.as_of is not None), default=period.end)
+    thanks = [r for r in received if r.thanks_counted(today)]
+    thanked_on_time = sum(1 for r in thanks if r.thanked_on_time)
+    updates = [u for r in received for u in r.updates if u.counted(today)]
+    updates_on_time = sum(1 for u in updates if u.on_time)
+    cadence = [kept for f in facts if (kept := cadence_kept(f, period)) is not None]
+    met = [was for f in facts if (was := met_in_person(f, period)) is not None]
+    booked = [r.days_to_book for r in received if r.days_to_book is not None]
+    gifts = sum((c for f in facts for d, c in f.costs if start <= d <= end), Decimal(0))
     return Figures(
         period=period,
         partners=len(facts),
@@ -318,7 +354,7 @@ def figures(facts: Sequence[PartnerFacts], period: Period) -> Figures:
         unthanked=total - len(thanked),
         touches=len(touches),
         touches_by_kind=counts(t.kind for t in touches),
-        gifts=sum((c for f in facts for d, c in f.costs if start <= d <= end), Decimal(0)),
+        gifts=gifts,
         top1_share=ratio(sum(ranked[:1]), total),
         top5_share=ratio(sum(ranked[:5]), total),
         concentration=hhi,
@@ -329,7 +365,73 @@ def figures(facts: Sequence[PartnerFacts], period: Period) -> Figures:
         trailing_average=average,
         trend=trend(total, average, any(f.history_clipped for f in facts)),
         funnel=_funnel(facts, period),
+        thanked_on_time=thanked_on_time,
+        thanks_counted=len(thanks),
+        thanked_on_time_rate=ratio(thanked_on_time, len(thanks)),
+        updates_on_time=updates_on_time,
+        updates_counted=len(updates),
+        updates_on_time_rate=ratio(updates_on_time, len(updates)),
+        cadence_kept=sum(cadence),
+        cadence_partners=len(cadence),
+        cadence_kept_rate=ratio(sum(cadence), len(cadence)),
+        met_quarterly=sum(met),
+        key_partners=len(met),
+        met_quarterly_rate=ratio(sum(met), len(met)),
+        gifts_to_revenue=ratio(gifts, revenue),
+        booked=len(booked),
+        median_days_to_book=median(booked),
     )
+
+
+def _last_day(f: PartnerFacts, period: Period) -> dt.date:
+    """The period's last day, or the day the facts are as of when that is earlier (a period still running)."""
+    return min(period.end, f.as_of) if f.as_of is not None else period.end
+
+
+def _paused(f: PartnerFacts, period: Period) -> bool:
+    return f.snooze_until is not None and f.snooze_until >= period.start
+
+
+def cadence_kept(f: PartnerFacts, period: Period) -> bool | None:
+    """Whether an active partner was never overdue for contact on any day of the period (up to today).
+
+    None when the cadence does not apply: not active, no cadence, snoozed on or after the period's
+    start, or nothing known of it by the period's last day (no contact, no since, no log line).
+    Overdue on a day: more than ``cadence`` days after the last contact on or before it (before any
+    contact: after ``clock_start``), as `refsite due` counts a check-in.
+    """
+    last = _last_day(f, period)
+    if not f.cadence or _paused(f, period) or last < period.start:
+        return None
+    anchors = sorted(d for d in f.contacts if d <= last)
+    if f.clock_start is not None and f.clock_start <= last and (not anchors or f.clock_start < anchors[0]):
+        anchors.insert(0, f.clock_start)
+    if not anchors:
+        return None
+    gap = dt.timedelta(days=f.cadence)
+    for i, anchor in enumerate(anchors):
+        following = anchors[i + 1] if i + 1 < len(anchors) else last + dt.timedelta(days=1)
+        first_overdue = max(anchor + gap + dt.timedelta(days=1), period.start)
+        if first_overdue <= min(following - dt.timedelta(days=1), last):
+            return False
+    return True
+
+
+def met_in_person(f: PartnerFacts, period: Period) -> bool | None:
+    """Whether a key partner (active or nurture) was met in person in the ``meeting_days`` (90) days
+    ending on the period's last day (or today, for a period still running).
+
+    None when it is not a key partner, is snoozed on or after the period's start, or nothing is known
+    of it by that day (its cadence clock starts later).
+    """
+    last = _last_day(f, period)
+    if not f.meeting_days or _paused(f, period):
+        return None
+    known = [d for d in (f.clock_start, *f.contacts) if d is not None and d <= last]
+    if not known:
+        return None
+    window = last - dt.timedelta(days=f.meeting_days - 1)
+    return any(window <= d <= last for d in f.in_person)
 
 
 # --------------------------------------------------------------------------- the report
@@ -342,6 +444,8 @@ def _group_key(f: PartnerFacts, by: str) -> str:
         return f.category
     if by == "owner":
         return f.owner
+    if by == "organisation":
+        return f.organisation or f.id  # a partner without an organisation is one on its own
     return "practice"
 
 
@@ -352,6 +456,8 @@ def _group_label(key: str, by: str, facts: Sequence[PartnerFacts], settings: Set
         return settings.member_name(key)
     if by == "practice":
         return str(settings.practice)
+    if by == "organisation" and not facts[0].organisation:
+        return facts[0].name
     return key
 
 
@@ -398,8 +504,10 @@ def gift_lines(facts: Sequence[PartnerFacts], period: Period, settings: Settings
         spend = sum((c for d, c in f.costs if d in period), Decimal(0))
         year = sum((c for d, c in f.costs if year_start <= d <= year_end), Decimal(0))
         if spend or year:
+            revenue = sum((r.value for r in f.received_in(period.start, period.end) if r.value is not None),
+                          Decimal(0))
             rows.append(GiftLine(f.id, f.name, spend, year_start.year, year, cap, ratio(year, cap) if cap else None,
-                                 year_end))
+                                 year_end, revenue, ratio(spend, revenue)))
     return tuple(sorted(rows, key=lambda r: (-r.year_spend, -r.period_spend, r.partner_id)))
 
 
@@ -450,6 +558,14 @@ def report_from_facts(
         touches=_member_touches(facts, period, settings),
         gifts=gift_lines(facts, period, settings, today),
     )
+
+
+def with_at_risk(report: Report, at_risk: Iterable[AtRisk]) -> Report:
+    """The report with the partners at risk today (the due engine's items, which this layer cannot compute)."""
+    return replace(report, at_risk=tuple(sorted(at_risk, key=lambda a: (a.due_date, a.partner_id))))
+
+
+points_change = words.points  # one rule for a rate's change in points (refsite.words)
 
 
 def monthly_referrals(records: Records, start: dt.date, end: dt.date) -> tuple[MonthlyReferrals, ...]:

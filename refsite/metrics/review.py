@@ -12,7 +12,17 @@ from decimal import Decimal
 from typing import Sequence
 
 from refsite.metrics.facts import PartnerFacts, records_start
-from refsite.metrics.figures import Group, all_facts, make_group, money, ratio, trailing_average, trend
+from refsite.metrics.figures import (
+    AtRisk,
+    Group,
+    all_facts,
+    make_group,
+    money,
+    points_change,
+    ratio,
+    trailing_average,
+    trend,
+)
 from refsite.metrics.period import Period
 from refsite.model import Records
 from refsite.settings import Settings
@@ -90,6 +100,10 @@ class Review:
     rising: tuple[Change, ...]
     falling: tuple[Change, ...]
     focus: tuple[FocusItem, ...]
+    # The conversion rate's change against the previous quarter in whole points (figures.points_change):
+    # the one number the terminal, JSON and site show.
+    conversion_rate_change: int | None = None
+    at_risk: tuple[AtRisk, ...] = ()  # partners at risk today (the CLI fills it from the due engine)
 
 
 def _plural(n: int, word: str) -> str:
@@ -239,6 +253,7 @@ def review(records: Records, settings: Settings, quarter: Period, today: dt.date
 def review_from_facts(facts: Sequence[PartnerFacts], settings: Settings, quarter: Period, today: dt.date,
                       records_begin: dt.date | None = None) -> Review:
     rising, falling = changes(facts, quarter)
+    total = make_group("practice", str(settings.practice), facts, quarter)
     return Review(
         practice=str(settings.practice),
         currency=str(settings.currency),
@@ -247,9 +262,10 @@ def review_from_facts(facts: Sequence[PartnerFacts], settings: Settings, quarter
         next=quarter.next(),
         today=today,
         records_begin=records_begin,
-        total=make_group("practice", str(settings.practice), facts, quarter),
+        total=total,
         ranking=rank(facts, quarter),
         rising=rising,
         falling=falling,
         focus=focus(facts, settings, quarter, today),
+        conversion_rate_change=points_change(total.current.conversion_rate, total.previous.conversion_rate),
     )

@@ -12,6 +12,8 @@ from typing import Sequence
 from refsite import vocab
 from refsite.brief import Brief, Count, Line, Person, SentReferral
 from refsite.due import DueItem
+from refsite.fit import describe as fit_words
+from refsite.fit import fit_score
 from refsite.output.due import when
 from refsite.output.tables import plain, to_json
 from refsite.output.terminal import heading, wrap
@@ -56,6 +58,8 @@ def _facts(brief: Brief) -> list[tuple[str, str]]:
         rows.append(("Introduced us to", ", ".join(_named(i, n) for i, n in brief.introduced)))
     if brief.snooze_until:
         rows.append(("Snoozed until", f"{brief.snooze_until.isoformat()} (nothing is due before then)"))
+    if brief.fit is not None:
+        rows.append(("Fit", fit_words(brief.fit)))
     if brief.interests:
         rows.append(("Interests", ", ".join(brief.interests)))
     if brief.tags:
@@ -321,4 +325,7 @@ def brief_json(brief: Brief) -> str:
     data["introduced_by"] = ({"id": brief.introduced_by[0], "name": brief.introduced_by[1]}
                              if brief.introduced_by else None)
     data["introduced"] = [{"id": i, "name": n} for i, n in brief.introduced]
+    data["fit"] = None if brief.fit is None else {
+        "populations": brief.fit.populations, "patients_per_month": brief.fit.patients_per_month,
+        "location": brief.fit.location, "competitor": brief.fit.competitor, "score": fit_score(brief.fit)}
     return to_json(data)

@@ -1,7 +1,7 @@
 """`refsite report` for people and programs: the metrics and the quarterly review as text, JSON and CSV.
 
 Pure functions from :class:`refsite.metrics.Report` / :class:`refsite.metrics.Review`
-to strings. Text fits 80 columns; an undefined figure is "n/a" in text and CSV
+to strings. Text fits 80 columns; an undefined figure is "n/a" in text, an empty cell in CSV
 and null in JSON; money is printed with the practice's currency in text and as
 an exact decimal string in JSON and CSV.
 """
@@ -14,7 +14,19 @@ from decimal import Decimal
 from typing import Any, Callable, Sequence
 
 from refsite import words
-from refsite.metrics import NO_HISTORY, Count, Figures, Group, Period, Ranked, Report, Review, gift_year
+from refsite.metrics import (
+    NO_HISTORY,
+    AtRisk,
+    Count,
+    Figures,
+    GiftLine,
+    Group,
+    Period,
+    Ranked,
+    Report,
+    Review,
+    gift_year,
+)
 from refsite.output.tables import csv_text, to_json
 from refsite.output.terminal import NBSP, fit, heading, wrap
 from refsite.words import money, points
@@ -139,7 +151,34 @@ def _rows(currency: str) -> list[Row]:
         ("Effective number of categories", lambda f: number(f.effective_categories),
          lambda a, b: _change_number(a.effective_categories, b.effective_categories)),
         ("Against own trailing average", trend, lambda a, b: ""),
+    ] + _system_rows()
+
+
+def _share(part: int, whole: int, rate: float | None) -> str:
+    """'83% (5/6)': a compliance rate with what it counts; n/a with nothing to count."""
+    return NA if rate is None else f"{pct(rate)} ({part}/{whole})"
+
+
+def _system_rows() -> list[Row]:
+    """Whether the system is followed (docs/metrics.md, 'Is the system followed?')."""
+    return [
+        ("Thanked on time", lambda f: _share(f.thanked_on_time, f.thanks_counted, f.thanked_on_time_rate),
+         lambda a, b: _change_pct(a.thanked_on_time_rate, b.thanked_on_time_rate)),
+        ("Patient updates on time", lambda f: _share(f.updates_on_time, f.updates_counted, f.updates_on_time_rate),
+         lambda a, b: _change_pct(a.updates_on_time_rate, b.updates_on_time_rate)),
+        ("Contacted within cadence", lambda f: _share(f.cadence_kept, f.cadence_partners, f.cadence_kept_rate),
+         lambda a, b: _change_pct(a.cadence_kept_rate, b.cadence_kept_rate)),
+        ("Key partners met in person", lambda f: _share(f.met_quarterly, f.key_partners, f.met_quarterly_rate),
+         lambda a, b: _change_pct(a.met_quarterly_rate, b.met_quarterly_rate)),
+        ("Gifts against revenue", lambda f: pct(f.gifts_to_revenue),
+         lambda a, b: _change_pct(a.gifts_to_revenue, b.gifts_to_revenue)),
+        ("Median days to booked", lambda f: number(f.median_days_to_book),
+         lambda a, b: _change_number(a.median_days_to_book, b.median_days_to_book)),
     ]
+
+
+SYSTEM_ROWS = ("Thanked on time", "Patient updates on time", "Contacted within cadence", "Key partners met in person",
+               "Gifts against revenue", "Median days to booked")
 
 
 def _compare(group: Group, currency: str, rows: Sequence[Row] | None = None) -> list[str]:
@@ -181,7 +220,7 @@ def _gift_year_text(report: Report) -> str:
 
 def _group_table(report: Report) -> list[str]:
     c = report.currency
-    title = {"partner": "Partner", "category": "Category", "owner": "Owner"}[report.by]
+    title = {"partner": "Partner", "category": "Category", "owner": "Owner", "organisation": "Organisation"}[report.by]
     header = (f"{title:{NAME}} {'Recv':>4} {'Prev':>4} {'Sent':>4} {'Conv':>4} {'Rate':>5} "
               f"{'Days':>4} {'Revenue':>9} {'Active':>6} {'Trend':>7}")
     lines = [header, "-" * len(header)]
@@ -280,6 +319,9 @@ def report_text(report: Report) -> str:
         also = "" if report.period.start <= start and report.period.end >= end else f" or in {_gift_year_text(report)}"
         lines.append(f"None recorded in {report.period.label}{also}.")
 
+    lines += _gifts_against_revenue(report.gifts, report.period, c)
+    lines += _at_risk_lines(report.at_risk)
+
     lines += heading("Prospect funnel")
     lines.append(f"{'':30} {now:>15} {before:>15} {'median days':>16}")
     for step, prev in zip(total.current.funnel, total.previous.funnel):
@@ -288,6 +330,31 @@ def report_text(report: Report) -> str:
     lines += _wrap("Each step counts the prospects who reached it in the period; median days from becoming "
                    "a prospect.", "")
     return "\n".join(lines) + "\n"
+
+
+def _gifts_against_revenue(gifts: Sequence[GiftLine], period: Period, currency: str) -> list[str]:
+    """Each partner's gifts and hospitality in the period against the revenue its referrals of the period brought."""
+    spent = [g for g in gifts if g.period_spend]
+    lines = heading(f"Gifts and hospitality against revenue ({period.label})")
+    if not spent:
+        return lines + [f"None recorded in {period.label}."]
+    lines.append(f"{'Partner':{RANK_NAME}} {'Spent':>12} {'Revenue':>12} {'of revenue':>11}")
+    for g in sorted(spent, key=lambda g: (-g.period_spend, g.partner_id)):
+        lines.append(f"{fit(g.name, RANK_NAME):{RANK_NAME}} {money(g.period_spend, currency):>12} "
+                     f"{money(g.period_revenue, currency):>12} {pct(g.share_of_revenue):>11}")
+    return lines + _wrap("Revenue: of the partner's referrals received in the period, as known today; n/a: "
+                         "no revenue to compare with.", "")
+
+
+def _at_risk_lines(at_risk: Sequence[AtRisk]) -> list[str]:
+    """The partners at risk today (the due engine's 'at-risk' items), with why."""
+    lines = heading("Partners at risk today")
+    if not at_risk:
+        return lines + ["None."]
+    for item in at_risk:
+        lines += _wrap(item.name, "      ", "    - ")
+        lines += _wrap(item.reason, "      ", "      ")
+    return lines
 
 
 # --------------------------------------------------------------------------- JSON and CSV
@@ -346,7 +413,8 @@ def report_csv(report: Report) -> str:
 
 def _review_rows(currency: str) -> list[Row]:
     keep = ("Referrals received", "Referrals sent", "Conversions", "Conversion rate", "Revenue from referred clients",
-            "Average value", "Active referrers", "Median days to thank", "Touches", "Top partner's share")
+            "Average value", "Active referrers", "Median days to thank", "Touches", "Top partner's share",
+            *SYSTEM_ROWS)
     return [row for row in _rows(currency) if row[0] in keep]
 
 
@@ -379,6 +447,8 @@ def review_text(review: Review) -> str:
         for ch in changes:
             lines.append(f"{fit(ch.name, 40):40} {ch.current:>4} {'referral ' if ch.current == 1 else 'referrals'} "
                          f"(was {ch.previous}) {_signed(str(ch.delta)):>4}")
+
+    lines += _at_risk_lines(review.at_risk)
 
     lines += heading(f"Focus for {review.next.title}")
     if not review.focus:

@@ -277,6 +277,7 @@ class PipelineCard:
     since: dt.date | None
     days_in_stage: int | None
     next: DueRow | None
+    fit: int | None = None  # the prospect's fit score, 0-100 (refsite.fit.fit_score); None: no fit: block
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from refsite.metrics import Figures, Period, figures
+from refsite.metrics import Figures, Period, figures, points_change
 from refsite.model import Partner
 from refsite.render.computed import Model, last_contact
 from refsite.render.contexts import Figure
@@ -29,9 +29,8 @@ def period_figures(current: Figures, previous: Figures, currency: str) -> tuple[
     def days(value: float | None) -> str:
         return "–" if value is None else plural(round(value), "day")
 
-    rate_change = None
-    if current.conversion_rate is not None and previous.conversion_rate is not None:
-        rate_change = f"{(current.conversion_rate - previous.conversion_rate) * 100:+.0f} pts"
+    points = points_change(current.conversion_rate, previous.conversion_rate)  # one rule with the terminal
+    rate_change = None if points is None else f"{points:+d} pts"
     revenue_change = None
     if current.revenue != previous.revenue:
         sign = "+" if current.revenue > previous.revenue else "-"

@@ -14,6 +14,7 @@ from typing import Any, Iterable, Mapping, Sequence
 
 from refsite import vocab
 from refsite.due import DueItem, value_ideas_not_given
+from refsite.fit import fit_score
 from refsite.metrics import PartnerFacts, Period, figures, review
 from refsite.model import Partner, Records
 from refsite.render.charts import referral_charts
@@ -327,8 +328,11 @@ def pipeline_page(model: Model) -> PipelinePage:
                 since=entered,
                 days_in_stage=(today - entered).days if entered else None,
                 next=model.due_row(items[0]) if items else None,
+                fit=fit_score(partner.fit) if partner.fit is not None else None,
             ))
-        cards.sort(key=lambda c: (c.next.due_date if c.next else dt.date.max, c.partner.text.casefold(), c.partner.url))
+        # Prospects by fit, highest first, those without a fit: block after them (docs/records.md); then by due date.
+        cards.sort(key=lambda c: (-(c.fit if stage == "prospect" and c.fit is not None else -1),
+                                  c.next.due_date if c.next else dt.date.max, c.partner.text.casefold(), c.partner.url))
         columns.append(PipelineColumn(stage, label(stage), list_url("stage", stage), vocab.STAGES[stage], tuple(cards)))
     funnel = pipeline_funnel(model)
     return PipelinePage(path="pipeline.md", title="Pipeline", root="", site=model.site, search=False,
