@@ -25,7 +25,7 @@ from filelock import FileLock
 
 from refsite import vocab
 from refsite.checks import CHECKS, check_duplicate_names, check_introduced_by
-from refsite.load import CONTROL, LOG_HEADING, SETTINGS_FILE, TEMP_SUFFIX, describe_control, load_partner
+from refsite.load import CONTROL, LOG_HEADING, SETTINGS_FILE, TEMP_SUFFIX, describe_control, load_partner, shown_name
 from refsite.logline import parse_line
 from refsite.model import Records
 from refsite.problems import Problem, Source, error, has_errors, sort_problems
@@ -182,7 +182,7 @@ def new_partner(
     display = f"{display_root}/{partner_id}.md"
     problems: list[Problem] = []
     if not SLUG.match(partner_id):
-        problems.append(error(Source(display), f"'{partner_id}' is not a partner id: lowercase letters, digits and hyphens"))
+        problems.append(error(Source(display), f"'{shown_name(partner_id)}' is not a partner id: lowercase letters, digits and hyphens"))
     for what, value, table in (("category", category, settings.categories), ("stage", stage, vocab.STAGES),
                                ("tier", tier, vocab.TIERS)):
         if value not in table:
@@ -193,6 +193,9 @@ def new_partner(
     path = records_dir / f"{partner_id}.md"
     if path.exists():
         problems.append(error(Source(display), "a partner with this id exists already"))
+    elif path.is_symlink():  # a dangling link or a loop: writing would create a file wherever it points
+        problems.append(error(Source(display), "a symbolic link with this name exists already (it leads nowhere): "
+                              "remove it first"))
     if problems:
         return None, problems
     template = (DATA_DIR / "partner.md").read_text(encoding="utf-8")
@@ -202,7 +205,7 @@ def new_partner(
         first_line=f"- {today.isoformat()} stage {stage}" + (f" @{owner}" if owner else "") + ": added to refsite",
     )
     with _locked(records_dir):
-        if path.exists():
+        if path.exists() or path.is_symlink():
             return None, [error(Source(display), "a partner with this id exists already")]
         atomic_write(path, text.encode("utf-8"))
     partner, problems = load_partner(path, display, settings)

@@ -585,9 +585,8 @@ def brief_command(records_dir: Path, settings_path: Path | None, today: dt.date,
     """
     from refsite.brief import brief, partner_suggestions
     from refsite.brief_output import brief_json, brief_markdown, brief_text
-    from refsite.validate import load_and_validate
-
     from refsite.load import CONTROL
+    from refsite.validate import load_and_validate
 
     if any(c in partner for c in "/\\\n\r") or ".." in partner or CONTROL.search(partner):
         partner_path(records_dir, partner)  # a path, not an id: the usage error, with the closest ids

@@ -256,3 +256,14 @@ def test_tabs_stay_allowed_where_the_grammar_allows_them(tmp_path, monkeypatch):
     shutil.copytree(Path(__file__).parent / "fixtures" / "extreme", tmp_path / "extreme")
     result = invoke(repo, monkeypatch, "validate", "--records", str(tmp_path / "extreme"))
     assert result.exit_code == 0, result.output
+
+
+def test_new_refuses_a_dangling_link_with_the_new_id(tmp_path, monkeypatch):
+    repo = make_repo(tmp_path)
+    (repo / "records" / "evil.md").symlink_to(tmp_path / "other" / "planted.md")
+    before = tree_hash(tmp_path)
+    result = invoke(repo, monkeypatch, "new", "evil", "--name", "Evil", "--category", "primary-care")
+    assert result.exit_code == 1, result.output
+    assert ("records/evil.md: error: a symbolic link with this name exists already (it leads nowhere): remove it "
+            "first") in result.output
+    assert tree_hash(tmp_path) == before
