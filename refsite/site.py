@@ -52,6 +52,11 @@ class SiteDirRefused(Exception):
     """The site folder is not refsite's to replace; the message names the folder and says why."""
 
 
+def _earlier_refsite_site(site: Path) -> bool:
+    """A site built by a refsite from before the marker: its theme layer's polyfill and pages, nothing else."""
+    return (site / POLYFILL).is_file() and (site / "index.html").is_file() and (site / "robots.txt").is_file()
+
+
 def site_dir_refusal(site_dir: Path, records_dir: Path) -> str | None:
     """Why ``site_dir`` must not be (re)placed by a build, or None when it is absent, empty or a marked site.
 
@@ -81,7 +86,7 @@ def site_dir_refusal(site_dir: Path, records_dir: Path) -> str | None:
         return f"'{shown}' cannot be read: {exc.strerror or exc}"
     if not entries:
         return None
-    if not (site / MARKER).is_file():
+    if not (site / MARKER).is_file() and not _earlier_refsite_site(site):
         return (f"'{shown}' is not empty and holds no {MARKER} (the mark of a site refsite built): refsite will "
                 "not replace it; choose an empty or new folder, or delete this one yourself")
     for path in site.rglob("*.md"):

@@ -218,3 +218,15 @@ def test_gitignores_cover_the_staging_folders_and_temporary_files(tmp_path):
                     "site/index.html"):
             run = subprocess.run(["git", "-C", str(repo), "check-ignore", "-q", rel])
             assert run.returncode == 0, (rel, text)
+
+
+def test_a_site_built_before_the_marker_existed_is_still_replaced(tmp_path):
+    out = tmp_path / "site"
+    (out / site.POLYFILL).parent.mkdir(parents=True)
+    for name in (site.POLYFILL, "index.html", "robots.txt"):
+        (out / name).write_text("old")
+    assert site.site_dir_refusal(out, tmp_path / "records") is None
+    (out / "robots.txt").unlink()
+    assert site.site_dir_refusal(out, tmp_path / "records") == (
+        f"'{site.display_path(out)}' is not empty and holds no .refsite-site (the mark of a site refsite built): "
+        "refsite will not replace it; choose an empty or new folder, or delete this one yourself")
