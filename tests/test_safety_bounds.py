@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import tree_hash
 
 from refsite.cli import cli
 
@@ -105,9 +106,10 @@ def test_each_rejected_value_is_an_error_with_its_line_and_no_command_crashes(tm
     result = CliRunner().invoke(cli, ["validate", "--today", "2026-11-22"])
     assert result.exit_code == 1, result.output
     assert f"records/{problem}" in result.output.splitlines()
+    before = tree_hash(tmp_path)
     codes = run_all(Path("records"), "2026-11-22", ["harbour"], build=True)
     assert set(codes.values()) == {1}, codes
-    assert not (tmp_path / "site").exists()
+    assert tree_hash(tmp_path) == before  # no site, no staging folder, nothing else written
 
 
 @pytest.mark.parametrize(
