@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import glob
 import json
 import os
 import tempfile
@@ -23,8 +24,8 @@ import yaml
 from filelock import FileLock
 
 from refsite import vocab
-from refsite.checks import CHECKS, check_introduced_by
-from refsite.load import LOG_HEADING, SETTINGS_FILE, load_partner
+from refsite.checks import CHECKS, check_duplicate_names, check_introduced_by
+from refsite.load import CONTROL, LOG_HEADING, SETTINGS_FILE, TEMP_SUFFIX, describe_control, load_partner, shown_name
 from refsite.logline import parse_line
 from refsite.model import Records
 from refsite.problems import Problem, Source, error, has_errors, sort_problems
@@ -34,7 +35,10 @@ from refsite.validate import validate
 LOCK_FILE = ".refsite.lock"
 DATA_DIR = Path(__file__).resolve().parent / "data"
 # The checks that look at one partner alone (introduced_by needs the others).
-SINGLE_PARTNER_CHECKS = tuple(c for c in CHECKS if c is not check_introduced_by)
+SINGLE_PARTNER_CHECKS = tuple(c for c in CHECKS if c not in (check_introduced_by, check_duplicate_names))
+# What the .gitignore of this project and of `refsite init` hold, so that nothing refsite leaves
+# behind (a killed write's temporary file, a killed build's staging folders) is ever committed.
+GITIGNORE = f"site/\n.site-new-*/\n.site-old-*/\n*{TEMP_SUFFIX}\nrecords/.refsite.lock\n"
 
 
 @contextmanager
@@ -43,10 +47,27 @@ def _locked(folder: Path) -> Iterator[None]:
         yield
 
 
+def remove_stale_temporaries(path: Path) -> None:
+    """Delete the temporary files an interrupted write of ``path`` left beside it (current and old names)."""
+    name = glob.escape(path.name)
+    for pattern in (f".{name}.*{TEMP_SUFFIX}", f".{name}.*.tmp"):
+        for stale in path.parent.glob(pattern):
+            if stale.is_file() and not stale.is_symlink():
+                stale.unlink(missing_ok=True)
+
+
 def atomic_write(path: Path, data: bytes) -> None:
-    """Replace ``path`` with ``data``: temp file in the same folder, fsync, keep the mode, os.replace."""
+    """Replace ``path`` with ``data``: temp file in the same folder, fsync, keep the mode, os.replace.
+
+    A symbolic link is written through: its real file is replaced, the link stays. The temporary
+    file is ``.NAME.XXXX.refsite-tmp`` (ignored by the .gitignore refsite writes); stale ones of
+    an earlier, killed write of the same file are removed first.
+    """
+    if path.is_symlink():
+        path = path.resolve(strict=True)
+    remove_stale_temporaries(path)
     mode = path.stat().st_mode & 0o7777 if path.exists() else 0o644
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=TEMP_SUFFIX)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
@@ -83,7 +104,14 @@ def append_event(
     path: Path, display: str, body: str, settings: Settings, today: dt.date
 ) -> tuple[str | None, list[Problem]]:
     """Append ``- {body}`` to a partner's log. Returns (the line written, problems); writes nothing on error."""
+    found = CONTROL.search(body)
+    if found:  # before split(): it would quietly turn some controls (\x1c-\x1f) into spaces
+        return None, [error(Source(display), f"the line holds the invisible character {describe_control(found.group())}: "
+                            "nothing written (control characters and right-to-left overrides can disguise text)")]
     line = "- " + " ".join(body.split())
+    refusal = _unwritable(path)
+    if refusal:
+        return None, [error(Source(display), refusal)]
     with _locked(path.parent):
         data = path.read_bytes()
         old, problems = load_partner(path, display, settings)
@@ -119,6 +147,23 @@ def append_event(
     return line, sort_problems(line_problems)
 
 
+def _unwritable(path: Path) -> str | None:
+    """Why a record cannot be replaced safely, or None: links are written through only inside its folder."""
+    records = path.parent.resolve()
+    try:
+        real = path.resolve(strict=True)
+        links = real.stat().st_nlink
+    except (OSError, RuntimeError) as exc:
+        return f"cannot follow this file: {getattr(exc, 'strerror', None) or exc}"
+    if path.is_symlink() and not real.is_relative_to(records):
+        return (f"this record is a symbolic link to {real}, outside the records folder: refsite writes only inside "
+                "it; nothing written (copy the file into the records folder instead of linking it)")
+    if links > 1:
+        return (f"this record has {links} hard links: replacing it atomically would split them, so nothing was "
+                "written; make it a single file (e.g. `cp FILE FILE.new && mv FILE.new FILE`) and try again")
+    return None
+
+
 def _yaml_text(value: str) -> str:
     """``value`` as a YAML scalar that reads back as the same text (quoted only when it must be)."""
     try:
@@ -137,7 +182,7 @@ def new_partner(
     display = f"{display_root}/{partner_id}.md"
     problems: list[Problem] = []
     if not SLUG.match(partner_id):
-        problems.append(error(Source(display), f"'{partner_id}' is not a partner id: lowercase letters, digits and hyphens"))
+        problems.append(error(Source(display), f"'{shown_name(partner_id)}' is not a partner id: lowercase letters, digits and hyphens"))
     for what, value, table in (("category", category, settings.categories), ("stage", stage, vocab.STAGES),
                                ("tier", tier, vocab.TIERS)):
         if value not in table:
@@ -148,6 +193,9 @@ def new_partner(
     path = records_dir / f"{partner_id}.md"
     if path.exists():
         problems.append(error(Source(display), "a partner with this id exists already"))
+    elif path.is_symlink():  # a dangling link or a loop: writing would create a file wherever it points
+        problems.append(error(Source(display), "a symbolic link with this name exists already (it leads nowhere): "
+                              "remove it first"))
     if problems:
         return None, problems
     template = (DATA_DIR / "partner.md").read_text(encoding="utf-8")
@@ -157,7 +205,7 @@ def new_partner(
         first_line=f"- {today.isoformat()} stage {stage}" + (f" @{owner}" if owner else "") + ": added to refsite",
     )
     with _locked(records_dir):
-        if path.exists():
+        if path.exists() or path.is_symlink():
             return None, [error(Source(display), "a partner with this id exists already")]
         atomic_write(path, text.encode("utf-8"))
     partner, problems = load_partner(path, display, settings)
@@ -174,7 +222,7 @@ def init_repository(root: Path) -> tuple[list[Path], list[Problem]]:
         Path("records") / SETTINGS_FILE: (DATA_DIR / "settings.yml").read_text(encoding="utf-8"),
         Path(".github/workflows/refsite-check.yml"): (DATA_DIR / "refsite-check.yml").read_text(encoding="utf-8"),
         Path(".pre-commit-config.yaml"): (DATA_DIR / "pre-commit-config.yaml").read_text(encoding="utf-8"),
-        Path(".gitignore"): "site/\n.site-new-*/\n.site-old-*/\nrecords/.refsite.lock\n",
+        Path(".gitignore"): GITIGNORE,
         Path(".gitattributes"): ATTRIBUTE + "\n",  # `refsite setup-git` configures the driver per clone
     }
     existing = [p for p in files if (root / p).exists()]

@@ -111,6 +111,17 @@ def check_stage_history(records: Records, settings: Settings, today: dt.date) ->
                 )
 
 
+def check_duplicate_names(records: Records, settings: Settings, today: dt.date) -> Iterator[Problem]:
+    """Two partner files with the same name: probably one partner written twice."""
+    first: dict[str, str] = {}
+    for partner in records.partners:
+        key = " ".join(partner.name.casefold().split())
+        other = first.setdefault(key, partner.id)
+        if other != partner.id:
+            yield warning(partner.line_of("name"), f"name: '{partner.name}' is also the name of {other} ({other}.md): "
+                          "one partner in two files? merge them, or tell them apart in the name")
+
+
 CHECKS: tuple[Check, ...] = (
     check_dates_not_future,
     check_authors,
@@ -118,4 +129,5 @@ CHECKS: tuple[Check, ...] = (
     check_introduced_by,
     check_referrals,
     check_stage_history,
+    check_duplicate_names,
 )

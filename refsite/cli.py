@@ -28,10 +28,15 @@ class DateType(click.ParamType):
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> dt.date:
         if isinstance(value, dt.date):
             return value
+        from refsite.logline import FIRST_DATE, LAST_DATE
+
         try:
-            return dt.date.fromisoformat(str(value))
+            date = dt.date.fromisoformat(str(value))
         except ValueError:
             self.fail(f"'{value}' is not a date: use YYYY-MM-DD, e.g. 2026-11-22", param, ctx)
+        if not FIRST_DATE <= date <= LAST_DATE:
+            self.fail(f"'{value}' is outside the dates refsite accepts ({FIRST_DATE} to {LAST_DATE})", param, ctx)
+        return date
 
 
 def records_options(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -141,7 +146,7 @@ class RuleType(click.ParamType):
 @cli.command(name="due", short_help="Who to contact, why, and what to do next.")
 @records_options
 @click.option("--owner", metavar="ID", help="Only the items of this team member.")
-@click.option("--within", "within_days", type=click.IntRange(min=0), default=None, metavar="DAYS",
+@click.option("--within", "within_days", type=click.IntRange(0, 3650), default=None, metavar="DAYS",
               help="Show what is overdue, due today or due within DAYS days.  [default: the settings' due_soon_days]")
 @click.option("--rule", "rules", type=RuleType(), multiple=True,
               help="Only items of this rule (repeatable): thanks, update, at-risk, cadence, meeting, nurture, "
@@ -185,7 +190,7 @@ def due_command(records_dir: Path, settings_path: Path | None, today: dt.date, o
 
 @cli.command(short_help="The CI gate: fail on record errors or overdue contacts.")
 @records_options
-@click.option("--grace", type=click.IntRange(min=0), default=None, metavar="DAYS",
+@click.option("--grace", type=click.IntRange(0, 3650), default=None, metavar="DAYS",
               help="Fail only on items overdue by more than DAYS days.  [default: the settings' grace_days]")
 def check(records_dir: Path, settings_path: Path | None, today: dt.date, grace: int | None) -> None:
     """The CI gate: fail on errors in the records or on relationships overdue beyond a grace.
@@ -373,6 +378,27 @@ def site_options(func: Callable[..., Any]) -> Callable[..., Any]:
     )(func)
 
 
+def partner_path(records_dir: Path, partner: str) -> Path:
+    """The file of the partner named by its id; anything but an id (a path, '..', a newline) is a usage error."""
+    from refsite.load import shown_name
+    from refsite.settings import SLUG
+    from refsite.vocab import did_you_mean
+
+    names = sorted(p.stem for p in records_dir.glob("*.md") if SLUG.match(p.stem))
+    if not SLUG.match(partner):
+        base = partner.replace("\\", "/").rstrip("/").rsplit("/", 1)[-1].removesuffix(".md").strip().lower()
+        hint = did_you_mean(base, names) if base else ""
+        raise click.BadParameter(f"'{shown_name(partner)}' is not a partner id: a partner is named by its id (its file "
+                                 f"name in {records_dir} without .md: lowercase letters, digits, hyphens), never by a "
+                                 f"path{hint}", param_hint="PARTNER")
+    path = records_dir / f"{partner}.md"
+    if not path.is_file():
+        starts = [n for n in names if n.startswith(partner)]
+        hint = f" (did you mean '{starts[0]}'?)" if len(starts) == 1 else did_you_mean(partner, names)
+        raise click.BadParameter(f"no partner '{partner}' ({path} does not exist){hint}", param_hint="PARTNER")
+    return path
+
+
 def _echo_problems(problems: list[Any]) -> None:
     from refsite.output.problems import problems_text
 
@@ -395,9 +421,12 @@ def build_command(records_dir: Path, settings_path: Path | None, today: dt.date,
     previous site exactly as it was. Exits 1 when the build stopped.
     """
     from refsite.load import display_path
-    from refsite.site import Layout, build
+    from refsite.site import Layout, build, site_dir_refusal
 
     layout = Layout.find(records_dir, settings_path, config_file, templates_dir, site_dir)
+    refusal = site_dir_refusal(layout.site_dir, layout.records_dir)
+    if refusal:
+        raise click.BadParameter(f"{refusal}; nothing was touched", param_hint="--site-dir")
     result = build(layout, today)
     _echo_problems(result.problems)
     if not result.built:
@@ -419,12 +448,21 @@ def serve_command(records_dir: Path, settings_path: Path | None, today: dt.date,
     reloads the browser after every rebuild. A rebuild that fails (invalid
     records) prints the problems and keeps the last good site. Ctrl-C stops.
     """
-    from refsite.site import Layout, build, serve_site
+    from refsite.site import Layout, build, serve_site, site_dir_refusal
 
     layout = Layout.find(records_dir, settings_path, config_file, templates_dir, site_dir)
+    refusal = site_dir_refusal(layout.site_dir, layout.records_dir)
+    if refusal:
+        raise click.BadParameter(f"{refusal}; nothing was touched", param_hint="--site-dir")
 
     def rebuild() -> None:
-        result = build(layout, today)
+        from refsite.site import SiteDirRefused
+
+        try:
+            result = build(layout, today)
+        except SiteDirRefused as exc:
+            click.echo(f"refsite: not rebuilt: {exc}", err=True)
+            return
         _echo_problems(result.problems)
         if result.built:
             click.echo(f"Rebuilt {result.pages} pages and files.", err=True)
@@ -458,14 +496,7 @@ def log_command(records_dir: Path, settings_path: Path | None, today: dt.date, p
     from refsite.authoring import append_event
     from refsite.load import load_settings
 
-    path = records_dir / f"{partner}.md"
-    if not path.is_file():
-        from refsite.vocab import did_you_mean
-
-        names = sorted(p.stem for p in records_dir.glob("*.md"))
-        starts = [n for n in names if n.startswith(partner)]
-        hint = f" (did you mean '{starts[0]}'?)" if len(starts) == 1 else did_you_mean(partner, names)
-        raise click.BadParameter(f"no partner '{partner}' ({path} does not exist){hint}", param_hint="PARTNER")
+    path = partner_path(records_dir, partner)
     settings, problems = load_settings(settings_path or records_dir / "settings.yml",
                                        str(settings_path or records_dir / "settings.yml"))
     body = f"{(when or today).isoformat()} {' '.join(event)}"
@@ -501,7 +532,10 @@ def new_command(records_dir: Path, settings_path: Path | None, today: dt.date, p
     settings_file = settings_path or records_dir / "settings.yml"
     settings, _problems = load_settings(settings_file, str(settings_file))
     if not SLUG.match(partner):
-        raise click.BadParameter(f"'{partner}' is not a partner id: lowercase letters, digits and hyphens", param_hint="ID")
+        from refsite.load import shown_name
+
+        raise click.BadParameter(f"'{shown_name(partner)}' is not a partner id: lowercase letters, digits and hyphens "
+                                 "(no path, no '.md')", param_hint="ID")
     if category not in settings.categories:
         raise click.BadParameter(unknown("category", category, settings.categories), param_hint="--category")
     if owner is not None and settings.member_ids and owner not in settings.member_ids:
@@ -575,9 +609,12 @@ def brief_command(records_dir: Path, settings_path: Path | None, today: dt.date,
     Exits 1 when the records have errors (the brief may then be incomplete).
     """
     from refsite.brief import brief, partner_suggestions
+    from refsite.load import CONTROL
     from refsite.output.brief import brief_json, brief_markdown, brief_text
     from refsite.validate import load_and_validate
 
+    if any(c in partner for c in "/\\\n\r") or ".." in partner or CONTROL.search(partner):
+        partner_path(records_dir, partner)  # a path, not an id: the usage error, with the closest ids
     records, settings, problems = load_and_validate(records_dir, settings_path, today, as_of=True)
     if records.get(partner) is None:
         if partner in records.unreadable:

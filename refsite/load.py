@@ -25,7 +25,7 @@ from refsite.fit import Fit
 from refsite.logline import parse_date, parse_line
 from refsite.model import Contact, LogEvent, Partner, Records
 from refsite.problems import Problem, Source, error, sort_problems, warning
-from refsite.settings import SLUG, Settings, settings_from_mapping
+from refsite.settings import MAX_DAYS, SLUG, Settings, settings_from_mapping
 
 try:  # libyaml is ten times faster; the results are identical
     from yaml import CSafeLoader as _BaseLoader
@@ -47,6 +47,12 @@ LOG_LINE_LIKE = re.compile(r"^\s*[-*]\s+\d{4}-\d{2}-\d{2}\s+[a-z]")
 REF_LINE = re.compile(r"^- \S+\s+(?:referral-in|referral-out|thanks|update)\s+([A-Za-z0-9][A-Za-z0-9._/#-]*)(?:\s|$)")
 CONFLICT = re.compile(r"^(<{7}|={7}|>{7}|\|{7})(\s|$)")
 CONFLICT_MARKERS = ("<<<<<<<", "=======", ">>>>>>>", "|||||||")
+# Characters no record needs and that can hide or disguise text: C0/C1 controls (a tab is fine),
+# DEL, and the bidirectional embeddings, overrides and isolates (U+202A-202E, U+2066-2069).
+CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+# Temporary files of refsite's own writes (refsite.authoring.atomic_write), old and current names.
+TEMP_FILE = re.compile(r"\A\..+\.(?:refsite-tmp|md\.[^.]+\.tmp)\Z")
+TEMP_SUFFIX = ".refsite-tmp"
 
 
 # --------------------------------------------------------------------------- text
@@ -73,6 +79,30 @@ def read_text(path: Path, display: str) -> tuple[str | None, list[Problem]]:
         line = text.count("\n", 0, text.index("\x00")) + 1
         return None, [error(Source(display, line), "the file contains a NUL byte: is it really a text file?")]
     return text, []
+
+
+def describe_control(char: str) -> str:
+    """A control or bidi character as people can read it (never the character itself)."""
+    import unicodedata
+
+    name = unicodedata.name(char, "") or {"\x1b": "ESCAPE", "\x07": "BELL", "\x08": "BACKSPACE"}.get(char, "control")
+    return f"U+{ord(char):04X} ({name.lower()})"
+
+
+def control_characters(lines: list[str], display: str) -> list[Problem]:
+    """An error for each line holding a control character or a bidirectional override."""
+    problems = []
+    for number, line in enumerate(lines, 1):
+        found = CONTROL.search(line)
+        if found:
+            problems.append(error(Source(display, number), f"the line holds the invisible character {describe_control(found.group())}: "
+                                  "delete it (control characters and right-to-left overrides can disguise text)"))
+    return problems
+
+
+def shown_name(name: str) -> str:
+    """A file name safe to print: newlines, control and bidi characters written as escapes."""
+    return "".join(c.encode("unicode_escape").decode("ascii") if CONTROL.match(c) or c in "\n\r" else c for c in name)
 
 
 def conflict_markers(lines: list[str], display: str) -> list[Problem]:
@@ -345,8 +375,10 @@ def _slug(value: Any, node: yaml.Node, ctx: _Ctx) -> str | None:
 
 
 def _days(value: Any, node: yaml.Node, ctx: _Ctx) -> int | None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        ctx.fail(f"must be a whole number of days (at least 1), not {_describe(value)}")
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_DAYS:
+        shown = node.value if isinstance(node, yaml.ScalarNode) and len(node.value) <= 24 else None
+        what = f"'{shown}'" if shown is not None else _describe(value) if not isinstance(value, int) else "a longer number"
+        ctx.fail(f"must be a whole number of days from 1 to {MAX_DAYS}, not {what}")
         return None
     return value
 
@@ -518,6 +550,8 @@ def load_partner(path: Path, display: str, settings: Settings) -> tuple[Partner 
     if not text.strip():
         return None, [error(file_src, "the file is empty: a partner file starts with front matter between '---' lines")]
     lines = text.split("\n")
+    if CONTROL.search(text):
+        problems = problems + control_characters(lines, display)
     if any(marker in text for marker in CONFLICT_MARKERS):  # no marker anywhere, no marker line
         markers = conflict_markers(lines, display)
         if markers:
@@ -525,7 +559,7 @@ def load_partner(path: Path, display: str, settings: Settings) -> tuple[Partner 
     partner_id = path.stem
     if not SLUG.match(partner_id):
         problems.append(
-            error(file_src, f"file name '{path.name}' is not a partner id: use lowercase letters, digits and hyphens, e.g. '{_slugify(partner_id)}.md'")
+            error(file_src, f"file name '{shown_name(path.name)}' is not a partner id: use lowercase letters, digits and hyphens, e.g. '{_slugify(partner_id)}.md'")
         )
     if lines[0].strip() != "---":
         return None, problems + [error(file_src, "no front matter: a partner file starts with a line '---', then 'name:', 'category:', 'stage:' ..., then '---'")]
@@ -659,6 +693,8 @@ def load_settings(path: Path, display: str) -> tuple[Settings, list[Problem]]:
     problems += conflict_markers(text.split("\n"), display)
     if problems:
         return Settings(source=Source(display, 0)), problems
+    if CONTROL.search(text):
+        problems += control_characters(text.split("\n"), display)
     parsed, yaml_problems = parse_yaml_mapping(text, display, offset=1)
     problems += yaml_problems
     if parsed is None:
@@ -688,6 +724,60 @@ def partner_files(records: Path) -> list[Path]:
     )
 
 
+def skipped_files(records: Path, display_root: str) -> list[Problem]:
+    """A warning for every file that looks like a partner's but is not read, and for symlinks leaving the folder.
+
+    Subfolders holding *.md files, names ending in another case of .md (*.MD), dangling symbolic
+    links and link loops are not read; a link to a file outside the records folder is read, and
+    said. Stale temporary files of a killed write are named too (the next write removes them).
+    """
+    problems: list[Problem] = []
+    base = records.resolve()
+
+    def shown(path: Path) -> str:
+        name = shown_name(path.relative_to(records).as_posix())
+        return f"{display_root}/{name}" if display_root else name
+
+    try:
+        entries = sorted(records.iterdir(), key=lambda p: p.name)
+    except OSError:
+        return problems
+    for path in entries:
+        name = path.name
+        if TEMP_FILE.match(name):
+            problems.append(warning(Source(shown(path)), "a temporary file left by an interrupted refsite write: "
+                                    "the next `refsite log` or `refsite new` removes it (or delete it)"))
+            continue
+        if name.startswith(("_", ".")) or name in IGNORED_FILES:
+            continue
+        is_md = name.endswith(".md")
+        looks_md = name.lower().endswith(".md")
+        if path.is_symlink():
+            try:
+                target = path.resolve(strict=True)
+            except (OSError, RuntimeError):  # dangling (FileNotFoundError) or a loop
+                if looks_md:
+                    problems.append(warning(Source(shown(path)), "a symbolic link that leads nowhere (dangling, or a "
+                                            "loop): not read"))
+                continue
+            if is_md and target.is_file() and not target.is_relative_to(base):
+                problems.append(warning(Source(shown(path)), f"a symbolic link to a file outside the records folder "
+                                        f"({target}): read, but `refsite log` will not write through it"))
+        if looks_md and not is_md and path.is_file():
+            problems.append(warning(Source(shown(path)), f"'{shown_name(name)}' is not read: partner files end in "
+                                    f"lowercase .md (rename it '{shown_name(name[:-3])}.md')"))
+        elif path.is_dir() and not path.is_symlink():
+            try:
+                inner = sorted(p for p in path.rglob("*") if p.name.lower().endswith(".md"))
+            except OSError:
+                inner = []
+            if inner:
+                more = f" (and {len(inner) - 1} more)" if len(inner) > 1 else ""
+                problems.append(warning(Source(shown(inner[0])), f"not read: partner files live directly in the "
+                                        f"records folder, not in a subfolder{more}"))
+    return problems
+
+
 def load_records(records: Path, settings: Settings, display_root: str | None = None) -> tuple[Records, list[Problem]]:
     """Read every partner file in ``records``. Paths in problems are shown as ``display_root/name.md``."""
     root = display_root if display_root is not None else str(records)
@@ -695,11 +785,12 @@ def load_records(records: Path, settings: Settings, display_root: str | None = N
     unreadable: set[str] = set()
     problems: list[Problem] = []
     files = partner_files(records)
+    problems += skipped_files(records, root)
     if not files:
         problems.append(warning(Source(root), "no partner files (*.md) here: is this the records folder?"))
     with _no_cycle_collection():
         for path in files:
-            shown = f"{root}/{path.name}" if root else path.name
+            shown = f"{root}/{shown_name(path.name)}" if root else shown_name(path.name)
             try:
                 partner, file_problems = load_partner(path, shown, settings)
             except Exception as exc:  # noqa: BLE001 - the last guard: bad input never ends in a traceback

@@ -23,6 +23,14 @@ REF = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/#-]*$")
 MEMBER = re.compile(r"^@([a-z0-9]+(?:-[a-z0-9]+)*)$")
 ATTR = re.compile(r"^([a-z]+):(\S+)$")
 YES = {"yes": True, "no": False, "true": True, "false": False}
+# The dates a record may hold (docs/records.md): far enough for any real relationship, near enough
+# that every date computed from one (a cadence of up to ten years later, a calendar day) exists.
+FIRST_DATE, LAST_DATE = dt.date(1900, 1, 1), dt.date(2100, 12, 31)
+MONEY_DIGITS, MONEY_PLACES = 12, 2  # amounts: at most 12 digits before the point, 2 after
+
+
+def date_in_range(date: dt.date) -> bool:
+    return FIRST_DATE <= date <= LAST_DATE
 
 
 def parse_date(text: str) -> tuple[dt.date | None, str | None]:
@@ -30,17 +38,27 @@ def parse_date(text: str) -> tuple[dt.date | None, str | None]:
     if not DATE.match(text):
         return None, f"'{text}' is not an ISO date (YYYY-MM-DD)"
     try:
-        return dt.date.fromisoformat(text), None
+        date = dt.date.fromisoformat(text)
     except ValueError:
         return None, f"'{text}' is not a real date"
+    if not date_in_range(date):
+        return None, f"'{text}' is outside the dates refsite accepts ({FIRST_DATE} to {LAST_DATE})"
+    return date, None
 
 
 def _number(text: str) -> Decimal | None:
+    """A non-negative amount within the bounds (12 digits before the point, 2 after), else None."""
     try:
         number = Decimal(text.replace(",", ""))
     except InvalidOperation:
         return None
-    return number if number.is_finite() and number >= 0 else None
+    if not number.is_finite() or number < 0:
+        return None
+    if number and number.adjusted() >= MONEY_DIGITS:
+        return None
+    if number.as_tuple().exponent < -MONEY_PLACES and number != number.quantize(Decimal(1).scaleb(-MONEY_PLACES)):
+        return None
+    return number
 
 
 def split_text(body: str) -> tuple[str, str]:
@@ -116,6 +134,8 @@ def _parse_plain(line: str, source: Source, services: Mapping[str, str]) -> LogE
         try:
             date = dt.date.fromisoformat(date_word)
         except ValueError:
+            return None
+        if not date_in_range(date):
             return None
         _DATES[date_word] = date
     ref = stage = None
@@ -302,7 +322,8 @@ def _parse_any(line: str, source: Source, services: Mapping[str, str]) -> tuple[
         elif key in ("value", "cost"):
             number = _number(value)
             if number is None:
-                problems.append(error(source, f"{key}:{value} is not an amount (write {key}:640 or {key}:12.50)"))
+                problems.append(error(source, f"{key}:{_short(value)} is not an amount (write {key}:640 or {key}:12.50; "
+                                      f"at most {MONEY_DIGITS} digits before the point and {MONEY_PLACES} after)"))
             fields[key] = number
         elif key == "consent":
             if value.lower() not in YES:
@@ -332,6 +353,10 @@ def _parse_any(line: str, source: Source, services: Mapping[str, str]) -> tuple[
         **fields,  # type: ignore[arg-type]
     )
     return event, problems
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= 24 else text[:21] + "..."
 
 
 def _kinds_hint() -> str:

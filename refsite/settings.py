@@ -8,6 +8,7 @@ loader reads the file and calls :func:`settings_from_mapping`.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -23,7 +24,14 @@ class Setting:
     default: int | float | str | None
     help: str
     kind: type = int
+    low: float = 0  # the accepted range, inclusive (checked by settings_from_mapping, documented in docs/records.md)
+    high: float = 3650
 
+
+# Bounds on everything a record or the settings may say, so that what validates also runs.
+MAX_DAYS = 3650  # day counts and intervals: 0 (or 1) to ten years
+MONEY_MAX = 999_999_999_999.99  # amounts: at most 12 digits before the point and 2 after
+MONEY_DIGITS, MONEY_PLACES = 12, 2
 
 SETTINGS: tuple[Setting, ...] = (
     Setting("practice", "Our practice", "the practice's name, shown on the site and in reports", str),
@@ -39,15 +47,15 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("nurture_values", 3, "pieces of value before the nurture playbook asks for a meeting"),
     Setting("prospect_engage_days", 21, "days of connecting and engaging before a prospect is asked to meet"),
     Setting("prospect_touch_days", 7, "days between touches while engaging a prospect"),
-    Setting("at_risk_factor", 2.5, "a referrer is at risk when quiet for this many times their usual interval", float),
+    Setting("at_risk_factor", 2.5, "a referrer is at risk when quiet for this many times their usual interval", float, 0.1, 100),
     Setting("at_risk_min_referrals", 3, "referrals a partner needs before 'at risk' can be judged"),
-    Setting("at_risk_drop", 0.5, "at risk when the last at_risk_window_days bring less than this share of their trailing average", float),
+    Setting("at_risk_drop", 0.5, "at risk when the last at_risk_window_days bring less than this share of their trailing average", float, 0, 1),
     Setting("at_risk_window_days", 90, "the recent window for at_risk_drop; the trailing average is over the four windows before it"),
-    Setting("at_risk_drop_min_average", 2.0, "at_risk_drop is judged only for partners who averaged at least this many referrals per window", float),
+    Setting("at_risk_drop_min_average", 2.0, "at_risk_drop is judged only for partners who averaged at least this many referrals per window", float, 0, 100000),
     Setting("due_soon_days", 7, "items due within this many days are shown as 'due soon'"),
     Setting("grace_days", 14, "refsite check fails on items overdue by more than this many days"),
-    Setting("gift_cap", 0, "yearly cap on gifts and hospitality per partner (0: no cap)", float),
-    Setting("gift_cap_warn", 0.8, "warn when a partner's gifts this year reach this share of the cap", float),
+    Setting("gift_cap", 0, "yearly cap on gifts and hospitality per partner (0: no cap)", float, 0, MONEY_MAX),
+    Setting("gift_cap_warn", 0.8, "warn when a partner's gifts this year reach this share of the cap", float, 0, 1),
 )
 
 SETTINGS_BY_NAME: Mapping[str, Setting] = MappingProxyType({s.name: s for s in SETTINGS})
@@ -61,7 +69,8 @@ STRUCTURED_KEYS = MappingProxyType(
     }
 )
 
-SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+# \A...\Z, not ^...$: '$' also matches before a final newline ('evil\n' is not an id).
+SLUG = re.compile(r"\A[a-z0-9]+(?:-[a-z0-9]+)*\Z")
 
 
 @dataclass(frozen=True)
@@ -124,6 +133,18 @@ def _extension(
     return MappingProxyType(merged)
 
 
+def _bound(value: float) -> str:
+    return f"{value:,.2f}" if value == MONEY_MAX else f"{value:g}" if value < 1e6 else f"{value:,.0f}"
+
+
+def _shown(raw: Any) -> str:
+    """A value for a message: short, and a huge integer is not printed in full."""
+    if isinstance(raw, int) and not isinstance(raw, bool) and abs(raw) >= 10**15:
+        return f"a number of {len(hex(raw)) * 4 // 3}+ digits" if abs(raw) >= 10**40 else f"{raw:,}"
+    text = repr(raw)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
 def settings_from_mapping(
     data: Mapping[str, Any], path: str, key_lines: Mapping[str, int] | None = None
 ) -> tuple[Settings, list[Problem]]:
@@ -155,11 +176,22 @@ def settings_from_mapping(
                 continue
             values[key] = raw
         else:
-            if isinstance(raw, bool) or not isinstance(raw, (int, float)) or raw < 0:
-                problems.append(error(src(key), f"'{key}' must be a number of at least 0, not {raw!r}"))
+            if isinstance(raw, bool) or not isinstance(raw, (int, float)):
+                problems.append(error(src(key), f"'{key}' must be a number of at least 0, not {_shown(raw)}"))
+                continue
+            if isinstance(raw, float) and not math.isfinite(raw):
+                problems.append(error(src(key), f"'{key}' must be a finite number, not {_shown(raw)}"))
+                continue
+            if not setting.low <= raw <= setting.high:
+                problems.append(error(src(key), f"'{key}' must be between {_bound(setting.low)} and "
+                                      f"{_bound(setting.high)}, not {_shown(raw)}"))
                 continue
             if setting.kind is int and not float(raw).is_integer():
-                problems.append(error(src(key), f"'{key}' must be a whole number, not {raw!r}"))
+                problems.append(error(src(key), f"'{key}' must be a whole number, not {_shown(raw)}"))
+                continue
+            if setting.high == MONEY_MAX and round(raw, MONEY_PLACES) != raw:
+                problems.append(error(src(key), f"'{key}' is an amount: at most {MONEY_PLACES} digits after the point, "
+                                      f"not {_shown(raw)}"))
                 continue
             values[key] = setting.kind(raw)
 

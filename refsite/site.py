@@ -17,7 +17,10 @@ generated folder.
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import datetime as dt
+import errno
 import logging
 import os
 import shutil
@@ -36,6 +39,59 @@ THEME_DIR = PACKAGE_DIR / "theme"
 CONFIG_FILE = "mkdocs.yml"
 POLYFILL = "assets/refsite/iframe-worker/shim.js"
 FALLBACK_SITE_NAME = "Referrals"  # only when neither the mkdocs.yml nor the caller names the site
+# Written into every site refsite builds: a folder holding it is refsite's to replace; any other
+# non-empty folder is refused (refsite build never deletes what it did not make).
+MARKER = ".refsite-site"
+MARKER_TEXT = "This folder is a site built by refsite; `refsite build` replaces it whole.\n"
+STAGING_PREFIXES = (".site-new-", ".site-old-")
+DOCS_PREFIX = "refsite-docs-"
+PID_FILE = ".refsite-pid"
+
+
+class SiteDirRefused(Exception):
+    """The site folder is not refsite's to replace; the message names the folder and says why."""
+
+
+def _earlier_refsite_site(site: Path) -> bool:
+    """A site built by a refsite from before the marker: its theme layer's polyfill and pages, nothing else."""
+    return (site / POLYFILL).is_file() and (site / "index.html").is_file() and (site / "robots.txt").is_file()
+
+
+def site_dir_refusal(site_dir: Path, records_dir: Path) -> str | None:
+    """Why ``site_dir`` must not be (re)placed by a build, or None when it is absent, empty or a marked site.
+
+    Refused: the records folder, anything inside it or holding it (the repository root and its
+    parents), a folder holding ``.git``, ``mkdocs.yml`` or any ``.md`` file, a file, and any
+    non-empty folder without refsite's marker.
+    """
+    shown = display_path(Path(site_dir))
+    site = Path(site_dir).resolve()
+    records = Path(records_dir).resolve()
+    root = records.parent
+    if site == records or site.is_relative_to(records):
+        return f"'{shown}' is (or is inside) the records folder: the site must go elsewhere, e.g. site/"
+    if root.is_relative_to(site):
+        what = "the repository's top folder" if site == root else "a folder holding the records repository"
+        return f"'{shown}' is {what}: building there would replace your records; use e.g. --site-dir site"
+    if site.is_symlink() or (site.exists() and not site.is_dir()):
+        return f"'{shown}' is not a folder refsite made (a file or a link): choose another --site-dir"
+    if not site.exists():
+        return None
+    for name in (".git", CONFIG_FILE):
+        if (site / name).exists():
+            return f"'{shown}' holds {name}: it is a repository or a site's sources, not a built site"
+    try:
+        entries = list(site.iterdir())
+    except OSError as exc:
+        return f"'{shown}' cannot be read: {exc.strerror or exc}"
+    if not entries:
+        return None
+    if not (site / MARKER).is_file() and not _earlier_refsite_site(site):
+        return (f"'{shown}' is not empty and holds no {MARKER} (the mark of a site refsite built): refsite will "
+                "not replace it; choose an empty or new folder, or delete this one yourself")
+    for path in site.rglob("*.md"):
+        return f"'{shown}' holds a Markdown source ({display_path(path)}): not a built site"
+    return None
 
 
 def default_config_file() -> Path:
@@ -210,8 +266,7 @@ def build_site(
     The site is built in a hidden folder beside ``site_dir`` (``.site-*``) and renamed into place.
     ``site_name`` names the site when ``config_file`` sets no ``site_name`` of its own.
     """
-    with tempfile.TemporaryDirectory(prefix="refsite-docs-") as docs:
-        docs_dir = Path(docs)
+    with _docs_folder() as docs_dir:
         problems = stage_pages(pages, docs_dir)
         if has_errors(problems):
             return problems
@@ -226,36 +281,131 @@ def build_staged(
     builder: Builder = MKDOCS,
     site_name: str | None = None,
 ) -> list[Problem]:
-    """Build an already staged docs folder into ``site_dir`` (hidden folder beside it, then a rename)."""
+    """Build an already staged docs folder into ``site_dir`` (hidden folder beside it, then a swap)."""
     site_dir = Path(site_dir)
     parent = site_dir.resolve().parent
     parent.mkdir(parents=True, exist_ok=True)
-    new = Path(tempfile.mkdtemp(prefix=".site-new-", dir=parent))
+    clean_leftovers(site_dir.resolve())
+    new = Path(tempfile.mkdtemp(prefix=STAGING_PREFIXES[0], dir=parent))
     try:
         os.chmod(new, 0o777 & ~_umask())
+        _mark(new)  # first, so that a build killed now leaves a folder the next build knows is its own
         problems = builder.build(config_file, docs_dir, new, today, site_name=site_name)
         if not has_errors(problems):
+            _mark(new)  # again: a builder may have cleaned the folder
             _swap(new, site_dir.resolve())
         return problems
     finally:
-        if new.exists():
+        if new.exists() and (new / MARKER).is_file():
             shutil.rmtree(new, ignore_errors=True)
 
 
+def _mark(folder: Path) -> None:
+    (folder / MARKER).write_text(MARKER_TEXT, encoding="utf-8")
+
+
+def _fault(point: str) -> None:
+    """A no-op the kill tests replace to stop a build at ``point`` (between two steps of the swap)."""
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two paths in one atomic step (Linux renameat2 RENAME_EXCHANGE); False where unsupported."""
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    result = renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange)
+    if result == 0:
+        return True
+    err = ctypes.get_errno()
+    if err in (errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP):  # an old kernel, or a file system without it
+        return False
+    raise OSError(err, os.strerror(err), str(b))
+
+
 def _swap(new: Path, site_dir: Path) -> None:
-    """Rename ``new`` to ``site_dir``, removing the old site only once the new one is in place."""
+    """Put ``new`` at ``site_dir`` so that a kill at any instant leaves a complete site there.
+
+    Where the system can exchange two folders atomically (Linux), the new site and the old one
+    trade places in one step and the old one is then deleted. Elsewhere the old site is renamed
+    aside and the new one renamed in; a kill between those two renames leaves the old site in
+    its ``.site-old-*`` folder, and the next build puts it back first (:func:`clean_leftovers`).
+    """
     if not site_dir.exists():
         new.rename(site_dir)
         return
-    old = Path(tempfile.mkdtemp(prefix=".site-old-", dir=site_dir.parent))
+    _fault("before-swap")
+    if _exchange(new, site_dir):
+        _fault("after-exchange")
+        shutil.rmtree(new, ignore_errors=True)
+        return
+    old = Path(tempfile.mkdtemp(prefix=STAGING_PREFIXES[1], dir=site_dir.parent))
     old.rmdir()
     site_dir.rename(old)
     try:
+        _fault("between-renames")
         new.rename(site_dir)
-    except OSError:
-        old.rename(site_dir)
+    except BaseException:
+        if not site_dir.exists():
+            old.rename(site_dir)
         raise
+    _fault("after-renames")
     shutil.rmtree(old, ignore_errors=True)
+
+
+def clean_leftovers(site_dir: Path) -> None:
+    """Remove what killed builds left: staging folders beside ``site_dir`` and temporary docs folders.
+
+    Only refsite's own (marked, or empty) staging folders are touched. When a kill left no site at
+    ``site_dir`` but the previous one in a ``.site-old-*`` folder, that site is put back first.
+    """
+    parent = site_dir.parent
+    if parent.is_dir():
+        olds = sorted(parent.glob(STAGING_PREFIXES[1] + "*"), key=lambda p: p.stat().st_mtime, reverse=True)
+        if not site_dir.exists():
+            for old in olds:
+                if (old / MARKER).is_file():
+                    old.rename(site_dir)
+                    break
+        for prefix in STAGING_PREFIXES:
+            for folder in parent.glob(prefix + "*"):
+                if folder.is_dir() and not folder.is_symlink() and ((folder / MARKER).is_file() or not any(folder.iterdir())):
+                    shutil.rmtree(folder, ignore_errors=True)
+    for docs in Path(tempfile.gettempdir()).glob(DOCS_PREFIX + "*"):
+        if docs.is_dir() and not docs.is_symlink() and not _alive(docs / PID_FILE):
+            shutil.rmtree(docs, ignore_errors=True)
+
+
+def _alive(pid_file: Path) -> bool:
+    """Whether the build that wrote ``pid_file`` is still running (no file: assume it just started)."""
+    try:
+        pid = int(pid_file.read_text(encoding="ascii"))
+    except FileNotFoundError:
+        try:
+            return dt.datetime.now(dt.UTC).timestamp() - pid_file.parent.stat().st_mtime < 3600
+        except OSError:
+            return False
+    except (OSError, ValueError):
+        return False
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+@contextmanager
+def _docs_folder() -> Iterator[Path]:
+    """A temporary docs folder that names the process using it, so later builds can clean it if killed."""
+    with tempfile.TemporaryDirectory(prefix=DOCS_PREFIX) as docs:
+        (Path(docs) / PID_FILE).write_text(str(os.getpid()), encoding="ascii")
+        yield Path(docs)
 
 
 @dataclass(frozen=True)
@@ -321,6 +471,9 @@ def build(layout: Layout, today: dt.date, builder: Builder = MKDOCS) -> BuildRes
     from refsite.render import RenderError, render_pages
     from refsite.validate import load_and_validate
 
+    refusal = site_dir_refusal(layout.site_dir, layout.records_dir)
+    if refusal:
+        raise SiteDirRefused(refusal)
     records, settings, problems = load_and_validate(layout.records_dir, layout.settings_path, today, as_of=True)
     if has_errors(problems):
         return BuildResult(problems, 0, False)
@@ -329,8 +482,7 @@ def build(layout: Layout, today: dt.date, builder: Builder = MKDOCS) -> BuildRes
     except RenderError as exc:
         return BuildResult(problems + exc.problems, 0, False)
     count, site_name = len(pages), str(settings.practice)
-    with tempfile.TemporaryDirectory(prefix="refsite-docs-") as docs:
-        docs_dir = Path(docs)
+    with _docs_folder() as docs_dir:
         built = stage_pages(pages, docs_dir)
         # MkDocs holds every page again while it builds: let the records and our copy of the
         # pages go first (they are on disk now), so that the two peaks do not add up.

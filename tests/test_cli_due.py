@@ -120,7 +120,7 @@ def test_due_filters_by_owner_rule_and_window(clean):
         (["--owner", "maia"], "Invalid value for --owner: 'maia' is not on the team (did you mean 'maya'?)"),
         (["--owner", "zed"], "Invalid value for --owner: 'zed' is not on the team (team: maya, tom)"),
         (["--rule", "thank"], "Invalid value for '--rule': no rule 'thank' (did you mean 'thanks'?)"),
-        (["--within", "-1"], "Invalid value for '--within': -1 is not in the range x>=0."),
+        (["--within", "-1"], "Invalid value for '--within': -1 is not in the range 0<=x<=3650."),
         (["--format", "xml"], "Invalid value for '--format': 'xml' is not one of 'table', 'json', 'csv'."),
     ],
 )

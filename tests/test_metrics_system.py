@@ -300,8 +300,8 @@ def test_points_change(now, before, points):
 
 def test_the_review_terminal_and_site_show_the_same_change(tmp_path):
     from refsite.metrics import review
-    from refsite.render.figures import period_figures
     from refsite.output.report import review_text
+    from refsite.render.figures import period_figures
 
     # Q3: 32 of 37 converted; Q2: 43 of 48: -3.09 points
     log = []

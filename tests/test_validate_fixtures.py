@@ -66,7 +66,7 @@ EXPECTED = {
         "log-grammar/harbour.md:10: error: log line has no kind after its date (one of: meeting, call, email, visit, coffee, lunch, event, social, reply, value, gift, thanks, update, intro-asked, intro-made, referral-in, referral-out, stage, note)",
         "log-grammar/harbour.md:11: error: two authors on one line (@maya and @tom)",
         "log-grammar/harbour.md:12: error: not a log line: under '## Log' each line is '- YYYY-MM-DD kind ...' (notes go above the heading)",
-        "log-grammar/harbour.md:13: error: cost:ten is not an amount (write cost:640 or cost:12.50)",
+        "log-grammar/harbour.md:13: error: cost:ten is not an amount (write cost:640 or cost:12.50; at most 12 digits before the point and 2 after)",
         "log-grammar/harbour.md:14: error: consent:maybe must be consent:yes or consent:no",
         "log-grammar/harbour.md:14: error: satisfaction:9 must be a score from 1 to 5",
         "log-grammar/harbour.md:15: error: 'status:' belongs on a referral-in or referral-out line, not on email",
@@ -134,7 +134,7 @@ EXPECTED = {
         "unknown-vocabulary/harbour.md:17: error: unknown attribute 'attachment' (one of: status, service, value, consent, satisfaction, cost)",
     ],
     "wrong-types": [
-        "wrong-types/harbour.md:5: error: cadence: must be a whole number of days (at least 1), not 'often'",
+        "wrong-types/harbour.md:5: error: cadence: must be a whole number of days from 1 to 3650, not 'often'",
         "wrong-types/harbour.md:6: error: solo: must be true or false, not 'yes'",
         "wrong-types/harbour.md:7: error: tags: must be a list (one '- item' per line, or [a, b])",
         "wrong-types/harbour.md:8: error: contacts: must be a list of contacts (each '- name: ...' with a role)",

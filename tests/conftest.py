@@ -1,0 +1,45 @@
+"""Shared test helpers.
+
+``tree_hash(folder)`` fingerprints a whole folder (``.git`` included): every path, its kind, its mode
+and its bytes (a link's target, not what it points to), so that a test can assert that a command
+changed nothing, or nothing but one file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+
+def tree_state(folder: Path) -> dict[str, str]:
+    """Each path under ``folder`` (relative, POSIX) mapped to a digest of its kind, mode and content."""
+    folder = Path(folder)
+    state: dict[str, str] = {}
+    for dirpath, dirnames, filenames in os.walk(folder, followlinks=False):
+        dirnames.sort()
+        for name in sorted(dirnames + filenames):
+            path = Path(dirpath) / name
+            rel = path.relative_to(folder).as_posix()
+            info = path.lstat()
+            if path.is_symlink():
+                digest = "link:" + os.readlink(path)
+            elif path.is_dir():
+                digest = "dir"
+            else:
+                digest = "file:" + hashlib.sha256(path.read_bytes()).hexdigest()
+            state[rel] = f"{digest}:{oct(info.st_mode & 0o7777)}"
+    return state
+
+
+def tree_hash(folder: Path) -> str:
+    """One digest of everything under ``folder`` (see :func:`tree_state`)."""
+    digest = hashlib.sha256()
+    for rel, value in sorted(tree_state(folder).items()):
+        digest.update(f"{rel}\0{value}\n".encode("utf-8", "surrogateescape"))
+    return digest.hexdigest()
+
+
+def changed_paths(before: dict[str, str], after: dict[str, str]) -> set[str]:
+    """The paths added, removed or changed between two :func:`tree_state` results."""
+    return {p for p in before.keys() | after.keys() if before.get(p) != after.get(p)}
