@@ -12,7 +12,7 @@ from typing import Callable, Iterable, Iterator
 
 from refsite import privacy, vocab
 from refsite.logline import split_text
-from refsite.model import Partner, Records
+from refsite.model import LogEvent, Partner, Records
 from refsite.problems import Problem, Source, error, warning
 from refsite.settings import Settings
 
@@ -160,6 +160,22 @@ def check_privacy(records: Records, settings: Settings, today: dt.date) -> Itera
                 allowed = privacy_allowed(partner, settings)
             for finding in privacy.find(text, allowed):
                 yield report(source, f"{finding.message}; if it is not about a patient, mark the line with {_silencer(source, partner)}")
+
+
+def line_privacy_problems(partner: Partner, event: LogEvent, settings: Settings, override: str) -> list[Problem]:
+    """Errors for a log line about to be written whose text looks like a patient identifier.
+
+    For the commands that write lines (refsite log, the importer): such a line is refused, whatever
+    the privacy setting (but off), unless it carries privacy:ok. ``override`` says how to pass it
+    anyway (e.g. "run again with --not-patient").
+    """
+    if settings.privacy == "off" or not event.text or privacy.log_reviewed(split_text(event.raw)[0]):
+        return []
+    return [
+        error(event.source, f"{finding.message}; nothing written: if it is not about a patient, {override} "
+              f"(writes {privacy.LOG_ATTRIBUTE})")
+        for finding in privacy.find(event.text, privacy_allowed(partner, settings))
+    ]
 
 
 def _silencer(source: Source, partner: Partner) -> str:

@@ -340,3 +340,8 @@ def reviewed(line: str) -> bool:
 def log_reviewed(head: str) -> bool:
     """True when the head of a log line (the part before ': ') carries privacy:ok."""
     return LOG_ATTRIBUTE in head.split()
+
+
+def without_marker(text: str) -> str:
+    """``text`` without the not-patient marker, for pages (a marker is for reviewers, not readers)."""
+    return text.replace(" " + MARKER, "").replace(MARKER, "")

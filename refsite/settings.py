@@ -153,6 +153,8 @@ def settings_from_mapping(
             continue
         if raw is None:
             continue
+        if key in CHOICES and raw is False and "off" in CHOICES[key]:
+            raw = "off"  # YAML reads a bare 'off' as false
         if setting.kind is str:
             if not isinstance(raw, str):
                 problems.append(error(src(key), f"'{key}' must be text; put it in quotes"))

@@ -66,3 +66,11 @@ def test_recall_and_precision_on_the_sample():
     figures = measure()
     assert figures["recall"] >= 0.95, figures
     assert figures["precision"] >= 0.90, figures
+
+
+def test_the_figures_are_published():
+    figures = measure()
+    doc = (Path(__file__).parent.parent / "docs" / "privacy.md").read_text(encoding="utf-8")
+    tp, fp, fn = figures["tp"], figures["fp"], figures["fn"]
+    assert f"| recall | {tp} of {tp + fn} lines with an identifier flagged ({figures['recall']:.2f}) |" in doc
+    assert f"| precision | {tp} of {tp + fp} flagged lines carry an identifier ({figures['precision']:.2f}) |" in doc
