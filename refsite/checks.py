@@ -144,7 +144,7 @@ def privacy_texts(partner: Partner) -> Iterator[tuple[Source, str]]:
         if text and not privacy.reviewed(text):
             yield partner.line_of(key), text
     for event in partner.events:
-        if event.text and not privacy.log_reviewed(split_text(event.raw)[0]):
+        if event.text and not (privacy.LOG_ATTRIBUTE in event.raw and privacy.log_reviewed(split_text(event.raw)[0])):
             yield event.source, event.text
 
 
@@ -156,6 +156,8 @@ def check_privacy(records: Records, settings: Settings, today: dt.date) -> Itera
     for partner in records.partners:
         allowed = None
         for source, text in privacy_texts(partner):
+            if not privacy.has_cue(text):
+                continue
             if allowed is None:
                 allowed = privacy_allowed(partner, settings)
             for finding in privacy.find(text, allowed):

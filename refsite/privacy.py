@@ -68,7 +68,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Iterable
+from typing import Callable, Iterable
 
 import phonenumbers
 
@@ -133,7 +133,7 @@ _NAME_STOP = frozenset(
 class Allowed:
     """What a text may mention: built with :meth:`build` from the partner, its contacts and the team."""
 
-    phones: frozenset[str] = frozenset()  # E.164
+    phones: frozenset[str] = frozenset()  # the digits of each, as written
     emails: frozenset[str] = frozenset()  # lowercase
     domains: frozenset[str] = frozenset()  # lowercase, no free-mail domain
     names: frozenset[str] = frozenset()  # lowercase name words
@@ -150,11 +150,8 @@ class Allowed:
         websites: Iterable[str | None] = (),
         region: str = "AU",
     ) -> Allowed:
-        e164 = set()
-        for phone in phones:
-            if phone:
-                for match in phonenumbers.PhoneNumberMatcher(phone, region, leniency=phonenumbers.Leniency.POSSIBLE):
-                    e164.add(_e164(match.number))
+        # digits only (parsing every contact's phone would cost more than the guard): see _own_phone
+        e164 = {d for d in (_digits(p) for p in phones if p) if len(d) >= 6}
         mails = {e.strip().lower() for e in emails if e and "@" in e}
         domains = {m.rsplit("@", 1)[1] for m in mails}
         for site in websites:
@@ -163,7 +160,7 @@ class Allowed:
                 domains.add(host.removeprefix("www."))
         words = set()
         for name in names:
-            for word in re.findall(r"[^\W\d_]+(?:['’-][^\W\d_]+)*", name or ""):
+            for word in _WORD.findall(name or ""):
                 if word.capitalize() not in _NAME_STOP and len(word) > 1:
                     words.add(word.lower())
         return cls(
@@ -232,13 +229,28 @@ _ABBREV = {"street": "st", "road": "rd", "avenue": "ave", "parade": "pde", "lane
            "boulevard": "blvd", "circuit": "cct", "square": "sq", "esplanade": "esp"}
 
 
+_NO_DIGITS = str.maketrans("", "", "0123456789")
+# Cheap cues: a pattern runs only on text holding one of these (lowercase) strings.
+_DOB_CUES = ("dob", "d.o", "d. o", "birth", "born", "b.")
+_AGE_CUES = ("age", "yo", "y.o", "yr", "year")
+_MRN_CUES = ("mrn", "urn", "chart", "record", "hospital")
+_FUND_CUES = ("member", "policy", "claim", "fund", "insurance")
+_NAME_CUE = re.compile(r"(?i:patient|client|\bpt\b)|\b(?:Mr|Mrs|Ms|Miss|Master|Mstr)\b")
+_CUE = re.compile(r"[\d@]|(?i:patient|client|\bpt\b)|\b(?:Mr|Mrs|Ms|Miss|Master|Mstr)\b")
+_WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
+_PHONE_LIKE = re.compile(r"\d(?:[\s().+-]{0,3}\d){5}")  # six digits, close together
+
+
 def _norm_address(text: str) -> str:
     words = re.findall(r"[a-z0-9/]+", text.lower())
     return " ".join(_ABBREV.get(w, w) for w in words)
 
 
-def _e164(number: phonenumbers.PhoneNumber) -> str:
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+def _own_phone(number: phonenumbers.PhoneNumber, phones: frozenset[str]) -> bool:
+    """Whether a number found is one of ``phones`` (digits as written: '02 5550 4128', '+61 2 5550 4128')."""
+    national = str(number.national_number)
+    country = str(number.country_code)
+    return any(d.lstrip("0") == national or d == country + national or d == country + "0" + national for d in phones)
 
 
 def _digits(text: str) -> str:
@@ -270,53 +282,23 @@ def find(text: str, allowed: Allowed = Allowed()) -> list[Finding]:
     if not text or not text.strip():
         return []
     found: list[Finding] = []
+    if not _CUE.search(text):
+        return []  # most lines: every pattern needs a digit, an '@' or a name cue
+    digits = len(text) - len(text.translate(_NO_DIGITS))
+    names = _NAME_CUE.search(text) is not None
 
     def add(kind: str, start: int, end: int) -> None:
         if not any(f.start < end and start < f.end for f in found):
             found.append(Finding(kind, start, end))
 
-    for match in IHI.finditer(text):
-        add("ihi", match.start(), match.end())
-    medicare_word = MEDICARE_WORD.search(text) is not None
-    nhs_word = NHS_WORD.search(text) is not None
-    for match in TEN_DIGITS.finditer(text):
-        digits = _digits(match.group())
-        if nhs_word and not medicare_word and len(digits) == 10:
-            add("nhs", match.start(), match.end())
-        elif medicare_valid(digits) or (medicare_word and len(digits) in (10, 11) and digits[0] != "0"):
-            add("medicare", match.start(), match.end())
-        elif nhs_valid(digits[:10]) and digits[0] not in "01":
-            add("nhs", match.start(), match.end())
-    for match in SSN.finditer(text):
-        add("ssn", match.start(), match.end())
-    for match in SSN_SPACED.finditer(text):
-        add("ssn", match.start(1), match.end(1))
-    dva_word = DVA_WORD.search(text) is not None
-    for match in DVA.finditer(text):
-        if len(match.group()) in (8, 9) or (dva_word and len(match.group()) >= 6):
-            add("dva", match.start(), match.end())
-    for match in DOB_WORD.finditer(text):
-        add("dob", match.start(), match.end())
-    for match in AGE_DATE.finditer(text):
-        add("dob", match.start(), match.end())
-    for match in MRN.finditer(text):
-        group = 1 if match.group(1) else 2
-        if len(_digits(match.group(group))) >= 3:
-            add("mrn", match.start(group), match.end(group))
-    for match in FUND.finditer(text):
-        if len(_digits(match.group(1))) >= 5 and not re.fullmatch(r"(?:19|20)\d\d", match.group(1)):
-            add("fund", match.start(1), match.end(1))
-    for match in EMAIL.finditer(text):
-        address = match.group().lower().rstrip(".")
-        if address not in allowed.emails and address.rsplit("@", 1)[1] not in allowed.domains:
-            add("email", match.start(), match.end())
-    for number in phonenumbers.PhoneNumberMatcher(text, allowed.region, leniency=phonenumbers.Leniency.VALID):
-        kind = phonenumbers.number_type(number.number)
-        if kind in (phonenumbers.PhoneNumberType.TOLL_FREE, phonenumbers.PhoneNumberType.SHARED_COST):
-            continue  # 1800 and 13/1300 numbers are businesses'
-        if _e164(number.number) not in allowed.phones:
-            add("phone", number.start, number.end)
-    for pattern in (PATIENT_NAME, TITLE_NAME):
+    if digits:
+        _numbers(text, digits, allowed, add)
+    if "@" in text:
+        for match in EMAIL.finditer(text):
+            address = match.group().lower().rstrip(".")
+            if address not in allowed.emails and address.rsplit("@", 1)[1] not in allowed.domains:
+                add("email", match.start(), match.end())
+    for pattern in (PATIENT_NAME, TITLE_NAME) if names else ():
         for match in pattern.finditer(text):
             words = match.group(1).replace(".", " ").split()
             if words[0] in _NAME_STOP:
@@ -325,11 +307,71 @@ def find(text: str, allowed: Allowed = Allowed()) -> list[Finding]:
             if (words[-1] if len(words) > 1 else words[0]).lower() in allowed.names:
                 continue
             add("name", match.start(1), match.end(1))
+    return sorted(found, key=lambda f: f.start)
+
+
+def _numbers(text: str, digits: int, allowed: Allowed, add: Callable[[str, int, int], None]) -> None:
+    """The kinds that need a digit, in order of precedence (an earlier kind's span is not reported again).
+
+    Each pattern runs only where its cue is (enough digits, a keyword): cheap tests on the text
+    keep the guard fast on the ordinary lines that make up nearly all of a log.
+    """
+    lower = text.lower()
+    if digits >= 16 and "800" in text:
+        for match in IHI.finditer(text):
+            add("ihi", match.start(), match.end())
+    medicare_word = "medicare" in lower or "MC#" in text
+    nhs_word = "nhs" in lower and NHS_WORD.search(text) is not None
+    for match in TEN_DIGITS.finditer(text) if digits >= 10 else ():
+        number = _digits(match.group())
+        if nhs_word and not medicare_word and len(number) == 10:
+            add("nhs", match.start(), match.end())
+        elif medicare_valid(number) or (medicare_word and len(number) in (10, 11) and number[0] != "0"):
+            add("medicare", match.start(), match.end())
+        elif nhs_valid(number[:10]) and number[0] not in "01":
+            add("nhs", match.start(), match.end())
+    if digits >= 9:
+        for match in SSN.finditer(text) if "-" in text else ():
+            add("ssn", match.start(), match.end())
+        for match in SSN_SPACED.finditer(text) if "ss" in lower or "social" in lower else ():
+            add("ssn", match.start(1), match.end(1))
+    if text != lower:  # a DVA file number starts with capitals
+        dva_word = DVA_WORD.search(text) is not None
+        for match in DVA.finditer(text):
+            if len(match.group()) in (8, 9) or (dva_word and len(match.group()) >= 6):
+                add("dva", match.start(), match.end())
+    if digits >= 4:  # a full date has at least four digits (3.4.61)
+        if any(cue in lower for cue in _DOB_CUES):
+            for match in DOB_WORD.finditer(text):
+                add("dob", match.start(), match.end())
+        if any(cue in lower for cue in _AGE_CUES):
+            for match in AGE_DATE.finditer(text):
+                add("dob", match.start(), match.end())
+    if digits >= 3 and ("UR" in text or "U.R" in text or any(cue in lower for cue in _MRN_CUES)):
+        for match in MRN.finditer(text):
+            group = 1 if match.group(1) else 2
+            if len(_digits(match.group(group))) >= 3:
+                add("mrn", match.start(group), match.end(group))
+    if digits >= 5 and any(cue in lower for cue in _FUND_CUES):
+        for match in FUND.finditer(text):
+            if len(_digits(match.group(1))) >= 5:
+                add("fund", match.start(1), match.end(1))
+    if digits >= 6 and _PHONE_LIKE.search(text):  # the library's matcher is slow: only where a phone number could be
+        for number in phonenumbers.PhoneNumberMatcher(text, allowed.region, leniency=phonenumbers.Leniency.VALID):
+            kind = phonenumbers.number_type(number.number)
+            if kind in (phonenumbers.PhoneNumberType.TOLL_FREE, phonenumbers.PhoneNumberType.SHARED_COST):
+                continue  # 1800 and 13/1300 numbers are businesses'
+            if not _own_phone(number.number, allowed.phones):
+                add("phone", number.start, number.end)
     for match in ADDRESS.finditer(text):
         where = _norm_address(match.group())
         if not any(where in own for own in allowed.addresses):
             add("address", match.start(), match.end())
-    return sorted(found, key=lambda f: f.start)
+
+
+def has_cue(text: str) -> bool:
+    """False for text no pattern can match (no digit, no '@', no name cue): most lines, found fast."""
+    return _CUE.search(text) is not None
 
 
 def reviewed(line: str) -> bool:
