@@ -169,7 +169,7 @@ class Allowed:
             domains=frozenset(domains - FREEMAIL),
             names=frozenset(words),
             addresses=tuple(_norm_address(a) for a in addresses if a),
-            region=region or "AU",
+            region=(region or "AU").upper(),
         )
 
 

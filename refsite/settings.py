@@ -159,6 +159,9 @@ def settings_from_mapping(
             if not isinstance(raw, str):
                 problems.append(error(src(key), f"'{key}' must be text; put it in quotes"))
                 continue
+            if key == "privacy_region" and not re.fullmatch(r"[A-Za-z]{2}", raw):
+                problems.append(error(src(key), f"privacy_region: '{raw}' is not a two-letter country code (AU, NZ, GB, US...)"))
+                continue
             if key in CHOICES and raw not in CHOICES[key]:
                 problems.append(error(src(key), vocab.unknown(f"{key} setting", raw, dict.fromkeys(CHOICES[key], ""))))
                 continue

@@ -112,6 +112,18 @@ def test_an_unknown_privacy_level_is_an_error():
     assert [str(p) for p in problems] == ["s.yml:3: error: unknown privacy setting 'eror' (did you mean 'error'?)"]
 
 
+def test_privacy_region_is_a_country_code():
+    _settings, problems = settings_from_mapping({"privacy_region": "Australia"}, "s.yml", {"privacy_region": 2})
+    assert [str(p) for p in problems] == [
+        "s.yml:2: error: privacy_region: 'Australia' is not a two-letter country code (AU, NZ, GB, US...)"
+    ]
+
+
+def test_another_region_reads_its_own_numbers():
+    assert [f.kind for f in find("rang 09 555 1234", Allowed.build(region="nz"))] == ["phone"]
+    assert [f.kind for f in find("rang 09 555 1234", Allowed.build(region="AU"))] == []
+
+
 def test_privacy_attribute_takes_only_ok():
     _event, problems = parse_line("- 2026-09-05 note privacy:yes: hi", Source("h.md", 4))
     assert [str(p) for p in problems] == [
@@ -156,4 +168,4 @@ def test_log_refuses_a_patient_identifier_unless_not_patient(tmp_path):
 def test_the_demo_has_no_privacy_warning():
     records = Path(__file__).parent.parent / "records"
     _records, _settings, problems = load_and_validate(records, None, TODAY)
-    assert [p for p in problems if "patient" in p.message] == []
+    assert [p for p in problems if "if it is not about a patient" in p.message] == []
