@@ -151,7 +151,7 @@ class Allowed:
         region: str = "AU",
     ) -> Allowed:
         # digits only (parsing every contact's phone would cost more than the guard): see _own_phone
-        e164 = {d for d in (_digits(p) for p in phones if p) if len(d) >= 6}
+        own_phones = {d for d in (_digits(p) for p in phones if p) if len(d) >= 6}
         mails = {e.strip().lower() for e in emails if e and "@" in e}
         domains = {m.rsplit("@", 1)[1] for m in mails}
         for site in websites:
@@ -164,7 +164,7 @@ class Allowed:
                 if word.capitalize() not in _NAME_STOP and len(word) > 1:
                     words.add(word.lower())
         return cls(
-            phones=frozenset(e164),
+            phones=frozenset(own_phones),
             emails=frozenset(mails),
             domains=frozenset(domains - FREEMAIL),
             names=frozenset(words),
