@@ -23,10 +23,10 @@ from typing import Iterator
 import yaml
 from filelock import FileLock
 
-from refsite import vocab
-from refsite.checks import CHECKS, check_duplicate_names, check_introduced_by
+from refsite import privacy, vocab
+from refsite.checks import CHECKS, check_duplicate_names, check_introduced_by, check_privacy, line_privacy_problems
 from refsite.load import CONTROL, LOG_HEADING, SETTINGS_FILE, TEMP_SUFFIX, describe_control, load_partner, shown_name
-from refsite.logline import parse_line
+from refsite.logline import parse_line, split_text
 from refsite.model import Records
 from refsite.problems import Problem, Source, error, has_errors, sort_problems
 from refsite.settings import SLUG, Settings
@@ -101,13 +101,19 @@ def _insert_at(lines: list[bytes]) -> int | None:
 
 
 def append_event(
-    path: Path, display: str, body: str, settings: Settings, today: dt.date
+    path: Path, display: str, body: str, settings: Settings, today: dt.date, not_patient: bool = False
 ) -> tuple[str | None, list[Problem]]:
-    """Append ``- {body}`` to a partner's log. Returns (the line written, problems); writes nothing on error."""
+    """Append ``- {body}`` to a partner's log. Returns (the line written, problems); writes nothing on error.
+
+    A line whose text looks like a patient identifier is refused (docs/privacy.md) unless
+    ``not_patient``, which writes the line with its privacy:ok marker.
+    """
     found = CONTROL.search(body)
     if found:  # before split(): it would quietly turn some controls (\x1c-\x1f) into spaces
         return None, [error(Source(display), f"the line holds the invisible character {describe_control(found.group())}: "
                             "nothing written (control characters and right-to-left overrides can disguise text)")]
+    if not_patient:
+        body = with_privacy_ok(body)
     line = "- " + " ".join(body.split())
     refusal = _unwritable(path)
     if refusal:
@@ -139,8 +145,9 @@ def append_event(
         if any(" ".join(e.raw.split()) == " ".join(event.raw.split()) for e in old.events):
             line_problems.append(error(source, "this event is already in the log"))
         line_problems += [
-            p for p in validate(Records((partner,)), settings, today, SINGLE_PARTNER_CHECKS) if p.source == source
+            p for p in validate(Records((partner,)), settings, today, _APPEND_CHECKS) if p.source == source
         ]
+        line_problems += line_privacy_problems(old, event, settings, "run again with --not-patient")
         if has_errors(line_problems):
             return None, sort_problems(line_problems)
         atomic_write(path, bom + b"".join(lines))
@@ -162,6 +169,15 @@ def _unwritable(path: Path) -> str | None:
         return (f"this record has {links} hard links: replacing it atomically would split them, so nothing was "
                 "written; make it a single file (e.g. `cp FILE FILE.new && mv FILE.new FILE`) and try again")
     return None
+_APPEND_CHECKS = tuple(c for c in SINGLE_PARTNER_CHECKS if c is not check_privacy)  # the new line: refused, not warned
+
+
+def with_privacy_ok(body: str) -> str:
+    """A log line body with privacy:ok added to its head (before ': '), once."""
+    head, text = split_text(body)
+    if privacy.LOG_ATTRIBUTE not in head.split():
+        head = f"{head.rstrip()} {privacy.LOG_ATTRIBUTE}"
+    return f"{head}: {text}" if text else head
 
 
 def _yaml_text(value: str) -> str:

@@ -10,9 +10,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Callable, Iterable, Iterator
 
-from refsite import vocab
-from refsite.model import Records
-from refsite.problems import Problem, error, warning
+from refsite import privacy, vocab
+from refsite.logline import split_text
+from refsite.model import LogEvent, Partner, Records
+from refsite.problems import Problem, Source, error, warning
 from refsite.settings import Settings
 
 Check = Callable[[Records, Settings, dt.date], Iterable[Problem]]
@@ -120,6 +121,77 @@ def check_duplicate_names(records: Records, settings: Settings, today: dt.date) 
         if other != partner.id:
             yield warning(partner.line_of("name"), f"name: '{partner.name}' is also the name of {other} ({other}.md): "
                           "one partner in two files? merge them, or tell them apart in the name")
+def privacy_allowed(partner: Partner, settings: Settings) -> privacy.Allowed:
+    """What a partner's text may mention: its own phone, email, website and location, its contacts, the team."""
+    contacts = partner.contacts
+    return privacy.Allowed.build(
+        phones=[partner.phone, *(c.phone for c in contacts)],
+        emails=[partner.email, *(c.email for c in contacts)],
+        names=[partner.name, partner.organisation, *(c.name for c in contacts), *(m.name for m in settings.team)],
+        addresses=[partner.location],
+        websites=[partner.website],
+        region=settings.privacy_region,
+    )
+
+
+def privacy_texts(partner: Partner) -> Iterator[tuple[Source, str]]:
+    """Every free text of a partner with its source, reviewed lines (the not-patient marker, privacy:ok) left out."""
+    path = partner.source.path
+    for i, line in enumerate(partner.notes.split("\n") if partner.notes else ()):
+        if line.strip() and not privacy.reviewed(line):
+            lines = partner.notes_lines
+            yield Source(path, lines[i] if i < len(lines) else partner.source.line), line
+    for i, contact in enumerate(partner.contacts):
+        if contact.notes and not privacy.reviewed(contact.notes):
+            yield Source(path, partner.key_lines.get(f"contacts[{i}].notes", contact.source.line)), contact.notes
+    for key in ("value_ideas", "interests"):
+        for i, item in enumerate(getattr(partner, key)):
+            if not privacy.reviewed(item):
+                yield Source(path, partner.key_lines.get(f"{key}[{i}]", partner.line_of(key).line)), item
+    for key in ("agreement", "financial"):
+        text = getattr(partner, key)
+        if text and not privacy.reviewed(text):
+            yield partner.line_of(key), text
+    for event in partner.events:
+        if event.text and not (privacy.LOG_ATTRIBUTE in event.raw and privacy.log_reviewed(split_text(event.raw)[0])):
+            yield event.source, event.text
+
+
+def check_privacy(records: Records, settings: Settings, today: dt.date) -> Iterator[Problem]:
+    """Free text that looks like a patient identifier (docs/privacy.md): a warning, an error with privacy: error."""
+    if settings.privacy == "off":
+        return
+    report = error if settings.privacy == "error" else warning
+    for partner in records.partners:
+        allowed = None
+        for source, text in privacy_texts(partner):
+            if not privacy.has_cue(text):
+                continue
+            if allowed is None:
+                allowed = privacy_allowed(partner, settings)
+            for finding in privacy.find(text, allowed):
+                yield report(source, f"{finding.message}; if it is not about a patient, mark the line with {_silencer(source, partner)}")
+
+
+def line_privacy_problems(partner: Partner, event: LogEvent, settings: Settings, override: str) -> list[Problem]:
+    """Errors for a log line about to be written whose text looks like a patient identifier.
+
+    For the commands that write lines (refsite log, the importer): such a line is refused, whatever
+    the privacy setting (but off), unless it carries privacy:ok. ``override`` says how to pass it
+    anyway (e.g. "run again with --not-patient").
+    """
+    if settings.privacy == "off" or not event.text or privacy.log_reviewed(split_text(event.raw)[0]):
+        return []
+    return [
+        error(event.source, f"{finding.message}; nothing written: if it is not about a patient, {override} "
+              f"(writes {privacy.LOG_ATTRIBUTE})")
+        for finding in privacy.find(event.text, privacy_allowed(partner, settings))
+    ]
+
+
+def _silencer(source: Source, partner: Partner) -> str:
+    in_log = any(e.source == source for e in partner.events)
+    return privacy.LOG_ATTRIBUTE if in_log else f"a trailing {privacy.MARKER}"
 
 
 CHECKS: tuple[Check, ...] = (
@@ -130,4 +202,5 @@ CHECKS: tuple[Check, ...] = (
     check_referrals,
     check_stage_history,
     check_duplicate_names,
+    check_privacy,
 )

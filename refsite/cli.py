@@ -481,8 +481,10 @@ def serve_command(records_dir: Path, settings_path: Path | None, today: dt.date,
 @click.argument("partner", metavar="PARTNER")
 @click.argument("event", nargs=-1, required=True, metavar="KIND [ID] [@MEMBER] [with NAME] [key:value...] [: TEXT]")
 @click.option("--date", "when", type=DateType(), default=None, help="The event's date.  [default: --today]")
+@click.option("--not-patient", is_flag=True,
+              help="The text was reviewed and is not about a patient: write it with privacy:ok (docs/privacy.md).")
 def log_command(records_dir: Path, settings_path: Path | None, today: dt.date, partner: str, event: tuple[str, ...],
-                when: dt.date | None) -> None:
+                when: dt.date | None, not_patient: bool) -> None:
     """Append one event to PARTNER's log, changing no other byte of the file.
 
     \b
@@ -491,7 +493,8 @@ def log_command(records_dir: Path, settings_path: Path | None, today: dt.date, p
       refsite log harbour-street referral-in R-2291 @maya service:knee consent:yes
       refsite log harbour-street thanks R-2291 @maya: card to Dr. Natarajan
     Quote the line if your shell minds its characters. The line is checked
-    first; nothing is written when it has an error.
+    first; nothing is written when it has an error, or when its text looks
+    like a patient identifier (unless --not-patient).
     """
     from refsite.authoring import append_event
     from refsite.load import load_settings
@@ -500,7 +503,7 @@ def log_command(records_dir: Path, settings_path: Path | None, today: dt.date, p
     settings, problems = load_settings(settings_path or records_dir / "settings.yml",
                                        str(settings_path or records_dir / "settings.yml"))
     body = f"{(when or today).isoformat()} {' '.join(event)}"
-    line, problems = append_event(path, str(path), body, settings, today)
+    line, problems = append_event(path, str(path), body, settings, today, not_patient=not_patient)
     _echo_problems(problems)
     if line is None:
         sys.exit(1)

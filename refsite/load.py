@@ -597,6 +597,7 @@ def load_partner(path: Path, display: str, settings: Settings) -> tuple[Partner 
             problems.append(error(file_src, f"missing required key '{spec.name}' ({spec.help}), e.g. '{spec.name}: {spec.example}'"))
 
     notes, events, broken_refs, log_problems = _body(lines, close + 1, display, settings)
+    notes_lines = _notes_lines(lines, close + 1, notes)
     problems += log_problems
     if any(f.required and f.name not in values for f in FIELDS):
         return None, problems
@@ -610,10 +611,52 @@ def load_partner(path: Path, display: str, settings: Settings) -> tuple[Partner 
         notes=notes,
         events=tuple(events),
         broken_refs=broken_refs,
-        key_lines=dict(parsed.lines),
+        key_lines={**parsed.lines, **_item_lines(parsed)},
+        notes_lines=notes_lines,
         **values,
     )
     return partner, problems
+
+
+def _item_lines(parsed: Mapping_) -> dict[str, int]:
+    """The line of each free-text list item and contact note, as 'value_ideas[0]', 'contacts[1].notes'
+    (for messages about them: refsite.checks.check_privacy)."""
+    found: dict[str, int] = {}
+    for key in ("value_ideas", "interests"):
+        node = parsed.nodes.get(key)
+        if isinstance(node, yaml.SequenceNode):
+            for i, item in enumerate(node.value):
+                found[f"{key}[{i}]"] = item.start_mark.line + 2
+    node = parsed.nodes.get("contacts")
+    if isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            if isinstance(item, yaml.MappingNode):
+                for key_node, _ in item.value:
+                    if key_node.value == "notes":
+                        found[f"contacts[{i}].notes"] = key_node.start_mark.line + 2
+    return found
+
+
+def _notes_lines(lines: list[str], start: int, notes: str) -> tuple[int, ...]:
+    """The file line of each line of ``notes`` (the body outside '## Log', as _body collected it)."""
+    if not notes:
+        return ()
+    numbers: list[int] = []
+    in_log = False
+    for lineno in range(start + 1, len(lines) + 1):
+        line = lines[lineno - 1]
+        if line[:1] == "#":
+            if LOG_HEADING.match(line):
+                in_log = True
+                continue
+            if in_log and HEADING.match(line):
+                in_log = False
+        if not in_log:
+            numbers.append(lineno)
+    lead = 0
+    while lead < len(numbers) and lines[numbers[lead] - 1] == "":
+        lead += 1
+    return tuple(numbers[lead:lead + notes.count("\n") + 1])
 
 
 def _slugify(name: str) -> str:

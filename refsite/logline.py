@@ -329,6 +329,9 @@ def _parse_any(line: str, source: Source, services: Mapping[str, str]) -> tuple[
             if value.lower() not in YES:
                 problems.append(error(source, f"consent:{value} must be consent:yes or consent:no"))
             fields["consent"] = YES.get(value.lower())
+        elif key == "privacy":
+            if value != "ok":
+                problems.append(error(source, f"privacy:{value} must be privacy:ok (the line was reviewed: not about a patient)"))
         elif key == "satisfaction":
             if value not in _SCORES:
                 problems.append(error(source, f"satisfaction:{value} must be a score from 1 to 5"))

@@ -101,6 +101,8 @@ class Partner:
     # ids on referral lines that could not be read: checks stay quiet about them (the line has its own error)
     broken_refs: frozenset[str] = frozenset()
     key_lines: dict[str, int] = field(default_factory=dict, compare=False, hash=False)
+    # the file line of each line of notes (notes may sit both above and below the log)
+    notes_lines: tuple[int, ...] = field(default=(), compare=False, hash=False)
 
     def line_of(self, key: str) -> Source:
         """The source of a front-matter key (the file's first line when the key is absent)."""

@@ -56,7 +56,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("grace_days", 14, "refsite check fails on items overdue by more than this many days"),
     Setting("gift_cap", 0, "yearly cap on gifts and hospitality per partner (0: no cap)", float, 0, MONEY_MAX),
     Setting("gift_cap_warn", 0.8, "warn when a partner's gifts this year reach this share of the cap", float, 0, 1),
+    Setting("privacy", "warn", "the patient-identifier guard (docs/privacy.md): warn, error (fails validate and CI) or off", str),
+    Setting("privacy_region", "AU", "the country whose phone numbers the privacy guard reads without a + (ISO code: AU, NZ, GB, US...)", str),
 )
+# The choices of the settings that take one word from a list (checked when the file is read).
+CHOICES: Mapping[str, tuple[str, ...]] = MappingProxyType({"privacy": ("warn", "error", "off")})
 
 SETTINGS_BY_NAME: Mapping[str, Setting] = MappingProxyType({s.name: s for s in SETTINGS})
 STRUCTURED_KEYS = MappingProxyType(
@@ -170,9 +174,17 @@ def settings_from_mapping(
             continue
         if raw is None:
             continue
+        if key in CHOICES and raw is False and "off" in CHOICES[key]:
+            raw = "off"  # YAML reads a bare 'off' as false
         if setting.kind is str:
             if not isinstance(raw, str):
                 problems.append(error(src(key), f"'{key}' must be text; put it in quotes"))
+                continue
+            if key == "privacy_region" and not re.fullmatch(r"[A-Za-z]{2}", raw):
+                problems.append(error(src(key), f"privacy_region: '{raw}' is not a two-letter country code (AU, NZ, GB, US...)"))
+                continue
+            if key in CHOICES and raw not in CHOICES[key]:
+                problems.append(error(src(key), vocab.unknown(f"{key} setting", raw, dict.fromkeys(CHOICES[key], ""))))
                 continue
             values[key] = raw
         else:

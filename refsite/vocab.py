@@ -168,6 +168,7 @@ ATTRIBUTES = _table(
     ("consent", "yes or no: the client agreed that we update the referrer"),
     ("satisfaction", "the client's satisfaction score, 1 (poor) to 5 (excellent)"),
     ("cost", "what a gift or hospitality cost, a number (counts towards the yearly cap)"),
+    ("privacy", "privacy:ok: the line was reviewed and is not about a patient (silences the privacy guard; docs/privacy.md)"),
 )
 
 

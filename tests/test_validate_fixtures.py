@@ -131,7 +131,7 @@ EXPECTED = {
         "unknown-vocabulary/harbour.md:14: error: unknown log kind 'coffe' (did you mean 'coffee'?)",
         "unknown-vocabulary/harbour.md:15: error: unknown service 'kne' (did you mean 'knee'?)",
         "unknown-vocabulary/harbour.md:16: error: unknown referral status 'convertd' (did you mean 'converted'?)",
-        "unknown-vocabulary/harbour.md:17: error: unknown attribute 'attachment' (one of: status, service, value, consent, satisfaction, cost)",
+        "unknown-vocabulary/harbour.md:17: error: unknown attribute 'attachment' (one of: status, service, value, consent, satisfaction, cost, privacy)",
     ],
     "wrong-types": [
         "wrong-types/harbour.md:5: error: cadence: must be a whole number of days from 1 to 3650, not 'often'",
