@@ -140,7 +140,9 @@ def cli() -> None:
 def validate(records_dir: Path, settings_path: Path | None, today: dt.date, fmt: str) -> None:
     """Check every record and print every problem as FILE:LINE: SEVERITY: MESSAGE.
 
-    Exits 1 when there is at least one error (warnings alone exit 0).
+    Exits 1 when there is at least one error (warnings alone exit 0). With a
+    past --today the records are read as they stood that day: later log lines
+    are left out (one warning says how many) instead of being errors.
     """
     from refsite.output import problems_json, problems_text
     from refsite.problems import has_errors
@@ -232,7 +234,8 @@ def check(records_dir: Path, settings_path: Path | None, today: dt.date, grace: 
     Prints the errors and, per owner, the records with items overdue by more
     than the grace, then exits 1; otherwise exits 0. Under GitHub Actions
     (GITHUB_ACTIONS=true) it also prints workflow annotations, most urgent
-    first, and appends a Markdown summary to $GITHUB_STEP_SUMMARY. See docs/ci.md.
+    first, and appends a Markdown summary to $GITHUB_STEP_SUMMARY. A past
+    --today reads the records as they stood that day. See docs/ci.md.
     """
     import os
 

@@ -17,7 +17,14 @@ import yaml
 from click.testing import CliRunner
 
 from refsite import __version__
-from refsite.authoring import REFSITE_GIT, InitOptions, init_repository, settings_template, workflow_text
+from refsite.authoring import (
+    REFSITE_GIT,
+    InitOptions,
+    init_repository,
+    pre_commit_text,
+    settings_template,
+    workflow_text,
+)
 from refsite.cli import cli
 from refsite.load import load_settings
 from refsite.settings import SETTINGS, STRUCTURED_KEYS, settings_from_mapping
@@ -121,6 +128,9 @@ def test_without_a_zone_the_schedule_is_utc_and_a_source_pins_a_git_tag(tmp_path
 def test_docs_ci_shows_the_workflow_as_init_writes_it():
     written = workflow_text(SYDNEY, TODAY)
     shown = "".join(line + "\n" for line in written.splitlines() if not line.lstrip().startswith("#"))
+    assert f"```yaml\n{shown}```" in (ROOT / "docs" / "ci.md").read_text()
+    config = pre_commit_text(InitOptions(version=__version__))
+    shown = "".join(line + "\n" for line in config.splitlines() if not line.lstrip().startswith("#"))
     assert f"```yaml\n{shown}```" in (ROOT / "docs" / "ci.md").read_text()
 
 
