@@ -183,18 +183,20 @@ def _git(cwd: Path, *args: str) -> str:
 # pre-commit installs refsite and its dependencies into its own environment: ~80-100 s here, mostly waiting on the
 # package index. The environment is kept between sessions in TEST_CACHE, keyed by the working tree's content, so a run
 # with unchanged sources reuses it; any change to the sources makes a new one (stale ones: `pre-commit gc`).
+# What `pip install .` reads (pyproject.toml names them): changes elsewhere (tests, docs) keep the cached environment.
+PACKAGE_PATHS = ("pyproject.toml", "README.md", ".pre-commit-hooks.yaml", "refsite", "mkdocs.yml", "site_templates")
 TEST_CACHE = Path(os.environ.get("REFSITE_TEST_CACHE", ROOT / ".venv" / "test-cache"))
 
 
 @pytest.fixture(scope="session")
 def refsite_repo(tmp_path_factory) -> Path:
-    """This project's working tree (committed or not, without what .gitignore leaves out) as a Git repository
-    tagged v{version}: pre-commit clones its repo: by path, so the rev must be a commit. The path names the tree."""
+    """This project's package as it is in the working tree (committed or not, without what .gitignore leaves out) as a
+    Git repository tagged v{version}: pre-commit clones its repo: by path, so the rev must be a commit. The path names the tree."""
     if shutil.which("git") is None:
         pytest.skip("git is needed")
     snapshot = tmp_path_factory.mktemp("refsite-src")
     _git(snapshot, "init", "-q")
-    _git(snapshot, f"--work-tree={ROOT}", "add", "-A")
+    _git(snapshot, f"--work-tree={ROOT}", "add", "-A", "--", *PACKAGE_PATHS)
     tree = _git(snapshot, "write-tree").strip()
     repo = TEST_CACHE / "src" / tree[:16]
     if not (repo / ".git").is_dir():
@@ -208,8 +210,12 @@ def refsite_repo(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def pre_commit_home() -> Path:
-    return TEST_CACHE / "pre-commit"
+def pre_commit_home():
+    home = TEST_CACHE / "pre-commit"
+    yield home
+    if home.is_dir():  # drop the environments no remaining config uses (~110 MB each)
+        subprocess.run([sys.executable, "-m", "pre_commit", "gc"], env={**os.environ, "PRE_COMMIT_HOME": str(home)},
+                       capture_output=True)
 
 
 def pre_commit(repo: Path, home: Path) -> subprocess.CompletedProcess:
