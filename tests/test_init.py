@@ -182,7 +182,7 @@ def _git(cwd: Path, *args: str) -> str:
 
 # pre-commit installs refsite and its dependencies into its own environment: ~80-100 s here, mostly waiting on the
 # package index. The environment is kept between sessions in TEST_CACHE, keyed by the working tree's content, so a run
-# with unchanged sources reuses it; any change to the sources makes a new one (stale ones: `pre-commit gc`).
+# with unchanged sources reuses it; any change to the sources makes a new one and removes the old.
 # What `pip install .` reads (pyproject.toml names them): changes elsewhere (tests, docs) keep the cached environment.
 PACKAGE_PATHS = ("pyproject.toml", "README.md", ".pre-commit-hooks.yaml", "refsite", "mkdocs.yml", "site_templates")
 TEST_CACHE = Path(os.environ.get("REFSITE_TEST_CACHE", ROOT / ".venv" / "test-cache"))
@@ -202,20 +202,15 @@ def refsite_repo(tmp_path_factory) -> Path:
     if not (repo / ".git").is_dir():
         _git(snapshot, f"--work-tree={ROOT}", "commit", "-q", "-m", "snapshot")
         _git(snapshot, "tag", f"v{__version__}")
-        repo.parent.mkdir(parents=True, exist_ok=True)
-        shutil.rmtree(repo, ignore_errors=True)
-        repo.mkdir()
+        shutil.rmtree(TEST_CACHE, ignore_errors=True)  # the sources changed: the old environments (~110 MB) are stale
+        repo.mkdir(parents=True)
         shutil.move(snapshot / ".git", repo / ".git")  # the objects only: pre-commit clones it
     return repo
 
 
 @pytest.fixture(scope="session")
-def pre_commit_home():
-    home = TEST_CACHE / "pre-commit"
-    yield home
-    if home.is_dir():  # drop the environments no remaining config uses (~110 MB each)
-        subprocess.run([sys.executable, "-m", "pre_commit", "gc"], env={**os.environ, "PRE_COMMIT_HOME": str(home)},
-                       capture_output=True)
+def pre_commit_home(refsite_repo) -> Path:
+    return TEST_CACHE / "pre-commit"
 
 
 def pre_commit(repo: Path, home: Path) -> subprocess.CompletedProcess:
