@@ -15,6 +15,7 @@ import datetime as dt
 import glob
 import json
 import os
+import re
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
@@ -190,39 +191,143 @@ def _yaml_text(value: str) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
+def canonical_term(table_name: str, word: str) -> str | None:
+    """The vocabulary term a synonym stands for ("GP" -> "primary-care"), or None.
+
+    HOOK: the synonym table (shared with the importer) lives in ``refsite.vocab`` as
+    ``vocab.canonical(table_name, word)``; until that function exists, no synonyms are known.
+    """
+    canonical = getattr(vocab, "canonical", None)
+    return canonical(table_name, word) if canonical is not None else None
+
+
+@dataclasses.dataclass(frozen=True)
+class NewContact:
+    name: str
+    role: str
+    email: str | None = None
+    phone: str | None = None
+
+
+PHONE = re.compile(r"^\+?[\d\s().-]{6,}$")
+
+
+def parse_contact(text: str) -> tuple[NewContact | None, str | None]:
+    """ "Name, role, email or phone" (email and phone optional, in any order) -> (contact, None) or (None, why)."""
+    parts = [p.strip() for p in text.split(",")]
+    if len(parts) < 2 or not parts[0] or not parts[1]:
+        return None, f"'{text}' is not \"Name, role[, email][, phone]\""
+    email = phone = None
+    for part in parts[2:]:
+        if "@" in part and " " not in part and email is None:
+            email = part
+        elif PHONE.match(part) and phone is None:
+            phone = part
+        else:
+            return None, f"'{part}' in '{text}' is neither an email address nor a phone number"
+    return NewContact(parts[0], parts[1], email, phone), None
+
+
+@dataclasses.dataclass(frozen=True)
+class NewPartner:
+    """What `refsite new` writes: what a person has at hand, nothing invented."""
+
+    id: str
+    name: str
+    category: str
+    stage: str = "prospect"
+    tier: str = "standard"
+    owner: str | None = None
+    since: dt.date | None = None  # None: today
+    organisation: str | None = None
+    location: str | None = None
+    phone: str | None = None
+    email: str | None = None
+    website: str | None = None
+    tags: tuple[str, ...] = ()
+    contacts: tuple[NewContact, ...] = ()
+
+
+def _front_matter_lines(new: NewPartner, owner: str | None, since: dt.date) -> tuple[list[str], set[str]]:
+    """The optional front-matter lines ``new`` fills, and the keys they fill."""
+    lines: list[str] = []
+    if owner:
+        lines.append(f"owner: {owner}")
+    lines.append(f"since: {since.isoformat()}")
+    for key in ("organisation", "location", "email", "website"):
+        value = getattr(new, key)
+        if value:
+            lines.append(f"{key}: {_yaml_text(value)}")
+    if new.phone:
+        lines.append(f"phone: {json.dumps(new.phone, ensure_ascii=False)}")  # quoted: 0412... is not a number
+    if new.contacts:
+        lines.append("contacts:")
+        for c in new.contacts:
+            lines += [f"  - name: {_yaml_text(c.name)}", f"    role: {c.role}"]
+            if c.email:
+                lines.append(f"    email: {_yaml_text(c.email)}")
+            if c.phone:
+                lines.append(f"    phone: {json.dumps(c.phone, ensure_ascii=False)}")
+    if new.tags:
+        lines.append(f"tags: [{', '.join(json.dumps(t, ensure_ascii=False) for t in new.tags)}]")
+    filled = {line.split(":", 1)[0] for line in lines if not line.startswith(" ")}
+    return lines, filled
+
+
+def _examples(template_lines: list[str], filled: set[str]) -> list[str]:
+    """The template's commented example keys, without those already filled (and their indented lines)."""
+    out, keep = [], True
+    for line in template_lines:
+        if line.startswith("# ") and not line.startswith("#  "):
+            keep = line[2:].split(":", 1)[0] not in filled
+        if keep:
+            out.append(line)
+    return out
+
+
 def new_partner(
-    records_dir: Path, display_root: str, partner_id: str, name: str, category: str, stage: str, tier: str,
-    owner: str | None, settings: Settings, today: dt.date,
+    records_dir: Path, display_root: str, new: NewPartner, settings: Settings, today: dt.date,
 ) -> tuple[Path | None, list[Problem]]:
     """Write ``records/<id>.md`` from the template, refusing to overwrite anything."""
-    display = f"{display_root}/{partner_id}.md"
+    display = f"{display_root}/{new.id}.md"
+    src = Source(display)
     problems: list[Problem] = []
-    if not SLUG.match(partner_id):
-        problems.append(error(Source(display), f"'{shown_name(partner_id)}' is not a partner id: lowercase letters, digits and hyphens"))
-    for what, value, table in (("category", category, settings.categories), ("stage", stage, vocab.STAGES),
-                               ("tier", tier, vocab.TIERS)):
+    if not SLUG.match(new.id):
+        problems.append(error(src, f"'{shown_name(new.id)}' is not a partner id: lowercase letters, digits and hyphens"))
+    for what, value, table in (("category", new.category, settings.categories), ("stage", new.stage, vocab.STAGES),
+                               ("tier", new.tier, vocab.TIERS)):
         if value not in table:
-            problems.append(error(Source(display), vocab.unknown(what, value, table)))
-    owner = owner or settings.default_owner
+            problems.append(error(src, vocab.unknown(what, value, table)))
+    for contact in new.contacts:
+        if contact.role not in settings.roles:
+            problems.append(error(src, f"contact '{contact.name}': " + vocab.unknown("role", contact.role, settings.roles)))
+    owner = new.owner or settings.default_owner
     if owner and settings.member_ids and owner not in settings.member_ids:
-        problems.append(error(Source(display), f"owner '{owner}' is not on the team{vocab.did_you_mean(owner, sorted(settings.member_ids))}"))
-    path = records_dir / f"{partner_id}.md"
+        problems.append(error(src, f"owner '{owner}' is not on the team{vocab.did_you_mean(owner, sorted(settings.member_ids))}"))
+    since = new.since or today
+    if since > today:
+        problems.append(error(src, f"--since {since} is after today ({today})"))
+    path = records_dir / f"{new.id}.md"
     if path.exists():
-        problems.append(error(Source(display), "a partner with this id exists already"))
+        problems.append(error(src, "a partner with this id exists already"))
     elif path.is_symlink():  # a dangling link or a loop: writing would create a file wherever it points
-        problems.append(error(Source(display), "a symbolic link with this name exists already (it leads nowhere): "
+        problems.append(error(src, "a symbolic link with this name exists already (it leads nowhere): "
                               "remove it first"))
     if problems:
         return None, problems
     template = (DATA_DIR / "partner.md").read_text(encoding="utf-8")
-    text = template.format(
-        name=_yaml_text(name), category=category, stage=stage, tier=tier,
-        owner_line=f"owner: {owner}\n" if owner else "", since=today.isoformat(),
-        first_line=f"- {today.isoformat()} stage {stage}" + (f" @{owner}" if owner else "") + ": added to refsite",
-    )
+    head, _, rest = template.partition("{fields}")
+    examples, _, tail = rest.partition("---\n")
+    fields, filled = _front_matter_lines(new, owner, since)
+    # The first log line is dated when the relationship began, as the person said, not today.
+    added = "added to refsite" if since == today else f"added to refsite on {today.isoformat()}"
+    first_line = f"- {since.isoformat()} stage {new.stage}" + (f" @{owner}" if owner else "") + f": {added}"
+    text = (head.format(name=_yaml_text(new.name), category=new.category, stage=new.stage, tier=new.tier)
+            + "".join(f"{line}\n" for line in [*fields, *_examples(examples.splitlines(), filled)])
+            + "---\n" + tail.format(first_line=first_line))  # what the person typed is never a format string
     with _locked(records_dir):
         if path.exists() or path.is_symlink():
-            return None, [error(Source(display), "a partner with this id exists already")]
+            return None, [error(src, "a partner with this id exists already")]
         atomic_write(path, text.encode("utf-8"))
     partner, problems = load_partner(path, display, settings)
     if partner is None or has_errors(problems):  # the template itself is tested; this is a last guard
@@ -231,13 +336,117 @@ def new_partner(
     return path, problems
 
 
-def init_repository(root: Path) -> tuple[list[Path], list[Problem]]:
-    """Start a records repository in ``root``: settings, an example partner, the CI workflow, a pre-commit hook."""
+# Where records repositories get refsite for pre-commit (`repo:` + `rev:`); `refsite init --source URL`
+# names another Git repository (a fork, the practice's own mirror).
+REFSITE_GIT = "https://github.com/refsite/refsite"
+# When the daily CI check runs, in the practice's own time: before the team's day, not on the hour.
+CHECK_LOCAL_TIME = dt.time(5, 17)
+
+
+@dataclasses.dataclass(frozen=True)
+class InitOptions:
+    """What `refsite init` fills in: all optional, nothing is asked."""
+
+    practice: str | None = None
+    timezone: str | None = None
+    members: tuple[tuple[str, str], ...] = ()  # (id, name)
+    source: str | None = None  # a Git URL to install refsite from; None: the package index
+    version: str = "0.0.0"
+
+
+def _commented(name: str, value: object, help_text: str) -> str:
+    text = f"# {name}: {_yaml_scalar(value)}"
+    return f"{text:<34} # {help_text}"
+
+
+def _yaml_scalar(value: object) -> str:
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False) if value == "" else _yaml_text(value)
+    return str(value)
+
+
+def settings_template(options: InitOptions) -> str:
+    """records/settings.yml for a new repository: what ``options`` fill, then every setting commented with its default.
+
+    The list comes from ``refsite.settings.SETTINGS`` and ``STRUCTURED_KEYS``, so it cannot drift from
+    what the loader reads.
+    """
+    from refsite.settings import SETTINGS, STRUCTURED_KEYS
+
+    given = {"practice": options.practice, "timezone": options.timezone}
+    out = ["# refsite settings: the team, the default owner, additions to the vocabularies and the",
+           "# practice's policy numbers. Every setting has a default (docs/records.md): the commented",
+           "# lines below show each one; uncomment a line to change it.", ""]
+    for name in ("practice", "timezone"):
+        if given[name]:
+            out.append(f"{name}: {_yaml_text(str(given[name]))}")
+    if options.members:
+        out += ["", "team:"]
+        for member_id, member_name in options.members:
+            out += [f"  - id: {member_id}", f"    name: {_yaml_text(member_name)}"]
+        out.append(f"default_owner: {options.members[0][0]}")
+    else:
+        out += ["", f"# team:{'':<27} # {STRUCTURED_KEYS['team']}", "#   - id: alex", "#     name: Alex Example",
+                f"# default_owner: alex{'':<14} # {STRUCTURED_KEYS['default_owner']}"]
+    out.append("")
+    for setting in SETTINGS:
+        if not given.get(setting.name):
+            out.append(_commented(setting.name, setting.default, setting.help))
+    out.append("")
+    for name, example in (("categories", "podiatry-group"), ("roles", "practice-nurse"), ("services", "running")):
+        out += [f"# {name}:{'':<{26 - len(name)}} # {STRUCTURED_KEYS[name]}", f"#   {example}: what it means"]
+    return "\n".join(out) + "\n"
+
+
+def requirements_text(options: InitOptions) -> str:
+    """requirements.txt: the refsite CI installs, pinned to the version that wrote it."""
+    pin = (f"refsite @ git+{options.source}@v{options.version}" if options.source
+           else f"refsite=={options.version}")
+    return (
+        f"# The refsite that CI installs (.github/workflows/refsite-check.yml), pinned: refsite {options.version} wrote\n"
+        "# this file. Change the version here when the team moves to a new release. To install from\n"
+        "# somewhere else, replace the last line, e.g.\n"
+        f"#   refsite @ git+https://github.com/OWNER/refsite@v{options.version}    (a Git repository and tag)\n"
+        "# or keep it and add a line above it: --index-url https://packages.example.org/simple\n"
+        f"{pin}\n"
+    )
+
+
+def _cron(timezone: str | None, today: dt.date) -> tuple[str, str]:
+    """The daily schedule (cron, UTC) for CHECK_LOCAL_TIME in ``timezone`` on ``today``, and a comment saying so."""
+    import zoneinfo
+
+    local = CHECK_LOCAL_TIME
+    if not timezone:
+        return f"{local.minute} {local.hour} * * *", f"{local:%H:%M} UTC"
+    start = dt.datetime.combine(today, local, tzinfo=zoneinfo.ZoneInfo(timezone)).astimezone(dt.UTC)
+    return (f"{start.minute} {start.hour} * * *",
+            f"{local:%H:%M} in {timezone} ({start:%H:%M} UTC when refsite init ran; daylight saving moves it an hour)")
+
+
+def workflow_text(options: InitOptions, today: dt.date) -> str:
+    cron, when = _cron(options.timezone, today)
+    template = (DATA_DIR / "refsite-check.yml").read_text(encoding="utf-8")
+    return template.format(cron=cron, when=when, timezone=options.timezone or "UTC")
+
+
+def pre_commit_text(options: InitOptions) -> str:
+    template = (DATA_DIR / "pre-commit-config.yaml").read_text(encoding="utf-8")
+    return template.format(repo=options.source or REFSITE_GIT, rev=f"v{options.version}")
+
+
+def init_repository(root: Path, options: InitOptions, today: dt.date) -> tuple[list[Path], list[Problem]]:
+    """Start a records repository in ``root``: settings, CI workflow and its requirements, a pre-commit hook.
+
+    ``today`` (in the practice's zone) decides the UTC hour of the daily check, daylight saving or not.
+    """
     from refsite.merge import ATTRIBUTE  # the line that routes partner files to refsite's merge driver
+
     files = {
-        Path("records") / SETTINGS_FILE: (DATA_DIR / "settings.yml").read_text(encoding="utf-8"),
-        Path(".github/workflows/refsite-check.yml"): (DATA_DIR / "refsite-check.yml").read_text(encoding="utf-8"),
-        Path(".pre-commit-config.yaml"): (DATA_DIR / "pre-commit-config.yaml").read_text(encoding="utf-8"),
+        Path("records") / SETTINGS_FILE: settings_template(options),
+        Path(".github/workflows/refsite-check.yml"): workflow_text(options, today),
+        Path("requirements.txt"): requirements_text(options),
+        Path(".pre-commit-config.yaml"): pre_commit_text(options),
         Path(".gitignore"): GITIGNORE,
         Path(".gitattributes"): ATTRIBUTE + "\n",  # `refsite setup-git` configures the driver per clone
     }
@@ -251,4 +460,3 @@ def init_repository(root: Path) -> tuple[list[Path], list[Problem]]:
         atomic_write(target, text.encode("utf-8"))
         written.append(target)
     return written, []
-

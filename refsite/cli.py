@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 import click
+from click.shell_completion import CompletionItem
 
 from refsite import __version__
 
@@ -78,6 +79,43 @@ def local_today(settings_file: Path) -> dt.date:
         return dt.date.today()
 
 
+def _complete_partner(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
+    """Shell completion: the partner ids (file names) in --records (default records/)."""
+    folder = Path(ctx.params.get("records_dir") or "records")
+    try:
+        names = sorted(p.stem for p in folder.glob("*.md"))
+    except OSError:
+        return []
+    return [CompletionItem(n) for n in names if n.startswith(incomplete)]
+
+
+def _complete_member(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
+    """Shell completion: the team's ids from the settings file."""
+    from refsite.load import load_settings
+
+    folder = Path(ctx.params.get("records_dir") or "records")
+    settings_file = ctx.params.get("settings_path") or folder / "settings.yml"
+    try:
+        settings, _ = load_settings(Path(settings_file), str(settings_file))
+    except Exception:  # completion must never print a traceback into the shell
+        return []
+    return [CompletionItem(m.id, help=m.name) for m in settings.team if m.id.startswith(incomplete)]
+
+
+def _complete_category(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
+    from refsite.vocab import CATEGORIES
+
+    return [CompletionItem(c) for c in CATEGORIES if c.startswith(incomplete)]
+
+
+def _past_today(today: dt.date, records_dir: Path, settings_path: Path | None) -> bool:
+    """Whether --today was given and is before the practice's today: then the records are read as they stood."""
+    ctx = click.get_current_context()
+    if ctx.get_parameter_source("today") is not click.core.ParameterSource.COMMANDLINE:
+        return False
+    return today < local_today(settings_path or records_dir / "settings.yml")
+
+
 def format_option(*choices: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     return click.option(
         "--format", "fmt", type=click.Choice(choices), default=choices[0], show_default=True, help="Output format."
@@ -112,19 +150,23 @@ def cli() -> None:
 def validate(records_dir: Path, settings_path: Path | None, today: dt.date, fmt: str) -> None:
     """Check every record and print every problem as FILE:LINE: SEVERITY: MESSAGE.
 
-    Exits 1 when there is at least one error (warnings alone exit 0).
+    Exits 1 when there is at least one error (warnings alone exit 0). With a
+    past --today the records are read as they stood that day: later log lines
+    are left out (one warning says how many) instead of being errors.
     """
     from refsite.output.problems import problems_json, problems_text
     from refsite.problems import has_errors
     from refsite.validate import load_and_validate
 
-    records, _settings, problems = load_and_validate(records_dir, settings_path, today)
+    records, _settings, problems = load_and_validate(records_dir, settings_path, today,
+                                                     as_of=_past_today(today, records_dir, settings_path))
     if fmt == "json":
         click.echo(problems_json(problems), nl=False)
     elif problems:
         click.echo(problems_text(problems))
     else:
-        click.echo(f"{len(records.partners)} partners, no problems.")
+        count = len(records.partners)
+        click.echo(f"{count} partner{'' if count == 1 else 's'}, no problems.")
     sys.exit(1 if has_errors(problems) else 0)
 
 
@@ -142,10 +184,15 @@ class RuleType(click.ParamType):
         hint = did_you_mean(str(value), RULES) or f" (one of: {', '.join(RULES)})"
         self.fail(f"no rule '{value}'{hint}", param, ctx)
 
+    def shell_complete(self, ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
+        from refsite.due import RULES
+
+        return [CompletionItem(r) for r in RULES if r.startswith(incomplete)]
+
 
 @cli.command(name="due", short_help="Who to contact, why, and what to do next.")
 @records_options
-@click.option("--owner", metavar="ID", help="Only the items of this team member.")
+@click.option("--owner", metavar="ID", shell_complete=_complete_member, help="Only the items of this team member.")
 @click.option("--within", "within_days", type=click.IntRange(0, 3650), default=None, metavar="DAYS",
               help="Show what is overdue, due today or due within DAYS days.  [default: the settings' due_soon_days]")
 @click.option("--rule", "rules", type=RuleType(), multiple=True,
@@ -198,7 +245,8 @@ def check(records_dir: Path, settings_path: Path | None, today: dt.date, grace: 
     Prints the errors and, per owner, the records with items overdue by more
     than the grace, then exits 1; otherwise exits 0. Under GitHub Actions
     (GITHUB_ACTIONS=true) it also prints workflow annotations, most urgent
-    first, and appends a Markdown summary to $GITHUB_STEP_SUMMARY. See docs/ci.md.
+    first, and appends a Markdown summary to $GITHUB_STEP_SUMMARY. A past
+    --today reads the records as they stood that day. See docs/ci.md.
     """
     import os
 
@@ -206,7 +254,8 @@ def check(records_dir: Path, settings_path: Path | None, today: dt.date, grace: 
     from refsite.output.check import Gate, annotations, check_text, step_summary
     from refsite.validate import load_and_validate
 
-    records, settings, problems = load_and_validate(records_dir, settings_path, today)
+    records, settings, problems = load_and_validate(records_dir, settings_path, today,
+                                                    as_of=_past_today(today, records_dir, settings_path))
     gate = Gate(tuple(problems), tuple(due(records, settings, today)),
                 int(settings.grace_days) if grace is None else grace, today)
     click.echo(check_text(gate, settings))
@@ -266,6 +315,16 @@ def _unless_subcommand(func: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
+def _explain_period(records: Any, period: Any) -> None:
+    """Say on stderr when the period ends before the records' first date: every figure is then zero."""
+    dates = [d for p in records.partners for d in (p.since, *(e.date for e in p.events)) if d is not None]
+    if dates and period.end < min(dates):
+        click.echo(f"note: {period.label} ends before the records begin ({min(dates)}): there is nothing to count, "
+                   "so every figure is zero", err=True)
+    elif not dates:
+        click.echo("note: the records hold no dated events yet: every figure is zero", err=True)
+
+
 def _records_errors_note(problems: list[Any]) -> int:
     errors = sum(p.is_error for p in problems)
     if errors:
@@ -306,6 +365,7 @@ def report_command(records_dir: Path, settings_path: Path | None, today: dt.date
         raise click.BadParameter(f"{period.label} starts after today ({today})", param_hint="--period")
     records, settings, problems = load_and_validate(records_dir, settings_path, today, as_of=True)
     result = with_at_risk(metrics(records, settings, period, by=by, today=today), _at_risk(records, settings, today))
+    _explain_period(records, period)
     if fmt == "json":
         click.echo(report_json(result))
     elif fmt == "csv":
@@ -478,7 +538,7 @@ def serve_command(records_dir: Path, settings_path: Path | None, today: dt.date,
 
 @cli.command(name="log", short_help="Append one event to a partner's log.")
 @records_options
-@click.argument("partner", metavar="PARTNER")
+@click.argument("partner", metavar="PARTNER", shell_complete=_complete_partner)
 @click.argument("event", nargs=-1, required=True, metavar="KIND [ID] [@MEMBER] [with NAME] [key:value...] [: TEXT]")
 @click.option("--date", "when", type=DateType(), default=None, help="The event's date.  [default: --today]")
 @click.option("--not-patient", is_flag=True,
@@ -514,20 +574,39 @@ def log_command(records_dir: Path, settings_path: Path | None, today: dt.date, p
 @records_options
 @click.argument("partner", metavar="ID")
 @click.option("--name", required=True, help="The partner's name.")
-@click.option("--category", required=True, help="Its category (docs/records.md lists them).")
+@click.option("--category", required=True, shell_complete=_complete_category,
+              help="Its category (docs/records.md lists them; a synonym such as GP is accepted where refsite knows it).")
 @click.option("--stage", default="prospect", show_default=True, type=click.Choice(["prospect", "active", "nurture", "former"]),
               help="Where the relationship is.")
 @click.option("--tier", default="standard", show_default=True, type=click.Choice(["key", "standard", "light"]),
               help="How much the practice invests in it.")
-@click.option("--owner", metavar="MEMBER", default=None, help="Who looks after it.  [default: the settings' default_owner]")
+@click.option("--owner", metavar="MEMBER", default=None, shell_complete=_complete_member,
+              help="Who looks after it.  [default: the settings' default_owner]")
+@click.option("--since", type=DateType(), default=None,
+              help="When the relationship (or the prospecting) began; also dates the first log line.  [default: --today]")
+@click.option("--organisation", metavar="NAME", default=None, help="The wider organisation (a hospital, a group).")
+@click.option("--location", metavar="AREA", default=None, help="The suburb or area.")
+@click.option("--phone", default=None, help="The main phone number (written quoted).")
+@click.option("--email", default=None, help="The general email address.")
+@click.option("--website", metavar="URL", default=None, help="Their website.")
+@click.option("--tags", metavar="A,B", default=None, help="Free labels, separated by commas.")
+@click.option("--contact", "contacts", metavar='"NAME, ROLE[, EMAIL][, PHONE]"', multiple=True,
+              help="A person there (repeatable), e.g. --contact \"Leah Ortiz, referral-coordinator, 02 9000 1234\".")
 def new_command(records_dir: Path, settings_path: Path | None, today: dt.date, partner: str, name: str,
-                category: str, stage: str, tier: str, owner: str | None) -> None:
+                category: str, stage: str, tier: str, owner: str | None, since: dt.date | None,
+                organisation: str | None, location: str | None, phone: str | None, email: str | None,
+                website: str | None, tags: str | None, contacts: tuple[str, ...]) -> None:
     """Add a partner: write records/ID.md from the template (never over an existing file).
 
     \b
-      refsite new harbour --name "Harbour Street" --category primary-care
+      refsite new harbour --name "Harbour Street" --category primary-care \\
+        --stage active --since 2021-03-01 --location "Surry Hills" \\
+        --phone "02 9000 1234" --contact "Dr. Priya Natarajan, physician, priya@example.org"
+    Everything not given is left as a commented example in the file.
     """
-    from refsite.authoring import new_partner
+    import dataclasses
+
+    from refsite.authoring import NewPartner, new_partner, parse_contact
     from refsite.load import load_settings
     from refsite.settings import SLUG
     from refsite.vocab import unknown
@@ -539,42 +618,128 @@ def new_command(records_dir: Path, settings_path: Path | None, today: dt.date, p
 
         raise click.BadParameter(f"'{shown_name(partner)}' is not a partner id: lowercase letters, digits and hyphens "
                                  "(no path, no '.md')", param_hint="ID")
-    if category not in settings.categories:
-        raise click.BadParameter(unknown("category", category, settings.categories), param_hint="--category")
+    category = _term("category", "categories", category, settings.categories, "--category")
     if owner is not None and settings.member_ids and owner not in settings.member_ids:
         raise click.BadParameter(unknown("team member", owner, {m: "" for m in sorted(settings.member_ids)}),
                                  param_hint="--owner")
-    path, problems = new_partner(records_dir, str(records_dir), partner, name, category, stage, tier, owner,
-                                 settings, today)
+    if since is not None and since > today:
+        raise click.BadParameter(f"{since} is after today ({today})", param_hint="--since")
+    people = []
+    for text in contacts:
+        contact, why = parse_contact(text)
+        if contact is None:
+            raise click.BadParameter(str(why), param_hint="--contact")
+        role = _term("role", "roles", contact.role, settings.roles, "--contact")
+        people.append(dataclasses.replace(contact, role=role))
+    new = NewPartner(
+        id=partner, name=name, category=category, stage=stage, tier=tier, owner=owner, since=since,
+        organisation=organisation, location=location, phone=phone, email=email, website=website,
+        tags=tuple(t.strip() for t in (tags or "").split(",") if t.strip()), contacts=tuple(people),
+    )
+    path, problems = new_partner(records_dir, str(records_dir), new, settings, today)
     _echo_problems(problems)
     if path is None:
         sys.exit(1)
-    click.echo(f"wrote {path}: add contacts and notes, then `refsite validate`")
+    click.echo(f"wrote {path}: add notes, then `refsite validate`")
+
+
+def _term(what: str, table_name: str, word: str, table: Any, hint: str) -> str:
+    """``word`` as a term of ``table``: itself, its lowercase, or the term a known synonym stands for; else exit 2."""
+    from refsite.authoring import canonical_term
+    from refsite.vocab import unknown
+
+    if word in table:
+        return word
+    term = word.strip().lower() if word.strip().lower() in table else canonical_term(table_name, word)
+    if term is not None and term in table:
+        click.echo(f"{what} '{word}' written as '{term}'", err=True)
+        return str(term)
+    raise click.BadParameter(unknown(what, word, table), param_hint=hint)
+
+
+class MemberType(click.ParamType):
+    """A team member as ID:NAME (the id a lowercase slug); else a usage error."""
+
+    name = "ID:NAME"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> tuple[str, str]:
+        from refsite.settings import SLUG
+
+        if isinstance(value, tuple):
+            return value
+        member_id, _, member_name = str(value).partition(":")
+        member_id, member_name = member_id.strip(), member_name.strip()
+        if not SLUG.match(member_id) or not member_name:
+            self.fail(f"'{value}' is not ID:NAME with a lowercase id, e.g. maya:Maya Chen", param, ctx)
+        return member_id, member_name
+
+
+class TimezoneType(click.ParamType):
+    """An IANA time zone name (Australia/Sydney); else a usage error."""
+
+    name = "ZONE"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        import zoneinfo
+
+        try:
+            zoneinfo.ZoneInfo(str(value))
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            from refsite.vocab import did_you_mean
+
+            hint = did_you_mean(str(value), sorted(zoneinfo.available_timezones()))
+            self.fail(f"unknown time zone '{value}'{hint or ' (an IANA name, e.g. Australia/Sydney)'}", param, ctx)
+        return str(value)
 
 
 @cli.command(name="init", short_help="Start a records repository (settings, CI, hooks).")
 @click.argument("folder", default=".", type=click.Path(file_okay=False, path_type=Path))
-def init_command(folder: Path) -> None:
+@click.option("--practice", metavar="NAME", default=None, help="The practice's name.")
+@click.option("--timezone", type=TimezoneType(), default=None,
+              help="The practice's time zone, e.g. Australia/Sydney: it decides 'today', here and in CI.")
+@click.option("--member", "members", type=MemberType(), multiple=True,
+              help="A team member, e.g. --member 'maya:Maya Chen' (repeatable; the first is the default owner).")
+@click.option("--source", metavar="GIT-URL", default=None,
+              help="The Git repository CI and pre-commit install refsite from.  [default: the package index for CI, "
+                   "refsite's own repository for pre-commit]")
+def init_command(folder: Path, practice: str | None, timezone: str | None, members: tuple[tuple[str, str], ...],
+                 source: str | None) -> None:
     """Start a records repository in FOLDER: settings, a CI workflow with a daily check, a pre-commit hook.
 
     \b
-    Writes records/settings.yml, .github/workflows/refsite-check.yml,
-    .pre-commit-config.yaml, .gitignore and .gitattributes (partner files
-    merged by refsite's merge driver), and nothing over an existing file.
+    Writes records/settings.yml (every setting listed with its default),
+    .github/workflows/refsite-check.yml, requirements.txt (the refsite CI
+    installs, pinned to this version), .pre-commit-config.yaml, .gitignore
+    and .gitattributes (partner files merged by refsite's merge driver),
+    and nothing over an existing file. Asks nothing:
+      refsite init --practice "Harbour Physio" --timezone Australia/Sydney \\
+        --member "maya:Maya Chen" --member "tom:Tom Alvarez"
     Then run `refsite setup-git` once in each clone, and add partners with
-    `refsite new`.
+    `refsite new`. See docs/ci.md and docs/team.md.
     """
-    from refsite.authoring import init_repository
+    from refsite.authoring import InitOptions, init_repository
 
+    ids = [m[0] for m in members]
+    twice = sorted({i for i in ids if ids.count(i) > 1})
+    if twice:
+        raise click.BadParameter(f"team member '{twice[0]}' is given twice", param_hint="--member")
     folder.mkdir(parents=True, exist_ok=True)
-    written, problems = init_repository(folder)
+    options = InitOptions(practice=practice, timezone=timezone, members=members, source=source, version=__version__)
+    written, problems = init_repository(folder, options, _zone_today(timezone))
     _echo_problems(problems)
     if problems:
         sys.exit(1)
     for path in written:
         click.echo(f"wrote {path}")
-    click.echo("next: edit records/settings.yml (your team), then `refsite new ID --name ... --category ...`")
+    todo = "" if members else "add your team to records/settings.yml, then "
+    click.echo(f"next: {todo}`refsite new ID --name ... --category ...`")
     click.echo("in every clone of this repository, run `refsite setup-git` once (Git merges partner files with refsite)")
+
+
+def _zone_today(timezone: str | None) -> dt.date:
+    import zoneinfo
+
+    return dt.datetime.now(zoneinfo.ZoneInfo(timezone)).date() if timezone else dt.date.today()
 
 
 def _incomplete_note(problems: list[Any], what: str) -> int:
@@ -596,7 +761,7 @@ def _check_owner(owner: str | None, settings: Any) -> None:
 
 @cli.command(name="brief", short_help="A one-page brief to read before meeting a partner.")
 @records_options
-@click.argument("partner", metavar="PARTNER")
+@click.argument("partner", metavar="PARTNER", shell_complete=_complete_partner)
 @format_option("text", "markdown", "json")
 def brief_command(records_dir: Path, settings_path: Path | None, today: dt.date, partner: str, fmt: str) -> None:
     """A one-page meeting brief for PARTNER (its id: the file name without .md).
@@ -647,7 +812,7 @@ EXPORTS = ("partners", "due", "referrals", "calendar")
 @click.argument("what", type=click.Choice(EXPORTS), metavar="WHAT")
 @click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True,
               help="Output format for partners, due and referrals (calendar is always iCalendar).")
-@click.option("--owner", metavar="ID", help="Only this team member's partners, due items, referrals or calendar.")
+@click.option("--owner", metavar="ID", shell_complete=_complete_member, help="Only this team member's partners, due items, referrals or calendar.")
 @excel_option
 @click.option("--output", "-o", "output", default=None, metavar="FILE",
               type=click.Path(dir_okay=False, path_type=Path),

@@ -411,6 +411,8 @@ CONTACT_KEYS = {
     "prefers": "the channel they prefer (see the channels vocabulary)",
     "notes": "anything worth knowing before you contact them",
 }
+# Keys people write for a contact key refsite spells otherwise: suggested, never silently ignored.
+CONTACT_KEY_SYNONYMS = {"mobile": "phone", "cell": "phone", "tel": "phone", "telephone": "phone", "e-mail": "email"}
 
 
 def _contacts(value: Any, node: yaml.Node, ctx: _Ctx) -> tuple[Contact, ...]:
@@ -426,7 +428,10 @@ def _contacts(value: Any, node: yaml.Node, ctx: _Ctx) -> tuple[Contact, ...]:
             continue
         nodes = {str(k.value): (v, k.start_mark.line + ctx.offset) for k, v in item_node.value}
         for key in item:
-            if key not in CONTACT_KEYS:
+            if str(key) in CONTACT_KEY_SYNONYMS:
+                ctx.problems.append(error(Source(ctx.display, nodes[str(key)][1]), f"contact: unknown key '{key}' (did you "
+                                          f"mean '{CONTACT_KEY_SYNONYMS[str(key)]}'?): as written it is ignored"))
+            elif key not in CONTACT_KEYS:
                 ctx.problems.append(unknown_key(Source(ctx.display, nodes[str(key)][1]), str(key), CONTACT_KEYS, "contact: "))
         fields: dict[str, Any] = {}
         for key, conv in (("name", _text), ("role", _choice(lambda s: s.roles, "role")), ("email", _text),

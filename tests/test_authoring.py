@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from refsite.authoring import append_event, init_repository
+from refsite.authoring import InitOptions, append_event, init_repository
 from refsite.cli import cli
 from refsite.load import load_partner
 from refsite.problems import Source
@@ -143,11 +143,11 @@ def test_cli_log_and_new(tmp_path, monkeypatch):
 
 
 def test_init_writes_a_working_repository_and_overwrites_nothing(tmp_path, monkeypatch):
-    written, problems = init_repository(tmp_path)
+    written, problems = init_repository(tmp_path, InitOptions(), dt.date(2026, 11, 22))
     assert problems == []
     assert sorted(p.relative_to(tmp_path).as_posix() for p in written) == [
         ".gitattributes", ".github/workflows/refsite-check.yml", ".gitignore", ".pre-commit-config.yaml",
-        "records/settings.yml",
+        "records/settings.yml", "requirements.txt",
     ]
     monkeypatch.chdir(tmp_path)
     runner = CliRunner()

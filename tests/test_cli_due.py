@@ -17,10 +17,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-import yaml
 from click.testing import CliRunner
 
-from refsite import __version__
 from refsite.cli import cli
 from refsite.output.check import escape_data, escape_property
 
@@ -306,34 +304,3 @@ def test_check_on_clean_records_within_grace_under_github_actions(clean, tmp_pat
 def test_escaping_follows_the_actions_toolkit():
     assert escape_data("100% done\r\nnext: a, b") == "100%25 done%0D%0Anext: a, b"
     assert escape_property("records/a,b.md: 100%\n") == "records/a%2Cb.md%3A 100%25%0A"
-
-
-# --------------------------------------------------------------------------- the workflow teams copy
-
-
-WORKFLOW = ROOT / "refsite" / "data" / "refsite-check.yml"
-
-
-def test_the_workflow_runs_refsite_check_on_push_pull_request_and_a_daily_schedule():
-    workflow = yaml.safe_load(WORKFLOW.read_text())
-    triggers = workflow[True]  # YAML 1.1 reads the key 'on' as true; GitHub reads it as 'on'
-    assert set(triggers) == {"push", "pull_request", "schedule", "workflow_dispatch"}
-    [schedule] = triggers["schedule"]
-    minute, hour, *every_day = schedule["cron"].split()
-    assert minute != "0" and hour.isdigit() and every_day == ["*", "*", "*"]
-    steps = workflow["jobs"]["check"]["steps"]
-    assert steps[-1]["run"] == "refsite check"
-    assert steps[-2]["run"] == 'python -m pip install "$REFSITE_PACKAGE"'
-    assert workflow["jobs"]["check"]["env"]["REFSITE_PACKAGE"].endswith(f"@v{__version__}")
-
-
-def test_docs_ci_shows_the_workflow_as_shipped():
-    shipped = "".join(line + "\n" for line in WORKFLOW.read_text().splitlines()
-                      if not line.lstrip().startswith("#"))
-    assert f"```yaml\n{shipped}```" in (ROOT / "docs" / "ci.md").read_text()
-
-
-def test_the_workflow_is_package_data():
-    from importlib.resources import files
-
-    assert files("refsite").joinpath("data/refsite-check.yml").read_text() == WORKFLOW.read_text()

@@ -87,7 +87,7 @@ def test_both_append_different_lines(repo):
     git(repo, "merge", "-q", "--no-edit", "theirs")
     assert text(repo).endswith(LAST + "- 2026-11-18 email @maya with Jordan Lee: sent the guide again\n"
                                "- 2026-11-20 call @sam with Jordan Lee: the budget\n")
-    assert validate(repo) == (0, "1 partners, no problems.\n")
+    assert validate(repo) == (0, "1 partner, no problems.\n")
 
 
 def test_both_append_the_same_line(repo):

@@ -18,6 +18,12 @@ from refsite.validate import load_and_validate
 FIXTURES = Path(__file__).parent / "fixtures"
 TODAY = dt.date(2026, 11, 22)
 
+
+@pytest.fixture(autouse=True)
+def _the_clock_reads_today(monkeypatch):
+    """--today 2026-11-22 is the practice's today here, so later dates are errors (a past --today reads as of)."""
+    monkeypatch.setattr("refsite.cli.local_today", lambda _settings_file: TODAY)
+
 EXPECTED = {
     "anchors": [
         "anchors/harbour.md:2: error: YAML anchors and aliases (&name, *name) are not allowed in records; write the value out, or quote text that starts with & or *",
@@ -120,7 +126,7 @@ EXPECTED = {
     ],
     "unknown-key": [
         "unknown-key/harbour.md:5: error: unknown key 'emial' (did you mean 'email'?): as written it is ignored",
-        "unknown-key/harbour.md:9: warning: contact: unknown key 'mobile' (refsite ignores it)",
+        "unknown-key/harbour.md:9: error: contact: unknown key 'mobile' (did you mean 'phone'?): as written it is ignored",
     ],
     "unknown-vocabulary": [
         "unknown-vocabulary/harbour.md:3: error: category: unknown category 'primary-cre' (did you mean 'primary-care'?)",
