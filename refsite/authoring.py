@@ -26,9 +26,18 @@ from filelock import FileLock
 
 from refsite import privacy, vocab
 from refsite.checks import CHECKS, check_duplicate_names, check_introduced_by, check_privacy, line_privacy_problems
-from refsite.load import CONTROL, LOG_HEADING, SETTINGS_FILE, TEMP_SUFFIX, describe_control, load_partner, shown_name
-from refsite.logline import parse_line, split_text
-from refsite.model import Records
+from refsite.load import (
+    CONTROL,
+    SETTINGS_FILE,
+    TEMP_SUFFIX,
+    describe_control,
+    load_partner,
+    load_records,
+    parse_document,
+    shown_name,
+)
+from refsite.load.logline import parse_line, split_text
+from refsite.model import Partner, Records
 from refsite.problems import Problem, Source, error, has_errors, sort_problems
 from refsite.settings import SLUG, Settings
 from refsite.validate import validate
@@ -86,21 +95,6 @@ def atomic_write(path: Path, data: bytes) -> None:
         os.close(dir_fd)
 
 
-def _insert_at(lines: list[bytes]) -> int | None:
-    """Where a new log line goes: after the last non-blank line of the '## Log' section (None: no section)."""
-    start = end = None
-    for i, raw in enumerate(lines):
-        text = raw.decode("utf-8", "replace").rstrip("\r\n")
-        if start is None:
-            if LOG_HEADING.match(text):
-                start = end = i
-        elif text.startswith(("# ", "## ")):
-            break
-        elif text.strip():
-            end = i
-    return None if end is None else end + 1
-
-
 def append_event(
     path: Path, display: str, body: str, settings: Settings, today: dt.date, not_patient: bool = False
 ) -> tuple[str | None, list[Problem]]:
@@ -124,20 +118,9 @@ def append_event(
         old, problems = load_partner(path, display, settings)
         if old is None or has_errors(problems):
             return None, [*problems, error(Source(display), "fix the errors in this file before adding to its log")]
-        bom = b"\xef\xbb\xbf" if data.startswith(b"\xef\xbb\xbf") else b""
-        newline = b"\r\n" if b"\r\n" in data else b"\n"
-        lines = data[len(bom):].splitlines(keepends=True)
-        at = _insert_at(lines)
-        encoded = line.encode("utf-8") + newline
-        if at is None:  # no log yet: add the heading after everything written so far
-            if lines and not lines[-1].endswith((b"\n", b"\r")):
-                lines[-1] += newline
-            lines += [newline, b"## Log" + newline, newline, encoded]
-            at = len(lines) - 1
-        else:
-            if at > 0 and not lines[at - 1].endswith((b"\n", b"\r")):
-                lines[at - 1] += newline
-            lines.insert(at, encoded)
+        # The document model decides where the line goes, as the loader reads the file (one rule:
+        # refsite.load.document); only the added bytes change, in the file's own line ending.
+        new_text, at = parse_document(data.decode("utf-8")).with_log_line(line)
         source = Source(display, at + 1)
         event, line_problems = parse_line(line, source, settings.services)
         if event is None:
@@ -145,14 +128,23 @@ def append_event(
         partner = dataclasses.replace(old, events=(*old.events, event))
         if any(" ".join(e.raw.split()) == " ".join(event.raw.split()) for e in old.events):
             line_problems.append(error(source, "this event is already in the log"))
-        line_problems += [
-            p for p in validate(Records((partner,)), settings, today, _APPEND_CHECKS) if p.source == source
-        ]
+        # The line against every record, as the next `refsite validate` will see it (a referral id
+        # another partner has, an introducer that does not exist ...): what it would reject is refused.
+        root = display.rpartition("/")[0]
+        others, _ = load_records(path.parent, settings, root)
+        before = set(validate(_with_partner(others, old), settings, today, _APPEND_CHECKS))
+        line_problems += [p for p in validate(_with_partner(others, partner), settings, today, _APPEND_CHECKS)
+                          if p not in before and p.is_error or p.source == source]
         line_problems += line_privacy_problems(old, event, settings, "run again with --not-patient")
         if has_errors(line_problems):
             return None, sort_problems(line_problems)
-        atomic_write(path, bom + b"".join(lines))
+        atomic_write(path, new_text.encode("utf-8"))
     return line, sort_problems(line_problems)
+
+
+def _with_partner(records: Records, partner: Partner) -> Records:
+    """``records`` with ``partner`` in place of the one of the same id."""
+    return Records(tuple(sorted((*(p for p in records.partners if p.id != partner.id), partner), key=lambda p: p.id)))
 
 
 def _unwritable(path: Path) -> str | None:
@@ -170,7 +162,7 @@ def _unwritable(path: Path) -> str | None:
         return (f"this record has {links} hard links: replacing it atomically would split them, so nothing was "
                 "written; make it a single file (e.g. `cp FILE FILE.new && mv FILE.new FILE`) and try again")
     return None
-_APPEND_CHECKS = tuple(c for c in SINGLE_PARTNER_CHECKS if c is not check_privacy)  # the new line: refused, not warned
+_APPEND_CHECKS = tuple(c for c in CHECKS if c is not check_privacy)  # privacy: the new line is refused, not warned
 
 
 def with_privacy_ok(body: str) -> str:

@@ -11,7 +11,7 @@ import datetime as dt
 from typing import Callable, Iterable, Iterator
 
 from refsite import privacy, vocab
-from refsite.logline import split_text
+from refsite.load.logline import split_text
 from refsite.model import LogEvent, Partner, Records
 from refsite.problems import Problem, Source, error, warning
 from refsite.settings import Settings

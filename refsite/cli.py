@@ -29,7 +29,7 @@ class DateType(click.ParamType):
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> dt.date:
         if isinstance(value, dt.date):
             return value
-        from refsite.logline import FIRST_DATE, LAST_DATE
+        from refsite.load.logline import FIRST_DATE, LAST_DATE
 
         try:
             date = dt.date.fromisoformat(str(value))

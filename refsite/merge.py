@@ -1,7 +1,7 @@
 """A Git merge driver for partner files: never lose a log line, never hide a clash.
 
 Three versions of one file (the common ancestor BASE, OURS and THEIRS) become
-one, part by part (:mod:`refsite.document` finds the parts):
+one, part by part (:mod:`refsite.load.document` finds the parts):
 
 - the log: a three-way merge of lines. A line added on either side is kept once
   (the same line added on both sides, once); a line deleted on one side and
@@ -33,7 +33,7 @@ from typing import Sequence
 
 import yaml
 
-from refsite.document import BOM, Document, parse_document
+from refsite.load.document import BOM, Document, parse_document
 
 DRIVER_NAME = "refsite"
 ATTRIBUTE = f"records/*.md merge={DRIVER_NAME}"

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from refsite.load import _construct, _Loader
+from refsite.load.frontmatter import _construct, _Loader
 
 DOCS = [
     "name: Harbour Street\ncategory: primary-care\ncontacts:\n  - name: Leah Ortiz\n    role: nurse\n    phone: \"0412 000 000\"\ntags: [sports, knee]\n",

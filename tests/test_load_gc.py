@@ -1,6 +1,6 @@
 """Reading records creates no reference cycles, so pausing the cycle collector while reading is safe.
 
-refsite/load.py pauses Python's cycle collector while it reads a folder and
+refsite/load/folder.py pauses Python's cycle collector while it reads a folder and
 freezes what it read (see ``_no_cycle_collection``); that is only right while
 reading leaves no cyclic garbage behind, which these tests check on valid and
 invalid records alike.

@@ -13,7 +13,8 @@ import random
 
 import pytest
 
-from refsite import logline, vocab
+from refsite import vocab
+from refsite.load import logline
 from refsite.model import LogEvent
 from refsite.problems import Source
 

@@ -215,7 +215,7 @@ def test_an_internal_failure_falls_back_to_git(monkeypatch):
 
 
 def test_both_sides_start_the_log():
-    from refsite.document import parse_document
+    from refsite.load.document import parse_document
 
     base = FRONT.format(extra="") + NOTES
     ours = parse_document(base).with_log_line("- 2026-10-05 call")[0]

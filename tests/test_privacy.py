@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from refsite.authoring import with_privacy_ok
 from refsite.cli import cli
 from refsite.load import display_path
-from refsite.logline import parse_line
+from refsite.load.logline import parse_line
 from refsite.privacy import Allowed, find, medicare_valid, nhs_valid
 from refsite.problems import Source
 from refsite.settings import settings_from_mapping

@@ -263,18 +263,18 @@ def test_usage_errors_exit_2(args, message, tmp_path, monkeypatch):
 
 def test_an_internal_failure_on_one_file_is_a_problem_not_a_traceback(tmp_path, monkeypatch):
     """The loader's last guard: whatever goes wrong inside, the run reports it with the file and goes on."""
-    import refsite.load
+    import refsite.load.folder
 
     (tmp_path / "a.md").write_text("---\nname: A\ncategory: other\nstage: active\n---\n")
     (tmp_path / "b.md").write_text("---\nname: B\ncategory: other\nstage: activ\n---\n")
-    real = refsite.load.load_partner
+    real = refsite.load.folder.load_partner
 
     def flaky(path, display, settings):
         if path.name == "a.md":
             raise KeyError("boom")
         return real(path, display, settings)
 
-    monkeypatch.setattr(refsite.load, "load_partner", flaky)
+    monkeypatch.setattr(refsite.load.folder, "load_partner", flaky)
     monkeypatch.chdir(tmp_path)
     _records, _settings, problems = load_and_validate(Path("."), None, TODAY)
     assert [str(p) for p in problems] == [

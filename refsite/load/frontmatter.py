@@ -1,0 +1,187 @@
+"""The YAML safety layer: front matter to plain values with the line of every key.
+
+Duplicate keys, anchors and aliases, exotic tags and YAML 1.1 traps are caught on the
+node tree; plain values are built directly (no generic constructor).
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Hashable
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+
+from refsite.problems import Problem, Source, error
+
+try:  # libyaml is ten times faster; the results are identical
+    from yaml import CSafeLoader as _BaseLoader
+except ImportError:  # pragma: no cover
+    from yaml import SafeLoader as _BaseLoader  # type: ignore[assignment]
+
+
+class _Loader(_BaseLoader):  # type: ignore[misc,valid-type]
+    """PyYAML's safe loader, except that dates stay text: refsite parses them itself, with its own messages."""
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _BaseLoader.construct_yaml_str)
+
+
+@dataclass
+class Mapping_:
+    """A parsed YAML mapping with the 1-based line of each key and the node of each value."""
+
+    data: dict[str, Any]
+    lines: dict[str, int]
+    nodes: dict[str, yaml.Node]
+
+
+def _walk_duplicates(node: yaml.Node, display: str, offset: int, problems: list[Problem]) -> None:
+    if isinstance(node, yaml.MappingNode):
+        seen: dict[str, int] = {}
+        for key_node, value_node in node.value:
+            key = str(key_node.value)
+            line = key_node.start_mark.line + offset
+            if key in seen:
+                problems.append(
+                    error(Source(display, line), f"duplicate key '{key}' (first on line {seen[key]}): YAML keeps only the last one, so remove one")
+                )
+            else:
+                seen[key] = line
+            _walk_duplicates(value_node, display, offset, problems)
+    elif isinstance(node, yaml.SequenceNode):
+        for item in node.value:
+            _walk_duplicates(item, display, offset, problems)
+
+
+_STR = "tag:yaml.org,2002:str"
+_PLAIN_TAGS = frozenset(f"tag:yaml.org,2002:{t}" for t in ("str", "seq", "map", "int", "float", "bool", "null", "timestamp"))
+
+
+def _exotic_tags(node: yaml.Node) -> yaml.Node | None:
+    """The first node with a tag outside plain YAML (!!set, !!binary, !!omap, custom tags), if any."""
+    if node.tag not in _PLAIN_TAGS:
+        return node
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            found = _exotic_tags(key) or _exotic_tags(value)
+            if found is not None:
+                return found
+    elif isinstance(node, yaml.SequenceNode):
+        for item in node.value:
+            found = _exotic_tags(item)
+            if found is not None:
+                return found
+    return None
+_SEQ = "tag:yaml.org,2002:seq"
+_MAP = "tag:yaml.org,2002:map"
+_REWRITTEN_KEYS = frozenset({"tag:yaml.org,2002:merge", "tag:yaml.org,2002:value"})
+
+
+class _NotPlain(Exception):
+    """A document that _construct leaves to PyYAML's own constructor."""
+
+
+def _construct(loader: Any, root: yaml.Node) -> Any:
+    """What ``loader.construct_document(root)`` returns, three times faster for plain documents.
+
+    PyYAML builds values through a generic, generator-based constructor; front
+    matter is plain mappings, lists and text. This builds those directly, in
+    PyYAML's own order (breadth first, so that a value that cannot be built
+    fails where it would fail there), hands every other scalar to PyYAML's
+    constructor, and hands the whole document back to PyYAML at the first node
+    it does not handle (merge keys, complex keys, tagged collections).
+    """
+    try:
+        return _construct_plain(loader, root)
+    except _NotPlain:
+        return loader.construct_document(root)
+
+
+def _construct_plain(loader: Any, root: yaml.Node) -> Any:
+    construct = loader.construct_object
+    scalar, sequence, mapping = yaml.ScalarNode, yaml.SequenceNode, yaml.MappingNode
+
+    def value_of(node: yaml.Node) -> Any:
+        kind = type(node)
+        if kind is scalar:
+            return node.value if node.tag == _STR else construct(node)
+        if kind is sequence and node.tag == _SEQ:
+            items: list[Any] = []
+            pending.append((items, node))
+            return items
+        if kind is mapping and node.tag == _MAP:
+            entries: dict[Any, Any] = {}
+            pending.append((entries, node))
+            return entries
+        raise _NotPlain
+
+    pending: deque[tuple[Any, yaml.Node]] = deque()
+    top = value_of(root)
+    while pending:
+        data, node = pending.popleft()
+        if type(data) is list:
+            data.extend([value_of(child) for child in node.value])
+            continue
+        for key_node, _ in node.value:
+            if type(key_node) is not scalar or key_node.tag in _REWRITTEN_KEYS:
+                raise _NotPlain
+        for key_node, value_node in node.value:
+            key = key_node.value if key_node.tag == _STR else construct(key_node)
+            if not isinstance(key, Hashable):  # pragma: no cover - no safe scalar constructor makes one
+                raise _NotPlain
+            data[key] = value_of(value_node)
+    loader.constructed_objects = {}
+    return top
+
+
+def parse_yaml_mapping(text: str, display: str, offset: int) -> tuple[Mapping_ | None, list[Problem]]:
+    """Parse YAML text that should hold a mapping. ``offset`` turns 0-based node lines into file lines."""
+    problems: list[Problem] = []
+    if "&" in text or "*" in text:  # only then can there be anchors or aliases: check before building anything
+        try:
+            for event in yaml.parse(text, Loader=_Loader):
+                if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+                    problems.append(
+                        error(Source(display, event.start_mark.line + offset),
+                              "YAML anchors and aliases (&name, *name) are not allowed in records; "
+                              "write the value out, or quote text that starts with & or *")
+                    )
+                    return None, problems
+        except yaml.YAMLError:
+            pass  # reported below with its position
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return Mapping_({}, {}, {}), []
+        if not isinstance(node, yaml.MappingNode):
+            return None, [error(Source(display, node.start_mark.line + offset), "front matter must be a mapping of 'key: value' lines")]
+        _walk_duplicates(node, display, offset, problems)
+        odd = [k for k, _ in node.value if k.tag != _STR]
+        if odd:
+            return None, [
+                error(Source(display, k.start_mark.line + offset), f"key '{k.value}' is not a name: YAML reads it as "
+                      f"{k.tag.rsplit(':', 1)[-1]}; use one of the documented keys")
+                for k in odd
+            ]
+        exotic = _exotic_tags(node)
+        if exotic is not None:
+            return None, [error(Source(display, exotic.start_mark.line + offset),
+                                f"YAML tag '{exotic.tag}' is not allowed in records: write plain text, lists and mappings")]
+        data = _construct(loader, node)
+    except (ValueError, TypeError, RecursionError) as exc:  # a constructor refused a value
+        return None, [error(Source(display, offset), f"invalid YAML: {exc}")]
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        line = mark.line + offset if mark is not None else offset
+        what = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        context = getattr(exc, "context", None)
+        message = f"invalid YAML: {what}" + (f" ({context})" if context else "")
+        return None, [error(Source(display, line), message)]
+    finally:
+        loader.dispose()
+    lines = {str(k.value): k.start_mark.line + offset for k, _ in node.value}
+    nodes = {str(k.value): v for k, v in node.value}
+    return Mapping_({str(k): v for k, v in data.items()}, lines, nodes), problems
