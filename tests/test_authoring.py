@@ -44,6 +44,10 @@ def write(tmp_path: Path, data: bytes) -> Path:
         (HEAD + "\n## Log\n", HEAD + "\n## Log\n- 2026-11-22 visit @maya\n"),
         # no log yet: the heading is added at the end
         (HEAD, HEAD + "\n## Log\n\n- 2026-11-22 visit @maya\n"),
+        # a heading written '##<TAB>After' closes the log for the loader, so the line goes before it
+        # (the document model is the one rule; refsite log once put it after, outside the log)
+        (HEAD + "\n## Log\n\n- 2026-09-03 call\n\n##\tAfter\n\ntext\n",
+         HEAD + "\n## Log\n\n- 2026-09-03 call\n- 2026-11-22 visit @maya\n\n##\tAfter\n\ntext\n"),
     ],
 )
 def test_append_changes_only_the_added_bytes(tmp_path, before, after):
@@ -158,3 +162,19 @@ def test_init_writes_a_working_repository_and_overwrites_nothing(tmp_path, monke
     result = runner.invoke(cli, ["init", "."])
     assert result.exit_code == 1
     assert (tmp_path / "records/settings.yml").read_bytes() == settings_before
+
+
+def test_log_refuses_a_referral_id_another_partner_has(tmp_path):
+    """The new line is checked against every record, as the next validate will see it; nothing is written."""
+    from conftest import tree_hash
+
+    other = tmp_path / "bondi.md"
+    other.write_text("---\nname: Bondi Chiro\ncategory: chiropractic\nstage: active\n---\n\n## Log\n\n"
+                     "- 2026-11-01 referral-in R-77 @maya service:knee\n")
+    path = write(tmp_path, (HEAD + "\n## Log\n\n- 2026-09-03 call\n").encode())
+    before = tree_hash(tmp_path)
+    line, problems = append_event(path, "harbour.md", "2026-11-20 referral-in R-77 @maya service:knee", SETTINGS, TODAY)
+    assert line is None
+    assert [str(p) for p in problems] == [
+        "harbour.md:15: error: referral R-77 is also in bondi's log: referral ids are unique across partners"]
+    assert tree_hash(tmp_path) == before
