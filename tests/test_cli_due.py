@@ -144,6 +144,8 @@ def test_due_json(clean):
             "reason": "Thank-you owed: referral R-1 (knee) received 2026-11-15, 7 days ago; thank within 3 days",
             "action": "Contact Dr. Priya Natarajan: thank them for referral R-1",
             "file": f"{clean.as_posix()}/harbour.md", "line": 20,
+            "contact": "Dr. Priya Natarajan", "channel": None, "address": None, "ref_status": "received",
+            "value_idea": None, "suggest_stage": None,
         }],
     }
 
