@@ -8,6 +8,7 @@ loader reads the file and calls :func:`settings_from_mapping`.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -40,7 +41,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("prospect_engage_days", 21, "days of connecting and engaging before a prospect is asked to meet"),
     Setting("prospect_touch_days", 7, "days between touches while engaging a prospect"),
     Setting("at_risk_factor", 2.5, "a referrer is at risk when quiet for this many times their usual interval", float),
-    Setting("at_risk_min_referrals", 3, "referrals a partner needs before 'at risk' can be judged"),
+    Setting("at_risk_min_referrals", 4, "referrals a partner needs before 'at risk' can be judged"),
+    Setting("at_risk_min_span_days", 90, "days from a partner's first referral to its last before 'at risk' can be judged"),
+    Setting("at_risk_min_interval_days", 14, "'at risk' is judged only for partners whose usual interval between referrals is at least this many days"),
     Setting("at_risk_drop", 0.5, "at risk when the last at_risk_window_days bring less than this share of their trailing average", float),
     Setting("at_risk_window_days", 90, "the recent window for at_risk_drop; the trailing average is over the four windows before it"),
     Setting("at_risk_drop_min_average", 2.0, "at_risk_drop is judged only for partners who averaged at least this many referrals per window", float),
@@ -48,6 +51,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("grace_days", 14, "refsite check fails on items overdue by more than this many days"),
     Setting("gift_cap", 0, "yearly cap on gifts and hospitality per partner (0: no cap)", float),
     Setting("gift_cap_warn", 0.8, "warn when a partner's gifts this year reach this share of the cap", float),
+    Setting("owed_from", "", "a date (YYYY-MM-DD): thanks are owed only for referrals received on or after it, updates only for statuses reached on or after it; empty: all", str),
 )
 
 SETTINGS_BY_NAME: Mapping[str, Setting] = MappingProxyType({s.name: s for s in SETTINGS})
@@ -102,6 +106,12 @@ class Settings:
                 return m.name
         return member_id or "unassigned"
 
+    @property
+    def owed_from_date(self) -> dt.date | None:
+        """The ``owed_from`` setting as a date, or None (everything is owed)."""
+        text = str(self.values.get("owed_from") or "")
+        return dt.date.fromisoformat(text) if text else None
+
     def cadence(self, tier: str) -> int:
         return int(self.values[f"cadence_{tier}"])
 
@@ -148,6 +158,16 @@ def settings_from_mapping(
                 problems.append(warning(src(key), f"unknown setting '{key}' (refsite ignores it)"))
             continue
         if raw is None:
+            continue
+        if key == "owed_from":
+            text = raw.isoformat() if isinstance(raw, dt.date) else str(raw)
+            try:
+                dt.date.fromisoformat(text)
+            except ValueError:
+                if text:
+                    problems.append(error(src(key), f"'owed_from' must be a date YYYY-MM-DD, not {raw!r}"))
+                    continue
+            values[key] = text
             continue
         if setting.kind is str:
             if not isinstance(raw, str):

@@ -23,6 +23,8 @@ RULES: Mapping[str, str] = MappingProxyType(
         "nurture": "nurture playbook: value each week for three weeks, ask for a meeting in week four, repeat",
         "prospect": "prospect playbook: engage for about three weeks, then ask for a meeting",
         "introduction": "a prospect who did not engage: ask an existing partner for an introduction",
+        "reactivate": "a former partner who refers again: thank them and suggest moving them back to active",
+        "promote": "a prospect who refers: the prospect playbook is over; suggest moving them to active",
         "gift-cap": "gifts and hospitality this year approaching or passing the yearly cap",
         "single-contact": "an organisation where the team knows only one person",
     }
@@ -46,6 +48,8 @@ ENGAGED = frozenset(k for k, v in _KINDS.items() if v.engaged)
 # Asking for a meeting: meeting in person (or by video), or asking by phone or email.
 MEETING_ASK = IN_PERSON | {"call", "email"}
 INTRO = frozenset({"intro-asked", "intro-made"})
+# A touch on the prospect playbook: value, or liking, commenting on and sharing their content.
+PROSPECT_TOUCH = VALUE | {"social"}
 # Meeting them (not a drop-in, not an event they attended): a playbook round's goal reached.
 MET = frozenset({"meeting", "coffee", "lunch"})
 # A conversation about why they went quiet: in person or by phone.
@@ -58,11 +62,13 @@ COUNTS: Mapping[str, Mapping[str, frozenset[str]]] = MappingProxyType(
         "thanks": MappingProxyType({"thanks": frozenset({"thanks"})}),
         "update": MappingProxyType({"update": frozenset({"update"})}),
         "nurture": MappingProxyType({"value": VALUE, "meeting asked": MEETING_ASK, "met": MET}),
-        "prospect": MappingProxyType({"value": VALUE, "engaged": ENGAGED, "meeting asked": MEETING_ASK | INTRO,
+        "prospect": MappingProxyType({"touch": PROSPECT_TOUCH, "engaged": ENGAGED, "meeting asked": MEETING_ASK | INTRO,
                                       "met": MET}),
         "introduction": MappingProxyType({"introduction asked": INTRO | MEETING_ASK}),
         "at-risk": MappingProxyType({"referral": frozenset({"referral-in"}), "conversation": CONVERSATION}),
         "single-contact": MappingProxyType({}),
+        "reactivate": MappingProxyType({"referral": frozenset({"referral-in"})}),
+        "promote": MappingProxyType({"referral": frozenset({"referral-in"})}),
         "gift-cap": MappingProxyType({"cost": frozenset(k for k in _KINDS if k not in ("stage", "note"))}),
     }
 )

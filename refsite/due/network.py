@@ -20,10 +20,24 @@ class Network:
         self.records = records
         self._index: dict[tuple[str, str], list[Partner]] | None = None
         self._mentions: dict[str, list[LogEvent]] | None = None
+        self._people: dict[str, int] | None = None
 
     def name(self, partner_id: str) -> str:
         partner = self.records.get(partner_id)
         return partner.name if partner else partner_id
+
+    def people_at(self, partner: Partner) -> int:
+        """How many different people the team knows at ``partner``'s organisation: the contacts of every
+        partner file that shares its ``organisation:`` (names compared without case or title), else its own."""
+        if not partner.organisation:
+            return len(partner.contacts)
+        if self._people is None:
+            people: dict[str, set[str]] = {}
+            for p in self.records.partners:
+                if p.organisation:
+                    people.setdefault(_norm(p.organisation), set()).update(_norm(c.name) for c in p.contacts)
+            self._people = {org: len(names) for org, names in people.items()}
+        return self._people.get(_norm(partner.organisation), len(partner.contacts))
 
     def _build(self) -> dict[tuple[str, str], list[Partner]]:
         if self._index is None:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Iterator, Sequence
 
 from refsite.due.context import Context, Finding
-from refsite.due.items import ENGAGED, INTRO, MEETING_ASK, MET, VALUE
+from refsite.due.items import ENGAGED, INTRO, MEETING_ASK, MET, PROSPECT_TOUCH, VALUE
 from refsite.due.network import Network
 from refsite.model import LogEvent
 from refsite.problems import Source
@@ -26,7 +26,8 @@ class _Round:
     start: dt.date | None  # when the round started (the playbook's start, or the last ask)
 
 
-def _rounds(events: Sequence[LogEvent], start: dt.date | None, needed: int, ask: frozenset[str]) -> _Round:
+def _rounds(events: Sequence[LogEvent], start: dt.date | None, needed: int, ask: frozenset[str],
+            touch: frozenset[str] = VALUE) -> _Round:
     """Walk a playbook: ``needed`` value touches, then an ask (a kind in ``ask``) starts the next round.
 
     A meeting (in person or by video, a coffee, a lunch) reaches the round's goal early: it starts the
@@ -37,7 +38,7 @@ def _rounds(events: Sequence[LogEvent], start: dt.date | None, needed: int, ask:
         if start is not None and event.date < start:
             continue
         if values < needed and event.kind not in MET:
-            if event.kind in VALUE:
+            if event.kind in touch:
                 values += 1
                 last = event
         elif event.kind in ask:
@@ -45,7 +46,7 @@ def _rounds(events: Sequence[LogEvent], start: dt.date | None, needed: int, ask:
     return _Round(number, values, last, round_start)
 
 
-def _stage_start(ctx: Context, stage: str) -> dt.date | None:
+def stage_start(ctx: Context, stage: str) -> dt.date | None:
     """When the partner entered ``stage``: its last stage line, else ``since``, else the first log line."""
     lines = [e for e in ctx.events if e.kind == "stage" and e.stage == stage]
     if lines:
@@ -69,7 +70,7 @@ def nurture(ctx: Context) -> Iterator[Finding]:
     step, needed = int(settings.nurture_value_days), int(settings.nurture_values)
     if not step:
         return
-    start = _stage_start(ctx, "nurture")
+    start = stage_start(ctx, "nurture")
     state = _rounds(ctx.events, start, needed, MEETING_ASK)
     due_date, source = _playbook_due(ctx, state, start, step)
     head = f"Nurture playbook, round {state.number}"
@@ -91,7 +92,10 @@ def _last_step(ctx: Context, state: _Round, start: dt.date | None) -> str:
         if start is None:
             return "nothing logged yet"
         return f"started {start} ({ctx.ago(start)})"
-    what = "last value" if state.values else ("met" if state.last.kind in MET else "asked")
+    if state.values:
+        what = "last value" if state.last.kind in VALUE else "last touch"
+    else:
+        what = "met" if state.last.kind in MET else "asked"
     return f"{what} {state.last.date} ({state.last.kind}), {ctx.ago(state.last.date)}"
 
 
@@ -101,9 +105,9 @@ def prospect(ctx: Context, network: Network) -> Iterator[Finding]:
     if not step:
         return
     needed = int(settings.prospect_engage_days) // step
-    start = _stage_start(ctx, "prospect")
+    start = stage_start(ctx, "prospect")
     events = sorted([*ctx.events, *network.intro_mentions(partner, ctx.today)], key=lambda e: (e.date, e.source.path, e.source.line))
-    state = _rounds(events, start, needed, MEETING_ASK | INTRO)
+    state = _rounds(events, start, needed, MEETING_ASK | INTRO, PROSPECT_TOUCH)
     due_date, source = _playbook_due(ctx, state, start, step)
     last = _last_step(ctx, state, start)
     head = "Prospect playbook" + (f", round {state.number}" if state.number > 1 else "")

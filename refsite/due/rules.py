@@ -15,7 +15,7 @@ from typing import Iterator
 from refsite.due.context import Context, Finding, days_phrase, finish, label, plural
 from refsite.due.items import AT_RISK_TRAILING_WINDOWS, CONTACT, CONVERSATION, IN_PERSON, UPDATE_STATUSES, DueItem
 from refsite.due.network import Network
-from refsite.due.playbooks import nurture, prospect
+from refsite.due.playbooks import nurture, prospect, stage_start
 from refsite.due.reach import PATIENT
 from refsite.model import LogEvent, Partner, Records, Referral
 from refsite.problems import Source
@@ -39,9 +39,9 @@ def partner_due(partner: Partner, settings: Settings, today: dt.date, records: R
 
 
 def _partner_due(partner: Partner, settings: Settings, today: dt.date, network: Network) -> list[DueItem]:
-    if partner.stage == "former":
-        return []
     ctx = Context(partner, settings, today)
+    if partner.stage == "former":
+        return [finish(ctx, f) for f in _former(ctx)]
     drafts: list[Finding] = []
     drafts += _thanks(ctx)
     drafts += _updates(ctx)
@@ -51,14 +51,56 @@ def _partner_due(partner: Partner, settings: Settings, today: dt.date, network: 
     elif partner.stage == "nurture":
         drafts += nurture(ctx)
     elif partner.stage == "prospect":
-        drafts += prospect(ctx, network)
+        promoted = list(_promote(ctx))
+        drafts += promoted or prospect(ctx, network)
     if partner.stage in ("active", "nurture"):
         drafts += _at_risk(ctx)
     next_contact = min((d.due_date for d in drafts if d.rule in _CONTACT_RULES), default=today)
     drafts += _gift_cap(ctx, next_contact)
     if partner.stage in ("active", "nurture"):
-        drafts += _single_contact(ctx, next_contact)
+        drafts += _single_contact(ctx, next_contact, network)
     return [finish(ctx, d) for d in drafts]
+
+
+def _referrals_in(ctx: Context, since: dt.date | None = None) -> list[Referral]:
+    """Referrals they sent us, received up to today (and on or after ``since``)."""
+    return [r for r in ctx.partner.referrals if r.direction == "in" and r.received <= ctx.today
+            and (since is None or r.received >= since)]
+
+
+def _former(ctx: Context) -> Iterator[Finding]:
+    """A former partner is due nothing, unless it refers again after its last 'stage former' line."""
+    lines = [e for e in ctx.events if e.kind == "stage" and e.stage == "former"]
+    if not lines:
+        return
+    left = lines[-1].date
+    back = [r for r in _referrals_in(ctx) if r.received > left]
+    if not back:
+        return
+    yield from _thanks(ctx, back)
+    yield from _updates(ctx, {r.id for r in back})
+    first = back[0]
+    reach = ctx.reach(first.events[0].with_)
+    reason = (f"Referring again: referral {first.id} received {first.received} ({ctx.ago(first.received)}), "
+              f"after they became a former partner on {left}")
+    action = reach.text + ": thank them, catch up, and move them back to stage active (log 'stage active')"
+    yield Finding("reactivate", first.received, reason, action, first.source, ref=first.id, standing=True,
+                  reach=reach, ref_status="received", suggest_stage="active")
+
+
+def _promote(ctx: Context) -> Iterator[Finding]:
+    """A prospect who referred since the prospect playbook started has left it: suggest active."""
+    start = stage_start(ctx, "prospect")
+    referred = _referrals_in(ctx, start)
+    if not referred:
+        return
+    first = referred[0]
+    reach = ctx.reach(first.events[0].with_)
+    reason = (f"A prospect who refers: referral {first.id} received {first.received} ({ctx.ago(first.received)}); "
+              "the prospect playbook is over")
+    action = reach.text + ": thank them, and move them to stage active (log 'stage active')"
+    yield Finding("promote", first.received, reason, action, first.source, ref=first.id, standing=True,
+                  reach=reach, ref_status="received", suggest_stage="active")
 
 
 _CONTACT_RULES = frozenset({"cadence", "meeting", "nurture", "prospect", "introduction"})
@@ -86,7 +128,7 @@ def _clock(
 
 def _cadence(ctx: Context) -> Iterator[Finding]:
     partner = ctx.partner
-    interval = partner.cadence or ctx.settings.cadence(partner.tier)
+    interval = partner.cadence if partner.cadence is not None else ctx.settings.cadence(partner.tier)
     if not interval:
         return
     if partner.cadence:
@@ -114,8 +156,9 @@ def _meeting(ctx: Context) -> Iterator[Finding]:
                   value_idea=ctx.next_idea(), value_idea_source="partner" if idea else None)
 
 
-def _thanks(ctx: Context) -> Iterator[Finding]:
-    referrals = [r for r in ctx.partner.referrals if r.direction == "in" and r.received <= ctx.today]
+def _thanks(ctx: Context, only: list[Referral] | None = None) -> Iterator[Finding]:
+    """Thanks owed: for every referral received (or those in ``only``), on or after ``owed_from``."""
+    referrals = _referrals_in(ctx)
     if not referrals:
         return
     thanked: set[str] = set()
@@ -127,8 +170,12 @@ def _thanks(ctx: Context) -> Iterator[Finding]:
         else:
             thanked.update(r.id for r in referrals if r.received <= event.date)
     days = int(ctx.settings.thanks_days)
+    owed_from = ctx.settings.owed_from_date
+    wanted = {r.id for r in only} if only is not None else None
     for referral in referrals:
-        if referral.id in thanked:
+        if referral.id in thanked or (wanted is not None and referral.id not in wanted):
+            continue
+        if owed_from is not None and referral.received < owed_from:
             continue
         service = f" ({referral.service})" if referral.service else ""
         reason = (f"Thank-you owed: referral {referral.id}{service} received {referral.received}, "
@@ -146,18 +193,19 @@ def _status_source(referral: Referral, status: str) -> Source:
     return referral.source
 
 
-def _updates(ctx: Context) -> Iterator[Finding]:
+def _updates(ctx: Context, only: set[str] | None = None) -> Iterator[Finding]:
     partner, today = ctx.partner, ctx.today
     wanted = UPDATE_STATUSES.get(partner.updates, ())
     if not wanted:
         return
+    owed_from = ctx.settings.owed_from_date
     owed: list[tuple[Referral, str, dt.date]] = []
     for referral in partner.referrals:
-        if referral.direction != "in" or referral.consent is not True:
+        if referral.direction != "in" or referral.consent is not True or (only is not None and referral.id not in only):
             continue
         for status in wanted:
             when = referral.date_of(status)
-            if when is not None and when <= today:
+            if when is not None and when <= today and (owed_from is None or when >= owed_from):
                 owed.append((referral, status, when))
     if not owed:
         return
@@ -187,6 +235,9 @@ def _at_risk(ctx: Context) -> Iterator[Finding]:
         return
     dates = [r.received for r in referrals]
     usual = statistics.median((b - a).days for a, b in zip(dates, dates[1:]))
+    # A rhythm first: enough referrals, over a long enough span, at a usual interval long enough to judge.
+    if (dates[-1] - dates[0]).days < int(settings.at_risk_min_span_days) or usual < int(settings.at_risk_min_interval_days):
+        return
     threshold = max(1, math.ceil(factor * usual))
     last = referrals[-1]
     quiet_due = last.received + dt.timedelta(days=threshold)
@@ -227,16 +278,20 @@ def _usual(days: float) -> str:
     return f"{days:g} days" if days != 1 else "day"
 
 
-def _single_contact(ctx: Context, next_contact: dt.date) -> Iterator[Finding]:
+def _single_contact(ctx: Context, next_contact: dt.date, network: Network) -> Iterator[Finding]:
     partner = ctx.partner
     if partner.solo or len(partner.contacts) != 1:
         return
+    if network.people_at(partner) > 1:  # partner files that share the organisation count together
+        return
     only = partner.contacts[0]
+    where = partner.organisation or partner.name
     when = "Next time you are in touch" if next_contact <= ctx.today else f"At the next contact ({next_contact})"
-    reason = f"Single contact: {only.name} ({only.role}) is the only person we know at {partner.name}"
+    reason = f"Single contact: {only.name} ({only.role}) is the only person we know at {where}"
     action = (f"{when}, ask {only.name} to introduce a colleague and add them under contacts: "
               f"(or set solo: true if they work alone)")
-    yield Finding("single-contact", next_contact, reason, action, partner.line_of("contacts"), standing=True)
+    yield Finding("single-contact", next_contact, reason, action, partner.line_of("contacts"), standing=True,
+                  reach=ctx.reach([only.name]))
 
 
 def _money(amount: Decimal | float, currency: str) -> str:
