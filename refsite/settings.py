@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Mapping
 
-from refsite import vocab
+from refsite import catalogue, vocab
 from refsite.problems import Problem, Source, error, warning
 
 
@@ -62,6 +62,7 @@ STRUCTURED_KEYS = MappingProxyType(
         "categories": "extra partner categories: a mapping term -> meaning",
         "roles": "extra contact roles: a mapping term -> meaning",
         "services": "extra service lines: a mapping term -> meaning",
+        "value_catalogue": "more ways to give value: a list of {idea, categories}; or {replace: true, ideas: [...]} to use only these",
     }
 )
 
@@ -84,6 +85,7 @@ class Settings:
     categories: Mapping[str, str] = field(default_factory=lambda: vocab.CATEGORIES)
     roles: Mapping[str, str] = field(default_factory=lambda: vocab.ROLES)
     services: Mapping[str, str] = field(default_factory=lambda: vocab.SERVICES)
+    catalogue: tuple[catalogue.Idea, ...] = catalogue.IDEAS
     values: Mapping[str, Any] = field(
         default_factory=lambda: MappingProxyType({s.name: s.default for s in SETTINGS})
     )
@@ -132,6 +134,29 @@ def _extension(
             continue
         merged[term] = str(meaning or "")
     return MappingProxyType(merged)
+
+
+def _catalogue(raw: Any, src: Source, problems: list[Problem]) -> tuple[catalogue.Idea, ...]:
+    """The value catalogue: the built-in ideas plus a list of {idea, categories}, or only those with replace: true."""
+    if raw is None:
+        return catalogue.IDEAS
+    replace = False
+    if isinstance(raw, dict):
+        replace = raw.get("replace") is True
+        raw = raw.get("ideas") or []
+    if not isinstance(raw, list):
+        problems.append(error(src, "'value_catalogue' must be a list of {idea, categories}, or {replace, ideas}"))
+        return catalogue.IDEAS
+    ideas: list[catalogue.Idea] = []
+    for item in raw:
+        text = item.get("idea") if isinstance(item, dict) else item
+        if not isinstance(text, str) or not text.strip():
+            problems.append(error(src, f"value_catalogue: each entry needs an idea (text), not {item!r}"))
+            continue
+        cats = item.get("categories") if isinstance(item, dict) else None
+        cats = [cats] if isinstance(cats, str) else (cats or [catalogue.ALL])
+        ideas.append(catalogue.Idea(text.strip(), tuple(str(c) for c in cats)))
+    return tuple(ideas) if replace else catalogue.IDEAS + tuple(ideas)
 
 
 def settings_from_mapping(
@@ -217,6 +242,7 @@ def settings_from_mapping(
         default_owner = team[0].id
 
     settings = Settings(
+        catalogue=_catalogue(data.get("value_catalogue"), src("value_catalogue"), problems),
         team=tuple(team),
         default_owner=default_owner,
         categories=_extension("categories", data.get("categories"), vocab.CATEGORIES, src("categories"), problems),

@@ -39,7 +39,7 @@ from refsite.settings import Settings, settings_from_mapping
 from refsite.validate import validate
 
 TODAY = dt.date(2026, 11, 22)
-DEFAULTS = Settings()
+DEFAULTS = Settings(catalogue=())  # no value catalogue: the catalogue has its own tests (test_due_playbooks.py)
 TWO_CONTACTS = """\
 contacts:
   - name: Dr. Priya Natarajan
@@ -86,6 +86,7 @@ def summary(items: list[DueItem], rule: str | None = None) -> list[tuple[str, st
 
 
 def settings_with(**values: object) -> Settings:
+    values.setdefault("value_catalogue", {"replace": True, "ideas": []})
     settings, problems = settings_from_mapping(values, "settings.yml")
     assert problems == []
     return settings
@@ -205,7 +206,7 @@ def test_a_value_idea_for_the_meeting_is_brought_and_other_ideas_are_ideas(tmp_p
 )
 def test_something_of_value_follows_the_channel(tmp_path, prefers, action):
     [item] = run(tmp_path, f"{d(10)} stage nurture", stage="nurture", prefers=prefers)
-    assert item.action == action + " (add ideas under value_ideas:)"
+    assert item.action == action
 
 
 def test_cadence_reasons_without_a_log(tmp_path):
@@ -481,7 +482,8 @@ def test_an_introduction_asked_in_another_partners_log_counts(tmp_path):
 # --------------------------------------------------------------------------- at risk
 
 
-ANY_RHYTHM = settings_with(at_risk_min_referrals=3, at_risk_min_span_days=0, at_risk_min_interval_days=0)
+ANY_RHYTHM = settings_with(at_risk_min_referrals=3, at_risk_min_span_days=0, at_risk_min_interval_days=0,
+                           value_catalogue={"replace": True, "ideas": []})
 EVERY_TEN_DAYS = [f"{d(n)} referral-in R-{n} service:knee" for n in (55, 45, 35, 25)]
 
 
@@ -644,10 +646,9 @@ def test_value_ideas_not_given(tmp_path):
 def test_when_every_idea_was_given_the_playbook_asks_for_a_new_one(tmp_path):
     [item] = run(tmp_path, f"{d(10)} stage nurture", f"{d(9)} value: shared the ACL protocol", stage="nurture",
                  value_ideas="[Share the ACL protocol]")
-    assert item.action == ("Email Dr. Priya Natarajan: send something of value (all value ideas have been given: "
-                           "add new ones under value_ideas:)")
+    assert item.action == "Email Dr. Priya Natarajan: send something of value"
     [item] = run(tmp_path, f"{d(10)} stage nurture", stage="nurture")
-    assert item.action == "Email Dr. Priya Natarajan: send something of value (add ideas under value_ideas:)"
+    assert item.action == "Email Dr. Priya Natarajan: send something of value"
 
 
 # --------------------------------------------------------------------------- docs/rules.md

@@ -133,3 +133,50 @@ def test_owed_from_must_be_a_date():
 def test_cadence_zero_turns_a_tiers_cadence_off(tmp_path):
     assert summary(run(tmp_path, f"{d(300)} call", settings=settings_with(cadence_standard=0)), "cadence") == []
     assert summary(run(tmp_path, f"{d(300)} call"), "cadence") == [("cadence", d(240), 240, "overdue")]
+
+
+# --------------------------------------------------------------------------- the value catalogue
+
+CATALOGUE = {"replace": True, "ideas": [{"idea": "Share the ACL protocol", "categories": ["primary-care"]},
+                                        {"idea": "Invite them to our open day"},
+                                        {"idea": "Offer a bike fit", "categories": "fitness"}]}
+
+
+@pytest.mark.parametrize(
+    ("log", "own", "category", "action", "source"),
+    [
+        ([], None, "primary-care", "Email Dr. Priya Natarajan; offer: the ACL protocol", "catalogue"),
+        ([], "[Share our ankle sheet]", "primary-care", "Email Dr. Priya Natarajan; offer: our ankle sheet", "partner"),
+        # the partner's own idea given: the catalogue's first that suits and was not given
+        ([f"{d(1)} value: shared our ankle sheet"], "[Share our ankle sheet]", "primary-care",
+         "Email Dr. Priya Natarajan; offer: the ACL protocol", "catalogue"),
+        ([f"{d(1)} value: sent the ACL protocol"], None, "primary-care",
+         "Email Dr. Priya Natarajan; idea: invite them to our open day", "catalogue"),
+        ([], None, "fitness", "Email Dr. Priya Natarajan; idea: invite them to our open day", "catalogue"),
+        ([f"{d(2)} value: the ACL protocol", f"{d(1)} event: our open day, they came"], None, "primary-care",
+         "Email Dr. Priya Natarajan: send something of value", None),
+    ],
+)
+def test_the_catalogue_fills_in_when_own_ideas_run_out(tmp_path, log, own, category, action, source):
+    settings = settings_with(value_catalogue=CATALOGUE)
+    front = {"value_ideas": own} if own else {}
+    [item] = run(tmp_path, f"{d(30)} stage nurture", *log, stage="nurture", category=category, settings=settings,
+                 **front)
+    assert (item.action, item.value_idea_source) == (action, source)
+
+
+def test_the_built_in_catalogue_has_about_thirty_ideas_for_real_categories():
+    from refsite import vocab
+    from refsite.catalogue import ALL, IDEAS
+
+    assert 25 <= len(IDEAS) <= 35
+    assert {c for i in IDEAS for c in i.categories} - {ALL} <= set(vocab.CATEGORIES)
+    assert all(any(i.suits(c) for i in IDEAS) for c in vocab.CATEGORIES)
+
+
+def test_a_bad_catalogue_is_an_error():
+    from refsite.settings import settings_from_mapping
+
+    _s, problems = settings_from_mapping({"value_catalogue": "lunch"}, "settings.yml", {"value_catalogue": 4})
+    assert [str(p) for p in problems] == [
+        "settings.yml:4: error: 'value_catalogue' must be a list of {idea, categories}, or {replace, ideas}"]

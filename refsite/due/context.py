@@ -36,6 +36,7 @@ class Finding:
     suggest_stage: str | None = None
     introduce: str | None = None
     introducer_reasons: tuple[str, ...] = ()
+    step: str | None = None
 
 
 class Context:
@@ -47,6 +48,7 @@ class Context:
         self.today = today
         self.events = sorted((e for e in partner.events if e.date <= today), key=lambda e: (e.date, e.source.line))
         self._ideas_left: tuple[str, ...] | None = None
+        self._idea_source = "partner"
         self._last_met: dict[frozenset[str], Contact | None] = {}
 
     def of(self, kinds: frozenset[str]) -> list[LogEvent]:
@@ -70,13 +72,24 @@ class Context:
         return reaching.reach(self.partner, self.contact(named, kinds))
 
     def next_idea(self) -> str | None:
-        """The first of the partner's value ideas not yet given, or None."""
+        """The first of the partner's own value ideas not yet given, else the first catalogue idea that suits its
+        category and that the log does not show as given (settings.catalogue), else None."""
         if self._ideas_left is None:
-            self._ideas_left = reaching.value_ideas_not_given(self.partner, self.today)
+            own = reaching.value_ideas_not_given(self.partner, self.today)
+            self._idea_source = "partner" if own else "catalogue"
+            if not own:
+                suits = [i.text for i in self.settings.catalogue if i.suits(self.partner.category)]
+                own = reaching.ideas_not_given(suits, self.partner, self.today)
+            self._ideas_left = own
         return self._ideas_left[0] if self._ideas_left else None
 
+    @property
+    def idea_source(self) -> str | None:
+        """'partner' or 'catalogue': where :meth:`next_idea` found its idea (None: no idea)."""
+        return self._idea_source if self.next_idea() else None
+
     def idea(self, in_person: bool) -> str:
-        """'; bring: the ACL protocol' (in person) or '; offer: ...' for the first value idea not yet given, or ''."""
+        """'; bring: the ACL protocol' (in person) or '; offer: ...' for the next value idea, or ''."""
         idea = self.next_idea()
         return "; " + reaching.idea_phrase(idea, in_person) if idea else ""
 
@@ -87,10 +100,7 @@ class Context:
         if idea:
             return reach.text + idea, reach
         give = {"Visit": "bring", "Call": "offer"}.get(reach.verb, "send")
-        if self.partner.value_ideas:
-            return (f"{reach.text}: {give} something of value "
-                    "(all value ideas have been given: add new ones under value_ideas:)"), reach
-        return f"{reach.text}: {give} something of value (add ideas under value_ideas:)", reach
+        return f"{reach.text}: {give} something of value", reach
 
 
 def finish(ctx: Context, found: Finding) -> DueItem:
@@ -127,6 +137,7 @@ def finish(ctx: Context, found: Finding) -> DueItem:
         suggest_stage=found.suggest_stage,
         introduce=found.introduce,
         introducer_reasons=found.introducer_reasons,
+        step=found.step,
     )
 
 

@@ -114,6 +114,7 @@ class DueItem:
     suggest_stage: str | None = None  # rules reactivate and promote: the stage to move the partner to
     introduce: str | None = None  # rule introduction: whom the introducers are asked to introduce (contact or partner name)
     introducer_reasons: tuple[str, ...] = ()  # rule introduction: why each introducer could make it, in step
+    step: str | None = None  # nurture and prospect: 'value' (give a piece of value) or 'ask-meeting'
 
     @property
     def days_left(self) -> int:

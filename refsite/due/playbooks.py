@@ -84,7 +84,8 @@ def nurture(ctx: Context) -> Iterator[Finding]:
         reach, idea = ctx.reach(), None
         action = reach.text + ": ask for a meeting"
     yield Finding("nurture", due_date, reason, action, source, reach=reach, value_idea=idea,
-                  value_idea_source="partner" if idea else None)
+                  value_idea_source=ctx.idea_source if idea else None,
+                  step="value" if state.values < needed else "ask-meeting")
 
 
 def _last_step(ctx: Context, state: _Round, start: dt.date | None) -> str:
@@ -116,14 +117,15 @@ def prospect(ctx: Context, network: Network) -> Iterator[Finding]:
         action, reach = ctx.send_value()
         idea = ctx.next_idea()
         yield Finding("prospect", due_date, reason, action, source, reach=reach, value_idea=idea,
-                      value_idea_source="partner" if idea else None)
+                      value_idea_source=ctx.idea_source if idea else None, step="value")
         return
     engaged = [e for e in ctx.events if e.kind in ENGAGED and (start is None or e.date >= start)]
     if engaged:
         sign = engaged[-1]
         reason = f"{head}: {needed} touches given, {last}; they engaged ({sign.kind} {sign.date}): ask for a meeting"
         reach = ctx.reach()
-        yield Finding("prospect", due_date, reason, reach.text + ": ask for a meeting", source, reach=reach)
+        yield Finding("prospect", due_date, reason, reach.text + ": ask for a meeting", source, reach=reach,
+                      step="ask-meeting")
         return
     since = f" since {start}" if start else ""
     reason = f"{head}: {needed} touches given{since}, {last}, and no engagement: ask a partner for an introduction"

@@ -139,7 +139,7 @@ def _cadence(ctx: Context) -> Iterator[Finding]:
     reach = ctx.reach()
     idea = ctx.idea(reach.in_person)
     yield Finding("cadence", due_date, reason, reach.text + (idea or " to check in"), source, reach=reach,
-                  value_idea=ctx.next_idea(), value_idea_source="partner" if idea else None)
+                  value_idea=ctx.next_idea(), value_idea_source=ctx.idea_source if idea else None)
 
 
 def _meeting(ctx: Context) -> Iterator[Finding]:
@@ -153,7 +153,7 @@ def _meeting(ctx: Context) -> Iterator[Finding]:
     idea = ctx.idea(in_person=True)
     action = reach.text + " to arrange a meeting in person" + idea
     yield Finding("meeting", due_date, reason, action, source, reach=reach,
-                  value_idea=ctx.next_idea(), value_idea_source="partner" if idea else None)
+                  value_idea=ctx.next_idea(), value_idea_source=ctx.idea_source if idea else None)
 
 
 def _thanks(ctx: Context, only: list[Referral] | None = None) -> Iterator[Finding]:
