@@ -140,7 +140,7 @@ class RuleType(click.ParamType):
               help="Show what is overdue, due today or due within DAYS days.  [default: the settings' due_soon_days]")
 @click.option("--rule", "rules", type=RuleType(), multiple=True,
               help="Only items of this rule (repeatable): thanks, update, at-risk, cadence, meeting, nurture, "
-                   "prospect, introduction, gift-cap, single-contact.")
+                   "prospect, introduction, reactivate, promote, gift-cap, single-contact.")
 @format_option("table", "json", "csv")
 def due_command(records_dir: Path, settings_path: Path | None, today: dt.date, owner: str | None,
                 within_days: int | None, rules: tuple[str, ...], fmt: str) -> None:

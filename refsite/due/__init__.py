@@ -41,10 +41,12 @@ prospect rounds) and :mod:`~refsite.due.rules` (the other rules, and the run).
 
 Which rules apply follows the stage: ``active`` partners have the contact
 cadence of their tier (and key partners the in-person meeting), ``nurture``
-partners the nurture playbook, ``prospect`` partners the prospect playbook,
-``former`` partners nothing at all. Thanks, updates and the gift cap apply to
-every stage but ``former``; at-risk and single-contact to active and nurture
-partners. Log lines dated after ``today`` are ignored. A snoozed partner's items
+partners the nurture playbook, ``prospect`` partners the prospect playbook
+(until they refer: ``promote``), ``former`` partners nothing, unless they refer
+again after their last ``stage former`` line (thanks and updates for those
+referrals, and ``reactivate``). Thanks, updates and the gift cap apply to every
+stage but ``former``; at-risk and single-contact to active and nurture partners.
+The ``owed_from`` setting limits which referrals owe thanks and updates. Log lines dated after ``today`` are ignored. A snoozed partner's items
 are due no earlier than ``snooze_until``. Conditions rather than deadlines
 (single contact, gift cap, a drop in referrals) are never overdue, so they never
 fail the check on their own.
