@@ -18,22 +18,19 @@ def referrals(*days_ago: int) -> list[str]:
 @pytest.mark.parametrize(
     ("days_ago", "at_risk"),
     [
-        ((400, 300, 200, 100), True),  # 4 referrals over 300 days, every 100: quiet for 100 < 250: not yet
-        ((1000, 900, 800, 700), True),  # quiet 700 days against 100: at risk
+        ((400, 300, 200, 100), False),  # a rhythm (every 100 days), but quiet only 100 days < 2.5 x 100
+        ((1000, 900, 800, 700), True),  # quiet 700 days against every 100: at risk
         ((1000, 900, 800), False),  # 3 referrals: below at_risk_min_referrals (4)
-        ((300, 299, 298, 297), False),  # every day: interval 1 < 14
-        ((300, 287, 274, 261), False),  # every 13 days: interval 13 < 14
-        ((300, 286, 272, 258), True),  # every 14 days, span 42 < 90: no... see below
+        ((300, 299, 298, 297), False),  # every day: no rhythm (the "every 0 or 1 days")
+        (tuple(range(400, 296, -13)), False),  # every 13 days over 91: interval below at_risk_min_interval_days
+        (tuple(range(400, 288, -14)), True),  # every 14 days over 98: judged, and quiet 302 days
+        ((300, 286, 272, 258), False),  # every 14 days but only over 42 days: below at_risk_min_span_days
         ((400, 370, 340, 311), False),  # span 89 < 90
-        ((400, 370, 340, 310), True),  # span 90, interval 30: quiet 310 > 75
+        ((400, 370, 340, 310), True),  # span 90, interval 30, quiet 310 > 75
     ],
 )
 def test_at_risk_needs_a_rhythm(tmp_path, days_ago, at_risk):
     items = run(tmp_path, *referrals(*days_ago), f"{d(0)} thanks", f"{d(0)} email")
-    if days_ago == (400, 300, 200, 100):
-        at_risk = False  # 100 days quiet < 2.5 x 100
-    if days_ago == (300, 286, 272, 258):
-        at_risk = False  # span 42 days < at_risk_min_span_days
     assert bool(summary(items, "at-risk")) is at_risk
 
 
