@@ -385,9 +385,22 @@ def settings_template(options: InitOptions) -> str:
         if not given.get(setting.name):
             out.append(_commented(setting.name, setting.default, setting.help))
     out.append("")
-    for name, example in (("categories", "podiatry-group"), ("roles", "practice-nurse"), ("services", "running")):
-        out += [f"# {name}:{'':<{26 - len(name)}} # {STRUCTURED_KEYS[name]}", f"#   {example}: what it means"]
+    for name, help_text in STRUCTURED_KEYS.items():
+        if name in ("team", "default_owner"):
+            continue
+        example = STRUCTURED_EXAMPLES.get(name, ())
+        out += [f"# {name}:{'':<{26 - len(name)}} # {help_text}", *(f"#   {line}" for line in example)]
     return "\n".join(out) + "\n"
+
+
+# An example under each structured key of the settings template (every key of STRUCTURED_KEYS is listed;
+# a key without an example here is listed with its help alone).
+STRUCTURED_EXAMPLES: dict[str, tuple[str, ...]] = {
+    "categories": ("podiatry-group: what it means",),
+    "roles": ("practice-nurse: what it means",),
+    "services": ("running: what it means",),
+    "value_catalogue": ("- idea: Invite their physios to our Saturday running clinic", "  categories: [physio, sports]"),
+}
 
 
 def requirements_text(options: InitOptions) -> str:

@@ -151,7 +151,7 @@ def brief(records: Records, settings: Settings, partner_id: str, today: dt.date)
     items = due(records, settings, today)
     own = [i for i in items if i.partner_id == partner.id]
     introductions = tuple(
-        Introduction(i.partner_id, i.partner_name, _intro_ask(i, partner.name), i)
+        Introduction(i.partner_id, i.partner_name, _intro_ask(i, partner.id), i)
         for i in items if i.rule == "introduction" and partner.id in i.introducers
     )
     events = sorted((e for e in partner.events if e.date <= today), key=lambda e: (e.date, e.source.line))
@@ -215,14 +215,14 @@ def brief(records: Records, settings: Settings, partner_id: str, today: dt.date)
     )
 
 
-def _intro_ask(item: DueItem, introducer: str) -> str:
-    """The due engine's introduction action, as asked of one introducer; the action itself if its words differ."""
-    head, sep, target = item.action.rpartition(" to introduce you to ")
-    if not sep or not head.startswith("Ask "):
-        return item.action
-    why = re.search(re.escape(introducer) + r" \(([^()]*)\)", head)
-    who = target if target == item.partner_name else f"{target} at {item.partner_name}"
-    return f"Ask them to introduce you to {who}" + (f" ({why.group(1)})" if why else "")
+def _intro_ask(item: DueItem, introducer_id: str) -> str:
+    """The due engine's introduction item, as asked of one introducer (from its structured facts)."""
+    who = item.introduce or item.partner_name
+    if who != item.partner_name:
+        who = f"{who} at {item.partner_name}"
+    reasons = dict(zip(item.introducers, item.introducer_reasons))
+    why = reasons.get(introducer_id)
+    return f"Ask them to introduce you to {who}" + (f" ({why})" if why else "")
 
 
 def _line(event: LogEvent) -> Line:

@@ -197,7 +197,7 @@ class RuleType(click.ParamType):
               help="Show what is overdue, due today or due within DAYS days.  [default: the settings' due_soon_days]")
 @click.option("--rule", "rules", type=RuleType(), multiple=True,
               help="Only items of this rule (repeatable): thanks, update, at-risk, cadence, meeting, nurture, "
-                   "prospect, introduction, gift-cap, single-contact.")
+                   "prospect, introduction, reactivate, promote, gift-cap, single-contact.")
 @format_option("table", "json", "csv")
 @excel_option
 def due_command(records_dir: Path, settings_path: Path | None, today: dt.date, owner: str | None,
@@ -874,6 +874,52 @@ def export_command(records_dir: Path, settings_path: Path | None, today: dt.date
             sys.exit(1)
         click.echo(f"wrote {output} ({count})", err=True)
     sys.exit(_incomplete_note(problems, "the export"))
+
+
+@cli.command(name="draft", short_help="The message for a partner's due item, in the contact's channel.")
+@records_options
+@click.argument("partner", metavar="PARTNER")
+@click.option("--rule", "rule", type=RuleType(), default=None,
+              help="The item of this rule.  [default: the partner's most urgent item that has a message]")
+@format_option("text", "json")
+def draft_command(records_dir: Path, settings_path: Path | None, today: dt.date, partner: str, rule: str | None,
+                  fmt: str) -> None:
+    """The message for PARTNER's most urgent due item (or the one of --rule).
+
+    \b
+    A thank-you, a patient update (the referral id and its status only), a
+    meeting request, an introduction request, a check-in with a value idea or
+    a reactivation, in the contact's preferred channel, from the templates in
+    site_templates/messages/ (yours first, then refsite's). JSON has channel,
+    to, subject and body. Exits 1 when the records have errors or nothing
+    with a message is due.
+    """
+    from refsite.brief import partner_suggestions
+    from refsite.drafts import DRAFTABLE, draft
+    from refsite.due import partner_due
+    from refsite.validate import load_and_validate
+
+    records, settings, problems = load_and_validate(records_dir, settings_path, today, as_of=True)
+    found = records.get(partner)
+    if found is None:
+        ids = partner_suggestions(partner, {p.id: p.name for p in records.partners})
+        hint = f" (did you mean one of: {', '.join(ids)}?)" if ids else " (a partner's id is its file name without .md)"
+        raise click.BadParameter(f"no partner '{partner}' in {records_dir}{hint}", param_hint="PARTNER")
+    items = [i for i in partner_due(found, settings, today, records)
+             if i.rule in DRAFTABLE and (rule is None or i.rule == rule)]
+    if not items:
+        what = f"no {rule} item" if rule else "nothing with a message"
+        click.echo(f"refsite: {what} is due for {partner} as of {today}", err=True)
+        sys.exit(1)
+    item = items[0]
+    introducer = records.get(item.introducers[0]) if item.introducers else None
+    message = draft(item, found, settings, records_dir.parent / "site_templates", introducer)
+    if fmt == "json":
+        click.echo(message.as_json(), nl=False)
+    else:
+        to = f"{message.to} ({message.channel})" if message.channel else (message.to or "")
+        click.echo(f"To: {to}\nSubject: {message.subject}\n\n{message.body}", nl=False)
+    sys.exit(_incomplete_note(problems, "this draft"))
 
 
 def main() -> None:  # pragma: no cover - the console script

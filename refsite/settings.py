@@ -8,13 +8,14 @@ loader reads the file and calls :func:`settings_from_mapping`.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import re
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Mapping
 
-from refsite import vocab
+from refsite import catalogue, vocab
 from refsite.problems import Problem, Source, error, warning
 
 
@@ -48,7 +49,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("prospect_engage_days", 21, "days of connecting and engaging before a prospect is asked to meet"),
     Setting("prospect_touch_days", 7, "days between touches while engaging a prospect"),
     Setting("at_risk_factor", 2.5, "a referrer is at risk when quiet for this many times their usual interval", float, 0.1, 100),
-    Setting("at_risk_min_referrals", 3, "referrals a partner needs before 'at risk' can be judged"),
+    Setting("at_risk_min_referrals", 4, "referrals a partner needs before 'at risk' can be judged"),
+    Setting("at_risk_min_span_days", 90, "days from a partner's first referral to its last before 'at risk' can be judged"),
+    Setting("at_risk_min_interval_days", 14, "'at risk' is judged only for partners whose usual interval between referrals is at least this many days"),
     Setting("at_risk_drop", 0.5, "at risk when the last at_risk_window_days bring less than this share of their trailing average", float, 0, 1),
     Setting("at_risk_window_days", 90, "the recent window for at_risk_drop; the trailing average is over the four windows before it"),
     Setting("at_risk_drop_min_average", 2.0, "at_risk_drop is judged only for partners who averaged at least this many referrals per window", float, 0, 100000),
@@ -58,6 +61,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("gift_cap_warn", 0.8, "warn when a partner's gifts this year reach this share of the cap", float, 0, 1),
     Setting("privacy", "warn", "the patient-identifier guard (docs/privacy.md): warn, error (fails validate and CI) or off", str),
     Setting("privacy_region", "AU", "the country whose phone numbers the privacy guard reads without a + (ISO code: AU, NZ, GB, US...)", str),
+    Setting("owed_from", "", "a date (YYYY-MM-DD): thanks are owed only for referrals received on or after it, updates only for statuses reached on or after it; empty: all", str),
 )
 # The choices of the settings that take one word from a list (checked when the file is read).
 CHOICES: Mapping[str, tuple[str, ...]] = MappingProxyType({"privacy": ("warn", "error", "off")})
@@ -70,6 +74,7 @@ STRUCTURED_KEYS = MappingProxyType(
         "categories": "extra partner categories: a mapping term -> meaning",
         "roles": "extra contact roles: a mapping term -> meaning",
         "services": "extra service lines: a mapping term -> meaning",
+        "value_catalogue": "more ways to give value: a list of {idea, categories}; or {replace: true, ideas: [...]} to use only these",
     }
 )
 
@@ -93,6 +98,7 @@ class Settings:
     categories: Mapping[str, str] = field(default_factory=lambda: vocab.CATEGORIES)
     roles: Mapping[str, str] = field(default_factory=lambda: vocab.ROLES)
     services: Mapping[str, str] = field(default_factory=lambda: vocab.SERVICES)
+    catalogue: tuple[catalogue.Idea, ...] = catalogue.IDEAS
     values: Mapping[str, Any] = field(
         default_factory=lambda: MappingProxyType({s.name: s.default for s in SETTINGS})
     )
@@ -114,6 +120,12 @@ class Settings:
             if m.id == member_id:
                 return m.name
         return member_id or "unassigned"
+
+    @property
+    def owed_from_date(self) -> dt.date | None:
+        """The ``owed_from`` setting as a date, or None (everything is owed)."""
+        text = str(self.values.get("owed_from") or "")
+        return dt.date.fromisoformat(text) if text else None
 
     def cadence(self, tier: str) -> int:
         return int(self.values[f"cadence_{tier}"])
@@ -147,6 +159,27 @@ def _shown(raw: Any) -> str:
         return f"a number of {len(hex(raw)) * 4 // 3}+ digits" if abs(raw) >= 10**40 else f"{raw:,}"
     text = repr(raw)
     return text if len(text) <= 40 else text[:37] + "..."
+def _catalogue(raw: Any, src: Source, problems: list[Problem]) -> tuple[catalogue.Idea, ...]:
+    """The value catalogue: the built-in ideas plus a list of {idea, categories}, or only those with replace: true."""
+    if raw is None:
+        return catalogue.IDEAS
+    replace = False
+    if isinstance(raw, dict):
+        replace = raw.get("replace") is True
+        raw = raw.get("ideas") or []
+    if not isinstance(raw, list):
+        problems.append(error(src, "'value_catalogue' must be a list of {idea, categories}, or {replace, ideas}"))
+        return catalogue.IDEAS
+    ideas: list[catalogue.Idea] = []
+    for item in raw:
+        text = item.get("idea") if isinstance(item, dict) else item
+        if not isinstance(text, str) or not text.strip():
+            problems.append(error(src, f"value_catalogue: each entry needs an idea (text), not {item!r}"))
+            continue
+        cats = item.get("categories") if isinstance(item, dict) else None
+        cats = [cats] if isinstance(cats, str) else (cats or [catalogue.ALL])
+        ideas.append(catalogue.Idea(text.strip(), tuple(str(c) for c in cats)))
+    return tuple(ideas) if replace else catalogue.IDEAS + tuple(ideas)
 
 
 def settings_from_mapping(
@@ -176,6 +209,17 @@ def settings_from_mapping(
             continue
         if key in CHOICES and raw is False and "off" in CHOICES[key]:
             raw = "off"  # YAML reads a bare 'off' as false
+        if key == "owed_from":
+            text = raw.isoformat() if isinstance(raw, dt.date) else str(raw)
+            try:
+                day = dt.date.fromisoformat(text) if text else None
+            except ValueError:
+                day = None
+            if text and (day is None or not dt.date(1900, 1, 1) <= day <= dt.date(2100, 12, 31)):
+                problems.append(error(src(key), f"'owed_from' must be a date YYYY-MM-DD from 1900-01-01 to 2100-12-31, not {_shown(raw)}"))
+                continue
+            values[key] = text
+            continue
         if setting.kind is str:
             if not isinstance(raw, str):
                 problems.append(error(src(key), f"'{key}' must be text; put it in quotes"))
@@ -241,6 +285,7 @@ def settings_from_mapping(
         default_owner = team[0].id
 
     settings = Settings(
+        catalogue=_catalogue(data.get("value_catalogue"), src("value_catalogue"), problems),
         team=tuple(team),
         default_owner=default_owner,
         categories=_extension("categories", data.get("categories"), vocab.CATEGORIES, src("categories"), problems),

@@ -37,10 +37,10 @@ CATEGORIES = _table(
 )
 
 STAGES = _table(
-    ("prospect", "not yet referring: the prospect playbook applies (engage, then ask to meet)"),
+    ("prospect", "not yet referring: the prospect playbook applies (engage, then ask to meet) until they refer (promote)"),
     ("active", "an established partner: the contact cadence of its tier applies"),
     ("nurture", "an existing partner on the nurture playbook: value weekly, a meeting in week four"),
-    ("former", "no longer pursued: kept for history, nothing is due"),
+    ("former", "no longer pursued: kept for history, nothing is due unless they refer again (reactivate)"),
 )
 
 TIERS = _table(

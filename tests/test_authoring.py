@@ -166,15 +166,15 @@ def test_init_writes_a_working_repository_and_overwrites_nothing(tmp_path, monke
 
 def test_log_refuses_a_referral_id_another_partner_has(tmp_path):
     """The new line is checked against every record, as the next validate will see it; nothing is written."""
-    from conftest import tree_hash
+    from conftest import changed_paths, tree_state
 
     other = tmp_path / "bondi.md"
     other.write_text("---\nname: Bondi Chiro\ncategory: chiropractic\nstage: active\n---\n\n## Log\n\n"
                      "- 2026-11-01 referral-in R-77 @maya service:knee\n")
     path = write(tmp_path, (HEAD + "\n## Log\n\n- 2026-09-03 call\n").encode())
-    before = tree_hash(tmp_path)
+    before = tree_state(tmp_path)
     line, problems = append_event(path, "harbour.md", "2026-11-20 referral-in R-77 @maya service:knee", SETTINGS, TODAY)
     assert line is None
     assert [str(p) for p in problems] == [
         "harbour.md:15: error: referral R-77 is also in bondi's log: referral ids are unique across partners"]
-    assert tree_hash(tmp_path) == before
+    assert changed_paths(before, tree_state(tmp_path)) == {".refsite.lock"}  # the lock (ignored by Git), nothing else

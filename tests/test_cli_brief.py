@@ -152,7 +152,7 @@ def test_brief_markdown():
         "## What to ask for\n\n"
         "- **in 34 days** (2026-12-26, cadence): Two-monthly check-in: last contact 2026-10-27 (visit), 26 days ago; "
         "standard partners every 60 days  \n"
-        "  Next: Contact Amy Whitfield to check in\n\n"
+        "  Next: Contact Amy Whitfield; offer: a one-page protocol for a condition they often see\n\n"
         "Introductions they could make:\n\n"
         "- **overdue 31d** (2026-10-22): Bondi Medical Centre (newco): Prospect playbook: 3 touches given since "
         "2026-10-01, last value 2026-10-15 (value), 38 days ago, and no engagement: ask a partner for an introduction  \n"

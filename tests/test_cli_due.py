@@ -65,7 +65,8 @@ Tom Alvarez (tom): 3 items (1 overdue, 2 due today)
   overdue 10d    Smith, Jones & Co: Lawyers [cadence]
                  Two-monthly check-in: last contact 2026-09-13 (gift), 70 days
                  ago; standard partners every 60 days
-                 Next: Email Ann Smith (prefers email) to check in
+                 Next: Email Ann Smith (prefers email); offer: a lunch-and-learn
+                 for their team
   due today      Smith, Jones & Co: Lawyers [gift-cap]
                  Gift cap: $210 of the $250 yearly cap spent on Smith, Jones &
                  Co: Lawyers in 2026 (84%)
@@ -138,16 +139,19 @@ def test_due_json(clean):
         "days_overdue": 4, "ref": "R-1", "introducers": [],
         "reason": "Thank-you owed: referral R-1 (knee) received 2026-11-15, 7 days ago; thank within 3 days",
         "action": "Contact Dr. Priya Natarajan: thank them for referral R-1",
+        "contact": "Dr. Priya Natarajan", "channel": None, "ref_status": "received", "value_idea": None,
+        "suggest_stage": None,
     }]
 
 
 def test_due_csv_header(clean):
     result = invoke("due", "--records", str(clean), *TODAY, "--format", "csv", "--owner", "tom", "--rule", "cadence")
     assert result.stdout == (
-        "owner,owner_name,partner_id,partner_name,rule,status,due_date,days_overdue,reason,action,ref,introducers\n"
+        "owner,owner_name,partner_id,partner_name,rule,status,due_date,days_overdue,reason,action,ref,introducers,"
+        "contact,channel,ref_status,value_idea,suggest_stage\n"
         'tom,Tom Alvarez,smith-jones,"Smith, Jones & Co: Lawyers",cadence,overdue,2026-11-12,10,"Two-monthly check-in: '
-        'last contact 2026-09-13 (gift), 70 days ago; standard partners every 60 days",Email Ann Smith (prefers email) '
-        "to check in,,\n"
+        'last contact 2026-09-13 (gift), 70 days ago; standard partners every 60 days",Email Ann Smith (prefers email)'
+        "; offer: a lunch-and-learn for their team,,,Ann Smith,email,,Offer a lunch-and-learn for their team,\n"
     )
 
 
@@ -173,7 +177,7 @@ Monthly check-in: last contact 2026-09-03 (visit), 80 days ago; key partners eve
 Next: Call Leah Ortiz (prefers phone); offer: the 100%25 return-to-sport protocol
 ::warning file=due-ci/smith-jones.md,line=16,title=Smith%2C Jones & Co%3A Lawyers%3A cadence overdue 10 days (Tom Alvarez)::\
 Two-monthly check-in: last contact 2026-09-13 (gift), 70 days ago; standard partners every 60 days. \
-Next: Email Ann Smith (prefers email) to check in
+Next: Email Ann Smith (prefers email); offer: a lunch-and-learn for their team
 ::warning file=due-ci/harbour.md,line=20,title=Harbour Street Family Practice%3A thanks overdue 4 days (Maya Chen)::\
 Thank-you owed: referral R-1 (knee) received 2026-11-15, 7 days ago; thank within 3 days. \
 Next: Contact Dr. Priya Natarajan: thank them for referral R-1

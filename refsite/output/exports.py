@@ -17,7 +17,8 @@ from refsite.output.tables import Table
 from refsite.settings import Settings
 
 DUE_COLUMNS = ("owner", "owner_name", "partner_id", "partner_name", "rule", "status", "due_date", "days_overdue",
-               "reason", "action", "ref", "introducers")
+               "reason", "action", "ref", "introducers", "contact", "channel", "ref_status", "value_idea",
+               "suggest_stage")
 
 PARTNER_COLUMNS = ("id", "name", "organisation", "category", "stage", "tier", "owner", "location", "phone", "email",
                    "website", "tags", "last_contact", "referrals_12_months", "next_rule", "next_due")
@@ -34,7 +35,8 @@ def due_table(items: Iterable[DueItem], settings: Settings, owner: str | None = 
     """
     rows = tuple(
         (i.owner, settings.member_name(i.owner) if i.owner else None, i.partner_id, i.partner_name, i.rule,
-         i.status, i.due_date, i.days_overdue, i.reason, i.action, i.ref, i.introducers)
+         i.status, i.due_date, i.days_overdue, i.reason, i.action, i.ref, i.introducers, i.contact, i.channel,
+         i.ref_status, i.value_idea, i.suggest_stage)
         for i in items if owner is None or i.owner == owner
     )
     return Table(DUE_COLUMNS, rows)

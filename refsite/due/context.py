@@ -1,0 +1,175 @@
+"""One partner as the rules see it (its log up to today), what a rule finds, and how a finding becomes a DueItem.
+
+No I/O, no clock. Shared by :mod:`refsite.due.rules` and :mod:`refsite.due.playbooks`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Sequence
+
+from refsite.due import reach as reaching
+from refsite.due.items import DueItem, status_of
+from refsite.due.reach import RELATIONSHIP, Reach
+from refsite.model import Contact, LogEvent, Partner
+from refsite.problems import Source
+from refsite.settings import Settings
+
+
+@dataclass(frozen=True)
+class Finding:
+    """What a rule found for one partner, before snoozing and status make it a :class:`DueItem`."""
+
+    rule: str
+    due_date: dt.date
+    reason: str
+    action: str
+    source: Source
+    ref: str | None = None
+    introducers: tuple[str, ...] = ()
+    standing: bool = False  # a condition, not a deadline: never overdue
+    reach: Reach | None = None  # whom the action reaches, and how
+    ref_status: str | None = None
+    value_idea: str | None = None
+    value_idea_source: str | None = None
+    suggest_stage: str | None = None
+    introduce: str | None = None
+    introducer_reasons: tuple[str, ...] = ()
+    step: str | None = None
+
+
+class Context:
+    """A partner with its log up to today, in date order, and helpers for reasons and actions."""
+
+    def __init__(self, partner: Partner, settings: Settings, today: dt.date) -> None:
+        self.partner = partner
+        self.settings = settings
+        self.today = today
+        self.events = sorted((e for e in partner.events if e.date <= today), key=lambda e: (e.date, e.source.line))
+        self._ideas_left: tuple[str, ...] | None = None
+        self._idea_source = "partner"
+        self._last_met: dict[frozenset[str], Contact | None] = {}
+
+    def of(self, kinds: frozenset[str]) -> list[LogEvent]:
+        return [e for e in self.events if e.kind in kinds]
+
+    def ago(self, date: dt.date) -> str:
+        return ago(date, self.today)
+
+    def contact(self, named: Sequence[str] = (), kinds: frozenset[str] = RELATIONSHIP) -> Contact | None:
+        """The person to reach: one named on the line in question, else the last one met on a line of
+        ``kinds`` (relationship touches by default; thanks and updates for those), else the first listed."""
+        found = reaching.named_contact(self.partner, named)
+        if found:
+            return found
+        if kinds not in self._last_met:
+            self._last_met[kinds] = reaching.last_met(self.partner, self.events, kinds)
+        return self._last_met[kinds]
+
+    def reach(self, named: Sequence[str] = (), kinds: frozenset[str] = RELATIONSHIP) -> Reach:
+        """See :func:`refsite.due.reach.reach`."""
+        return reaching.reach(self.partner, self.contact(named, kinds))
+
+    def next_idea(self) -> str | None:
+        """The first of the partner's own value ideas not yet given, else the first catalogue idea that suits its
+        category and that the log does not show as given (settings.catalogue), else None."""
+        if self._ideas_left is None:
+            own = reaching.value_ideas_not_given(self.partner, self.today)
+            self._idea_source = "partner" if own else "catalogue"
+            if not own:
+                suits = [i.text for i in self.settings.catalogue if i.suits(self.partner.category)]
+                own = reaching.ideas_not_given(suits, self.partner, self.today)
+            self._ideas_left = own
+        return self._ideas_left[0] if self._ideas_left else None
+
+    @property
+    def idea_source(self) -> str | None:
+        """'partner' or 'catalogue': where :meth:`next_idea` found its idea (None: no idea)."""
+        return self._idea_source if self.next_idea() else None
+
+    def idea(self, in_person: bool) -> str:
+        """'; bring: the ACL protocol' (in person) or '; offer: ...' for the next value idea, or ''."""
+        idea = self.next_idea()
+        return "; " + reaching.idea_phrase(idea, in_person) if idea else ""
+
+    def send_value(self) -> tuple[str, Reach]:
+        """The next step of a playbook that asks for a piece of value, and whom it reaches."""
+        reach = self.reach()
+        idea = self.idea(reach.in_person)
+        if idea:
+            return reach.text + idea, reach
+        give = {"Visit": "bring", "Call": "offer"}.get(reach.verb, "send")
+        return f"{reach.text}: {give} something of value", reach
+
+
+def finish(ctx: Context, found: Finding) -> DueItem:
+    """The :class:`DueItem` for a finding: standing conditions due today at the latest, snoozing, status."""
+    partner, today = ctx.partner, ctx.today
+    due_date, reason = found.due_date, found.reason
+    if found.standing and due_date < today:
+        due_date = today
+    snooze = partner.snooze_until
+    if snooze is not None and due_date < snooze:
+        due_date = snooze
+        reason += f" (snoozed until {snooze})"
+    days = (today - due_date).days
+    reach = found.reach
+    return DueItem(
+        partner_id=partner.id,
+        partner_name=partner.name,
+        owner=partner.owner,
+        rule=found.rule,
+        due_date=due_date,
+        days_overdue=days,
+        status=status_of(days, int(ctx.settings.due_soon_days)),
+        reason=reason,
+        action=found.action,
+        source=found.source,
+        introducers=found.introducers,
+        ref=found.ref,
+        contact=reach.name if reach else None,
+        channel=reach.channel if reach else None,
+        address=reach.address if reach else None,
+        ref_status=found.ref_status,
+        value_idea=found.value_idea,
+        value_idea_source=found.value_idea_source,
+        suggest_stage=found.suggest_stage,
+        introduce=found.introduce,
+        introducer_reasons=found.introducer_reasons,
+        step=found.step,
+    )
+
+
+def ago(date: dt.date, today: dt.date) -> str:
+    days = (today - date).days
+    if days == 0:
+        return "today"
+    if days == 1:
+        return "yesterday"
+    if days < 0:
+        return f"in {-days} days"
+    return f"{days} days ago"
+
+
+_INTERVALS = {7: "Weekly", 14: "Fortnightly", 28: "Monthly", 30: "Monthly", 31: "Monthly", 60: "Two-monthly",
+              61: "Two-monthly", 90: "Quarterly", 91: "Quarterly", 120: "Four-monthly", 180: "Six-monthly",
+              182: "Six-monthly", 365: "Yearly"}
+
+
+def interval_name(days: int) -> str | None:
+    """'Monthly' for 30 days, 'Quarterly' for 90, ...; None for an interval with no common name."""
+    return _INTERVALS.get(days)
+
+
+def label(days: int, what: str) -> str:
+    name = interval_name(days)
+    return f"{name} {what}" if name else f"{what[:1].upper()}{what[1:]} every {days} days"
+
+
+def days_phrase(n: int) -> str:
+    return "the same day" if n == 0 else ("1 day" if n == 1 else f"{n} days")
+
+
+def plural(n: int, word: str) -> str:
+    return f"{n} {word}" + ("" if n == 1 else "s")
