@@ -3,6 +3,11 @@
 Needs Debian's chromium at /usr/bin/chromium (Playwright drives it; no browser download).
 Without it these tests skip, except under CI (CI=true), where a missing browser fails.
 Screenshots (light, dark, phone) go to tests/screenshots/ (ignored by Git) for people to look at.
+
+The accessibility audit injects axe-core (npm `axe-core`, version 4) from
+`.cache/npm/node_modules/axe-core/axe.min.js` (`.ci/run` installs it there with
+`npm install --prefix .cache/npm axe-core@4`; REFSITE_AXE names another copy). Without it the
+audit skips, except under CI, where it fails.
 """
 
 from __future__ import annotations
@@ -25,8 +30,19 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--d
 FIXTURE = Path(__file__).parent / "fixtures" / "site-records"
 SCREENSHOTS = Path(__file__).parent / "screenshots"
 TODAY = dt.date(2026, 11, 22)
+AXE = Path(os.environ.get("REFSITE_AXE") or Path(__file__).parent.parent / ".cache/npm/node_modules/axe-core/axe.min.js")
+# One page of every type (the fixture's partners: an active one with due items, a prospect, a former one).
+PAGE_TYPES = ("index.html", "partners/harbour.html", "partners/prospect.html", "partners/former.html",
+              "lists/index.html", "lists/tag/knee.html", "pipeline.html", "review.html", "due/maya.html",
+              "downloads.html")
 
 pytestmark = pytest.mark.browser
+
+
+def _missing(what: str) -> None:
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"browser tests must run in CI, but {what}")
+    pytest.skip(what)
 
 
 def _require_browser() -> None:
@@ -39,9 +55,7 @@ def _require_browser() -> None:
         except ImportError:  # pragma: no cover
             missing = "the playwright package is not installed"
     if missing:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"browser tests must run in CI, but {missing}")
-        pytest.skip(missing)
+        _missing(missing)
 
 
 @pytest.fixture(scope="session")
@@ -222,6 +236,40 @@ def test_on_a_phone_people_are_cards_and_ids_do_not_break(built_site, visit):
         spans = phone.page.locator(".rs-nowrap")
         assert spans.count() > 0, page
         assert spans.evaluate_all("s => s.filter(e => e.getClientRects().length > 1).map(e => e.textContent)") == []
+
+
+@pytest.mark.parametrize(("scheme", "width", "height"), [
+    ("light", 1366, 900), ("dark", 1366, 900), ("light", 390, 844), ("dark", 390, 844)])
+def test_no_serious_accessibility_violation_on_any_page_type(built_site, visit, scheme, width, height):
+    if not AXE.exists():
+        _missing(f"axe-core is not installed at {AXE} (npm install --prefix .cache/npm axe-core@4)")
+    phone = width < 500
+    v = visit(viewport={"width": width, "height": height}, color_scheme=scheme, is_mobile=phone, has_touch=phone)
+    # The palettes differ only in colours (the same DOM): the dark runs check the colour rules,
+    # the light runs every rule (each run is about two seconds on two cores).
+    options = {"resultTypes": ["violations"]}
+    if scheme == "dark":
+        options["runOnly"] = ["color-contrast", "link-in-text-block"]
+    found = {}
+    for page in PAGE_TYPES:
+        v.page.goto(url(built_site, page))
+        assert v.page.locator("body").get_attribute("data-md-color-scheme") == (
+            "slate" if scheme == "dark" else "default"), page
+        v.page.add_script_tag(path=str(AXE))
+        violations = v.page.evaluate(
+            """async options => (await axe.run(document, options)).violations
+                .filter(r => r.impact === 'serious' || r.impact === 'critical')
+                .map(r => r.id + ': ' + r.nodes.slice(0, 3).map(n => n.target.join(' ')).join(', '))""", options)
+        if violations:
+            found[page] = violations
+        if phone:
+            # chart text stays readable on a phone: at least 11 px as drawn (font size times the SVG's scale)
+            small = v.page.evaluate(
+                """() => [...document.querySelectorAll('.rs-chart svg text')]
+                    .map(t => [t.textContent, parseFloat(getComputedStyle(t).fontSize) * t.getScreenCTM().a])
+                    .filter(([_, px]) => px < 11)""")
+            assert small == [], (page, small[:3])
+    assert found == {}
 
 
 def test_a_missing_browser_skips_but_fails_under_ci(monkeypatch):

@@ -87,7 +87,7 @@ def test_the_dashboard_figures_match_the_metrics(built):
             '<small class="rs-figure__change--down">-$320 vs $640</small></div>') in page
     assert '<title>Nov: 2</title>' in page and '<title>Primary care: 3</title>' in page
     assert '<title>Dec 2025: 0</title>' in page and '<title>Jan 2026: 0</title>' in page
-    assert '>Dec</text>\n<text class="rs-chart__label rs-chart__year" x="30.665" y="228" text-anchor="middle">2025</text>' in page
+    assert '>Dec</text>\n<text class="rs-chart__label rs-chart__year" x="24.835" y="228" text-anchor="middle">2025</text>' in page
 
 
 def test_record_values_are_escaped_in_the_html(built):

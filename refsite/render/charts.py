@@ -11,7 +11,7 @@ from refsite.render.contexts import Bar, BarChart
 from refsite.render.formatting import MONTHS, fmt_date, label
 
 
-def _bar_columns(title: str, points: Sequence[tuple[str, float, str, str | None]], width: int = 560,
+def _bar_columns(title: str, points: Sequence[tuple[str, float, str, str | None]], width: int = 420,
                  height: int = 236) -> BarChart:
     """Columns over time: ``points`` are (label, value, display, second line of the label or None)."""
     top, bottom, left, right = 16, 44, 8, 8
@@ -27,7 +27,7 @@ def _bar_columns(title: str, points: Sequence[tuple[str, float, str, str | None]
                     axis=height - bottom)
 
 
-def _bar_rows(title: str, points: Sequence[tuple[str, float, str, str | None]], width: int = 560) -> BarChart:
+def _bar_rows(title: str, points: Sequence[tuple[str, float, str, str | None]], width: int = 420) -> BarChart:
     """Horizontal bars by source: ``points`` are (label, value, display, url)."""
     row, gap, label_width = 22, 6, 150
     height = max(len(points), 1) * (row + gap)
