@@ -156,6 +156,23 @@ def test_a_click_reaches_a_partner_profile(built_site, visit):
     assert v.page.title() == "<script>alert(1)</script> - Test Physio & Co"
 
 
+def test_notes_are_markdown_and_nothing_in_them_runs(built_site, visit):
+    v = visit()
+    v.page.goto(url(built_site, "partners/xss.html"))
+    notes = v.page.locator(".rs-notes")
+    assert notes.locator("em").first.inner_text() == "markdown"
+    assert notes.locator("li").count() == 2
+    # the raw HTML of the record is text on the page, never elements
+    assert v.page.locator("article iframe, article script, article img, article [onerror]").count() == 0
+    assert "<script>alert(8)</script>" in notes.inner_text()
+    assert "<iframe" in notes.inner_text()
+    hrefs = v.page.locator("article a").evaluate_all("links => links.map(a => a.getAttribute('href'))")
+    assert not [h for h in hrefs if h and h.strip().lower().startswith("javascript")]
+    assert notes.locator("a").evaluate_all("links => links.map(a => a.href)") == ["https://example.org/gym"]
+    assert v.page.locator(".rs-person__notes strong").inner_text() == "not bold"
+    v.page.locator(".rs-notes li", has_text="a script link").click()  # text, not a link: nothing happens
+
+
 def test_search_finds_a_partner_by_a_word_from_its_notes(built_site, visit):
     v = visit()
     v.page.goto(url(built_site, "lists/index.html"))

@@ -201,7 +201,7 @@ class PartnerPage(PageContext):
     figures: tuple[Figure, ...]
     timeline: tuple[TimelineRow, ...]  # newest first
     ideas: tuple[IdeaRow, ...]
-    notes: tuple[str, ...]  # paragraphs
+    notes: str  # Markdown, as written (the `markdown` filter renders it safely)
     introduced_by: Link | None
     introduced: tuple[Link, ...]
     source: str  # the record's file name
