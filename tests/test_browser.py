@@ -173,6 +173,46 @@ def test_notes_are_markdown_and_nothing_in_them_runs(built_site, visit):
     v.page.locator(".rs-notes li", has_text="a script link").click()  # text, not a link: nothing happens
 
 
+def test_the_partners_table_sorts_and_filters(built_site, visit):
+    v = visit(viewport={"width": 1366, "height": 900})
+    v.page.goto(url(built_site, "lists/index.html"))
+    table = v.page.locator("table.rs-sortable")
+    names = table.locator("tbody tr:not([hidden]) td:first-child")
+    assert names.all_inner_texts() == ["<script>alert(1)</script>", "Closed Clinic", "Harbour Street Family Practice",
+                                       "Oxford Street Pilates"]  # as built: by name
+    referrals = table.locator("th button", has_text="Referrals")
+    referrals.click()
+    assert table.locator("th[aria-sort]").get_attribute("aria-sort") == "ascending"
+    referrals.click()
+    assert table.locator("th[aria-sort]").get_attribute("aria-sort") == "descending"
+    counts = table.locator("tbody tr td.rs-num").all_inner_texts()
+    assert counts == sorted(counts, key=int, reverse=True)
+    assert names.first.inner_text() == "Harbour Street Family Practice"
+    v.page.locator(".rs-filter select[data-facet=owner]").select_option("Tom Alvarez")
+    assert sorted(names.all_inner_texts()) == ["<script>alert(1)</script>", "Oxford Street Pilates"]
+    v.page.locator(".rs-filter input").fill("pilates")
+    assert names.all_inner_texts() == ["Oxford Street Pilates"]
+    assert v.page.locator(".rs-filter__count").inner_text() == "1 of 4 shown"
+    # numbers right-aligned
+    assert table.locator("td.rs-num").first.evaluate("e => getComputedStyle(e).textAlign") == "right"
+
+
+def test_the_review_and_the_lists_print_on_a4_landscape(built_site, visit):
+    v = visit(viewport={"width": 1032, "height": 700})  # A4 landscape less 12 mm margins, at 96 px per inch
+    v.page.emulate_media(media="print")
+    for page in ("review.html", "lists/index.html"):
+        v.page.goto(url(built_site, page))
+        clipped = v.page.evaluate(
+            """() => { const page = document.querySelector('article').getBoundingClientRect();
+                return [...document.querySelectorAll('article th, article td')]
+                  .filter(e => e.getBoundingClientRect().right > page.right + 1 || e.scrollWidth > e.clientWidth + 1)
+                  .map(e => e.textContent); }""")
+        assert clipped == [], (page, clipped[:5])
+        assert v.page.locator("thead").first.evaluate("e => getComputedStyle(e).display") == "table-header-group"
+        assert v.page.locator(".md-header").evaluate("e => getComputedStyle(e).display") == "none"
+    assert v.page.pdf(prefer_css_page_size=True)[:5] == b"%PDF-"
+
+
 def test_search_finds_a_partner_by_a_word_from_its_notes(built_site, visit):
     v = visit()
     v.page.goto(url(built_site, "lists/index.html"))
