@@ -176,7 +176,7 @@ def test_notes_are_markdown_and_nothing_in_them_runs(built_site, visit):
 def test_the_partners_table_sorts_and_filters(built_site, visit):
     v = visit(viewport={"width": 1366, "height": 900})
     v.page.goto(url(built_site, "lists/index.html"))
-    table = v.page.locator("table.rs-sortable")
+    table = v.page.locator("table[data-rs-sort]")
     names = table.locator("tbody tr:not([hidden]) td:first-child")
     assert names.all_inner_texts() == ["<script>alert(1)</script>", "Closed Clinic", "Harbour Street Family Practice",
                                        "Oxford Street Pilates"]  # as built: by name
@@ -195,6 +195,21 @@ def test_the_partners_table_sorts_and_filters(built_site, visit):
     assert v.page.locator(".rs-filter__count").inner_text() == "1 of 4 shown"
     # numbers right-aligned
     assert table.locator("td.rs-num").first.evaluate("e => getComputedStyle(e).textAlign") == "right"
+
+
+def test_on_a_phone_table_rows_are_cards_that_keep_next_owner_and_score(built_site, visit):
+    phone = visit(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    for page, kept in (("lists/index.html", ("Owner", "Next")), ("review.html", ("Owner", "Score"))):
+        phone.page.goto(url(built_site, page))
+        rows = phone.page.locator("table[data-rs-sort] tbody tr")
+        assert rows.count() >= 1, page
+        for label in kept:  # each card shows the cell, labelled, inside the screen
+            cells = phone.page.locator(f'table[data-rs-sort] tbody td[data-label="{label}"]')
+            boxes = cells.evaluate_all("cs => cs.map(c => c.getBoundingClientRect()).map(r => [r.left, r.right, r.width])")
+            assert len(boxes) == rows.count() and all(0 <= left and right <= 390 and width > 0
+                                                      for left, right, width in boxes), (page, label, boxes)
+            assert cells.first.evaluate("e => getComputedStyle(e, '::before').content") == f'"{label}: "'
+        assert phone.page.evaluate("() => document.documentElement.scrollWidth") <= 390, page
 
 
 def test_the_review_and_the_lists_print_on_a4_landscape(built_site, visit):

@@ -1,4 +1,4 @@
-/* refsite: sort any column of a table marked .rs-sortable, and filter a table marked
+/* refsite: sort any column of a table marked data-rs-sort, and filter a table marked
    data-rs-filter by text, owner, stage and category. Local, no dependency, works from file://;
    without it the tables read as they were built (sorted by name or by rank). */
 (function () {
@@ -115,6 +115,6 @@
     wrapper.parentNode.insertBefore(form, wrapper);
   }
 
-  document.querySelectorAll("table.rs-sortable").forEach(makeSortable);
+  document.querySelectorAll("table[data-rs-sort]").forEach(makeSortable);
   document.querySelectorAll("table[data-rs-filter]").forEach(makeFilter);
 })();
