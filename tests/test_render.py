@@ -77,7 +77,7 @@ def test_render_is_deterministic(loaded, pages):
 def test_front_matter_titles_are_escaped_and_quoted(pages):
     assert pages["partners/xss.md"].startswith(
         '---\ntitle: "&lt;script&gt;alert(1)&lt;/script&gt;"\nhide:\n  - navigation\n---\n')
-    assert pages["index.md"].startswith('---\ntitle: "Dashboard"\nsearch:\n  exclude: true\nhide:\n  - navigation\n---\n')
+    assert pages["index.md"].startswith('---\ntitle: "Dashboard"\nsearch:\n  exclude: true\nhide:\n  - navigation\n  - toc\n---\n')
 
 
 def test_record_values_are_text_never_markup(pages):

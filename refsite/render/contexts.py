@@ -40,6 +40,7 @@ class SiteInfo:
     today: dt.date
     currency: str
     team: tuple[TeamMember, ...]
+    partners: int = 0  # how many partners the records hold (the footer: 'as of 22 Nov 2026 · 34 partners')
 
 
 @dataclass(frozen=True)
