@@ -3,6 +3,11 @@
 Needs Debian's chromium at /usr/bin/chromium (Playwright drives it; no browser download).
 Without it these tests skip, except under CI (CI=true), where a missing browser fails.
 Screenshots (light, dark, phone) go to tests/screenshots/ (ignored by Git) for people to look at.
+
+The accessibility audit injects axe-core (npm `axe-core`, version 4) from
+`.cache/npm/node_modules/axe-core/axe.min.js` (`.ci/run` installs it there with
+`npm install --prefix .cache/npm axe-core@4`; REFSITE_AXE names another copy). Without it the
+audit skips, except under CI, where it fails.
 """
 
 from __future__ import annotations
@@ -25,8 +30,19 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--d
 FIXTURE = Path(__file__).parent / "fixtures" / "site-records"
 SCREENSHOTS = Path(__file__).parent / "screenshots"
 TODAY = dt.date(2026, 11, 22)
+AXE = Path(os.environ.get("REFSITE_AXE") or Path(__file__).parent.parent / ".cache/npm/node_modules/axe-core/axe.min.js")
+# One page of every type (the fixture's partners: an active one with due items, a prospect, a former one).
+PAGE_TYPES = ("index.html", "partners/harbour.html", "partners/prospect.html", "partners/former.html",
+              "lists/index.html", "lists/tag/knee.html", "pipeline.html", "review.html", "due/maya.html",
+              "downloads.html")
 
 pytestmark = pytest.mark.browser
+
+
+def _missing(what: str) -> None:
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"browser tests must run in CI, but {what}")
+    pytest.skip(what)
 
 
 def _require_browser() -> None:
@@ -39,9 +55,7 @@ def _require_browser() -> None:
         except ImportError:  # pragma: no cover
             missing = "the playwright package is not installed"
     if missing:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"browser tests must run in CI, but {missing}")
-        pytest.skip(missing)
+        _missing(missing)
 
 
 @pytest.fixture(scope="session")
@@ -142,6 +156,78 @@ def test_a_click_reaches_a_partner_profile(built_site, visit):
     assert v.page.title() == "<script>alert(1)</script> - Test Physio & Co"
 
 
+def test_notes_are_markdown_and_nothing_in_them_runs(built_site, visit):
+    v = visit()
+    v.page.goto(url(built_site, "partners/xss.html"))
+    notes = v.page.locator(".rs-notes")
+    assert notes.locator("em").first.inner_text() == "markdown"
+    assert notes.locator("li").count() == 2
+    # the raw HTML of the record is text on the page, never elements
+    assert v.page.locator("article iframe, article script, article img, article [onerror]").count() == 0
+    assert "<script>alert(8)</script>" in notes.inner_text()
+    assert "<iframe" in notes.inner_text()
+    hrefs = v.page.locator("article a").evaluate_all("links => links.map(a => a.getAttribute('href'))")
+    assert not [h for h in hrefs if h and h.strip().lower().startswith("javascript")]
+    assert notes.locator("a").evaluate_all("links => links.map(a => a.href)") == ["https://example.org/gym"]
+    assert v.page.locator(".rs-person__notes strong").inner_text() == "not bold"
+    v.page.locator(".rs-notes li", has_text="a script link").click()  # text, not a link: nothing happens
+
+
+def test_the_partners_table_sorts_and_filters(built_site, visit):
+    v = visit(viewport={"width": 1366, "height": 900})
+    v.page.goto(url(built_site, "lists/index.html"))
+    table = v.page.locator("table[data-rs-sort]")
+    names = table.locator("tbody tr:not([hidden]) td:first-child")
+    assert names.all_inner_texts() == ["<script>alert(1)</script>", "Closed Clinic", "Harbour Street Family Practice",
+                                       "Oxford Street Pilates"]  # as built: by name
+    referrals = table.locator("th button", has_text="Referrals")
+    referrals.click()
+    assert table.locator("th[aria-sort]").get_attribute("aria-sort") == "ascending"
+    referrals.click()
+    assert table.locator("th[aria-sort]").get_attribute("aria-sort") == "descending"
+    counts = table.locator("tbody tr td.rs-num").all_inner_texts()
+    assert counts == sorted(counts, key=int, reverse=True)
+    assert names.first.inner_text() == "Harbour Street Family Practice"
+    v.page.locator(".rs-filter select[data-facet=owner]").select_option("Tom Alvarez")
+    assert sorted(names.all_inner_texts()) == ["<script>alert(1)</script>", "Oxford Street Pilates"]
+    v.page.locator(".rs-filter input").fill("pilates")
+    assert names.all_inner_texts() == ["Oxford Street Pilates"]
+    assert v.page.locator(".rs-filter__count").inner_text() == "1 of 4 shown"
+    # numbers right-aligned
+    assert table.locator("td.rs-num").first.evaluate("e => getComputedStyle(e).textAlign") == "right"
+
+
+def test_on_a_phone_table_rows_are_cards_that_keep_next_owner_and_score(built_site, visit):
+    phone = visit(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    for page, kept in (("lists/index.html", ("Owner", "Next")), ("review.html", ("Owner", "Score"))):
+        phone.page.goto(url(built_site, page))
+        rows = phone.page.locator("table[data-rs-sort] tbody tr")
+        assert rows.count() >= 1, page
+        for label in kept:  # each card shows the cell, labelled, inside the screen
+            cells = phone.page.locator(f'table[data-rs-sort] tbody td[data-label="{label}"]')
+            boxes = cells.evaluate_all("cs => cs.map(c => c.getBoundingClientRect()).map(r => [r.left, r.right, r.width])")
+            assert len(boxes) == rows.count() and all(0 <= left and right <= 390 and width > 0
+                                                      for left, right, width in boxes), (page, label, boxes)
+            assert cells.first.evaluate("e => getComputedStyle(e, '::before').content") == f'"{label}: "'
+        assert phone.page.evaluate("() => document.documentElement.scrollWidth") <= 390, page
+
+
+def test_the_review_and_the_lists_print_on_a4_landscape(built_site, visit):
+    v = visit(viewport={"width": 1032, "height": 700})  # A4 landscape less 12 mm margins, at 96 px per inch
+    v.page.emulate_media(media="print")
+    for page in ("review.html", "lists/index.html"):
+        v.page.goto(url(built_site, page))
+        clipped = v.page.evaluate(
+            """() => { const page = document.querySelector('article').getBoundingClientRect();
+                return [...document.querySelectorAll('article th, article td')]
+                  .filter(e => e.getBoundingClientRect().right > page.right + 1 || e.scrollWidth > e.clientWidth + 1)
+                  .map(e => e.textContent); }""")
+        assert clipped == [], (page, clipped[:5])
+        assert v.page.locator("thead").first.evaluate("e => getComputedStyle(e).display") == "table-header-group"
+        assert v.page.locator(".md-header").evaluate("e => getComputedStyle(e).display") == "none"
+    assert v.page.pdf(prefer_css_page_size=True)[:5] == b"%PDF-"
+
+
 def test_search_finds_a_partner_by_a_word_from_its_notes(built_site, visit):
     v = visit()
     v.page.goto(url(built_site, "lists/index.html"))
@@ -222,6 +308,40 @@ def test_on_a_phone_people_are_cards_and_ids_do_not_break(built_site, visit):
         spans = phone.page.locator(".rs-nowrap")
         assert spans.count() > 0, page
         assert spans.evaluate_all("s => s.filter(e => e.getClientRects().length > 1).map(e => e.textContent)") == []
+
+
+@pytest.mark.parametrize(("scheme", "width", "height"), [
+    ("light", 1366, 900), ("dark", 1366, 900), ("light", 390, 844), ("dark", 390, 844)])
+def test_no_serious_accessibility_violation_on_any_page_type(built_site, visit, scheme, width, height):
+    if not AXE.exists():
+        _missing(f"axe-core is not installed at {AXE} (npm install --prefix .cache/npm axe-core@4)")
+    phone = width < 500
+    v = visit(viewport={"width": width, "height": height}, color_scheme=scheme, is_mobile=phone, has_touch=phone)
+    # The palettes differ only in colours (the same DOM): the dark runs check the colour rules,
+    # the light runs every rule (each run is about two seconds on two cores).
+    options = {"resultTypes": ["violations"]}
+    if scheme == "dark":
+        options["runOnly"] = ["color-contrast", "link-in-text-block"]
+    found = {}
+    for page in PAGE_TYPES:
+        v.page.goto(url(built_site, page))
+        assert v.page.locator("body").get_attribute("data-md-color-scheme") == (
+            "slate" if scheme == "dark" else "default"), page
+        v.page.add_script_tag(path=str(AXE))
+        violations = v.page.evaluate(
+            """async options => (await axe.run(document, options)).violations
+                .filter(r => r.impact === 'serious' || r.impact === 'critical')
+                .map(r => r.id + ': ' + r.nodes.slice(0, 3).map(n => n.target.join(' ')).join(', '))""", options)
+        if violations:
+            found[page] = violations
+        if phone:
+            # chart text stays readable on a phone: at least 11 px as drawn (font size times the SVG's scale)
+            small = v.page.evaluate(
+                """() => [...document.querySelectorAll('.rs-chart svg text')]
+                    .map(t => [t.textContent, parseFloat(getComputedStyle(t).fontSize) * t.getScreenCTM().a])
+                    .filter(([_, px]) => px < 11)""")
+            assert small == [], (page, small[:3])
+    assert found == {}
 
 
 def test_a_missing_browser_skips_but_fails_under_ci(monkeypatch):

@@ -77,7 +77,7 @@ def test_render_is_deterministic(loaded, pages):
 def test_front_matter_titles_are_escaped_and_quoted(pages):
     assert pages["partners/xss.md"].startswith(
         '---\ntitle: "&lt;script&gt;alert(1)&lt;/script&gt;"\nhide:\n  - navigation\n---\n')
-    assert pages["index.md"].startswith('---\ntitle: "Dashboard"\nsearch:\n  exclude: true\nhide:\n  - navigation\n---\n')
+    assert pages["index.md"].startswith('---\ntitle: "Dashboard"\nsearch:\n  exclude: true\nhide:\n  - navigation\n  - toc\n---\n')
 
 
 def test_record_values_are_text_never_markup(pages):
@@ -86,7 +86,17 @@ def test_record_values_are_text_never_markup(pages):
         assert raw not in page
     assert "<h1>&lt;script&gt;alert(1)&lt;/script&gt;</h1>" in page
     assert "<strong>Eve &lt;img src=x onerror=alert(2)&gt;</strong>" in page
-    assert "<small>**not bold** [link](javascript:alert(3))</small>" in page
+    # Notes are Markdown: emphasis and lists render, raw HTML is text, only http(s)/mailto/tel links are links.
+    assert ('<div class="rs-person__notes"><p><strong>not bold</strong> [link](javascript:alert(3))</p></div>'
+            in page)
+    assert "<p>Notes with <em>markdown</em> and &lt;em&gt;html&lt;/em&gt; and a {{ jinja }} brace: # not a heading.</p>" in page
+    assert ('<li>a list item with <a href="https://example.org/gym" rel="noopener noreferrer">a safe link</a> and '
+            '[a script link](javascript:alert(6))</li>') in page
+    assert ('<li>&lt;iframe src=&quot;https://example.org/frame&quot;&gt;&lt;/iframe&gt; and '
+            '&lt;img src=x onerror=alert(7)&gt;</li>') in page
+    assert "<p>&lt;script&gt;alert(8)&lt;/script&gt;</p>" in page
+    # an empty line in a code block would end the HTML block: it keeps a space
+    assert "<pre><code>code with a blank line\n&#32;\nafter it\n</code></pre>" in page
     # A website that is not http(s) is shown, never linked.
     assert "<span>javascript:alert(4)</span>" in page
     assert 'href="javascript' not in page

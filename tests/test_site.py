@@ -87,7 +87,7 @@ def test_the_dashboard_figures_match_the_metrics(built):
             '<small class="rs-figure__change--down">-$320 vs $640</small></div>') in page
     assert '<title>Nov: 2</title>' in page and '<title>Primary care: 3</title>' in page
     assert '<title>Dec 2025: 0</title>' in page and '<title>Jan 2026: 0</title>' in page
-    assert '>Dec</text>\n<text class="rs-chart__label rs-chart__year" x="30.665" y="228" text-anchor="middle">2025</text>' in page
+    assert '>Dec</text>\n<text class="rs-chart__label rs-chart__year" x="24.835" y="228" text-anchor="middle">2025</text>' in page
 
 
 def test_record_values_are_escaped_in_the_html(built):
@@ -98,7 +98,8 @@ def test_record_values_are_escaped_in_the_html(built):
     page = read(built, "partners/xss.html")
     assert "<title>&lt;script&gt;alert(1)&lt;/script&gt; - Test Physio &amp; Co</title>" in page
     assert "<h1>&lt;script&gt;alert(1)&lt;/script&gt;</h1>" in page
-    assert "**not bold** [link](javascript:alert(3))" in page
+    assert "<strong>not bold</strong> [link](javascript:alert(3))" in page  # notes are Markdown, links allow-listed
+    assert "<p>&lt;script&gt;alert(8)&lt;/script&gt;</p>" in page and "&lt;iframe src=" in page
     assert "a {{ jinja }} brace: # not a heading." in page
     index = json.loads(read(built, "search/search_index.json"))
     titles = {d["location"]: d["title"] for d in index["docs"]}

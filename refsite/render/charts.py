@@ -8,10 +8,10 @@ from typing import Mapping, Sequence
 from refsite.metrics import Period, monthly_referrals
 from refsite.render.computed import Model, list_url
 from refsite.render.contexts import Bar, BarChart
-from refsite.render.formatting import MONTHS, fmt_date, label
+from refsite.render.formatting import MONTHS, MONTHS_LONG, fmt_date, label
 
 
-def _bar_columns(title: str, points: Sequence[tuple[str, float, str, str | None]], width: int = 560,
+def _bar_columns(title: str, points: Sequence[tuple[str, float, str, str | None]], width: int = 420,
                  height: int = 236) -> BarChart:
     """Columns over time: ``points`` are (label, value, display, second line of the label or None)."""
     top, bottom, left, right = 16, 44, 8, 8
@@ -27,7 +27,7 @@ def _bar_columns(title: str, points: Sequence[tuple[str, float, str, str | None]
                     axis=height - bottom)
 
 
-def _bar_rows(title: str, points: Sequence[tuple[str, float, str, str | None]], width: int = 560) -> BarChart:
+def _bar_rows(title: str, points: Sequence[tuple[str, float, str, str | None]], width: int = 420) -> BarChart:
     """Horizontal bars by source: ``points`` are (label, value, display, url)."""
     row, gap, label_width = 22, 6, 150
     height = max(len(points), 1) * (row + gap)
@@ -82,8 +82,10 @@ def referral_charts(model: Model) -> tuple[BarChart, BarChart]:
     span = chart_months(model.today)
     months = monthly_referrals(model.records, span.start, span.end)
     labels = month_labels([m.month for m in months])
+    # The last month is the one under way: its bar is labelled as counted to date.
+    partial = "" if Period.containing(model.today, "month").end == model.today else f" ({MONTHS_LONG[model.today.month - 1]} to date)"
     per_month = _bar_columns(
-        "Referrals received per month",
+        f"Referrals received per month{partial}",
         [(name, m.received, str(m.received), year) for (name, year), m in zip(labels, months)],
     )
     by_category: dict[str, int] = {}

@@ -40,6 +40,7 @@ class SiteInfo:
     today: dt.date
     currency: str
     team: tuple[TeamMember, ...]
+    partners: int = 0  # how many partners the records hold (the footer: 'as of 22 Nov 2026 · 34 partners')
 
 
 @dataclass(frozen=True)
@@ -201,7 +202,7 @@ class PartnerPage(PageContext):
     figures: tuple[Figure, ...]
     timeline: tuple[TimelineRow, ...]  # newest first
     ideas: tuple[IdeaRow, ...]
-    notes: tuple[str, ...]  # paragraphs
+    notes: str  # Markdown, as written (the `markdown` filter renders it safely)
     introduced_by: Link | None
     introduced: tuple[Link, ...]
     source: str  # the record's file name

@@ -8,7 +8,6 @@ lists them all in order and ``render_pages`` renders them. Nothing is written.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
@@ -119,10 +118,6 @@ def _contacts(partner: Partner) -> tuple[ContactRow, ...]:
     return tuple(rows)
 
 
-def _paragraphs(text: str) -> tuple[str, ...]:
-    return tuple(p.strip() for p in re.split(r"\n\s*\n", text.strip()) if p.strip())
-
-
 def partner_page(model: Model, partner: Partner) -> PartnerPage:
     path = f"partners/{partner.id}.md"
     items = model.by_partner.get(partner.id, ())
@@ -146,7 +141,7 @@ def partner_page(model: Model, partner: Partner) -> PartnerPage:
         figures=partner_figures(model, partner),
         timeline=_timeline(model, partner),
         ideas=tuple(IdeaRow(i, i not in ideas_left) for i in partner.value_ideas),
-        notes=_paragraphs(partner.notes),
+        notes=partner.notes or "",
         introduced_by=model.link(partner.introduced_by) if partner.introduced_by and model.records.get(
             partner.introduced_by) else None,
         introduced=tuple(model.link(p) for p in model.introduced.get(partner.id, ())),

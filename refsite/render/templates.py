@@ -30,6 +30,7 @@ from refsite.render.formatting import (
     relative_days,
     tel_url,
 )
+from refsite.render.notes import notes_html
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent  # the refsite package
 TEMPLATES_FOLDER = "site_templates"
@@ -93,6 +94,7 @@ def environment(user_dir: Path | None = None) -> jinja2.Environment:
         keep_together=keep_together,
         mailto=mailto_url,
         tel=tel_url,
+        markdown=notes_html,
     )
     return env
 
