@@ -736,7 +736,7 @@ def import_partners(records_dir: Path, settings_path: Path | None, today: dt.dat
     if plan.unread:
         click.echo(f"columns not read: {', '.join(plan.unread)}")
     skipped = sum(len(item.rows) for item in plan.listed if item.skipped)
-    click.echo(f"{len(written)} partner{'' if len(written) == 1 else 's'} {verb}, {skipped} row{'' if skipped == 1 else 's'} "
+    click.echo(f"{len(written)} partner{'' if len(written) == 1 else 's'} {'to create' if dry_run else 'created'}, {skipped} row{'' if skipped == 1 else 's'} "
                f"already in the records, {len(plan.problems)} listed" + (" (dry run: nothing written)" if dry_run else ""))
     if invalid:
         click.echo("nothing was written: the new records would not validate", err=True)
