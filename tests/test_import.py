@@ -384,3 +384,20 @@ def test_no_patient_data_reaches_any_byte_written_or_printed(practice, name):
     written = b"".join(snapshot(practice).values()).decode("utf-8")
     leaks = sorted(v for v in planted if any(v in text for text in (*outputs, written)))
     assert leaks == []
+
+
+def test_docs_import_lists_every_synonym_status_and_usual_header():
+    from refsite.importing.partners import PARTNER_FIELDS
+    from refsite.importing.referrals import GENERIC, STATUS_WORDS
+
+    doc = (Path(__file__).parent.parent / "docs" / "import.md").read_text()
+    rows = [(line.split(" | ")[0].strip("| `"), line.split(" | ")[1]) for line in doc.splitlines() if line.startswith("| `")]
+
+    def listed(first: str, word: str) -> bool:
+        return any(term == first and word in cell.split(", ") for term, cell in rows)
+
+    for what, table in vocab.SYNONYMS.items():
+        assert all(listed(term, spelling) for spelling, term in table.items()), what
+    assert all(listed(status, spelling) for spelling, status in STATUS_WORDS.items())
+    for field, headers in (*PARTNER_FIELDS.items(), *GENERIC.items()):
+        assert all(listed(field, h) for h in headers), field
