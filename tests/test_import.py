@@ -391,7 +391,7 @@ def test_docs_import_lists_every_synonym_status_and_usual_header():
     from refsite.importing.referrals import GENERIC, STATUS_WORDS
 
     doc = (Path(__file__).parent.parent / "docs" / "import.md").read_text()
-    rows = [(line.split(" | ")[0].strip("| `"), line.split(" | ")[1]) for line in doc.splitlines() if line.startswith("| `")]
+    rows = [(line.split(" | ")[0].strip("| `"), line.split(" | ")[1].removesuffix(" |")) for line in doc.splitlines() if line.startswith("| `")]
 
     def listed(first: str, word: str) -> bool:
         return any(term == first and word in cell.split(", ") for term, cell in rows)
