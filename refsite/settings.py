@@ -75,6 +75,9 @@ STRUCTURED_KEYS = MappingProxyType(
         "roles": "extra contact roles: a mapping term -> meaning",
         "services": "extra service lines: a mapping term -> meaning",
         "value_catalogue": "more ways to give value: a list of {idea, categories}; or {replace: true, ideas: [...]} to use only these",
+        "synonyms": "more usual spellings for refsite import and the suggestions: {category: {spelling: term}, role: {spelling: term}}",
+        "import_statuses": "an export's own statuses for refsite import referrals: a mapping spelling -> status",
+        "import_services": "an export's appointment types for refsite import referrals: a mapping type -> service",
     }
 )
 
@@ -103,6 +106,10 @@ class Settings:
         default_factory=lambda: MappingProxyType({s.name: s.default for s in SETTINGS})
     )
     source: Source = Source("<defaults>", 0)
+    # refsite import: extra spellings ({"category": {"gp clinic": "primary-care"}}), statuses, appointment types
+    synonyms: Mapping[str, Mapping[str, str]] = field(default_factory=lambda: MappingProxyType({}))
+    import_statuses: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    import_services: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
 
     def __getattr__(self, name: str) -> Any:
         # Policy numbers read as attributes: settings.cadence_key.
@@ -159,6 +166,8 @@ def _shown(raw: Any) -> str:
         return f"a number of {len(hex(raw)) * 4 // 3}+ digits" if abs(raw) >= 10**40 else f"{raw:,}"
     text = repr(raw)
     return text if len(text) <= 40 else text[:37] + "..."
+
+
 def _catalogue(raw: Any, src: Source, problems: list[Problem]) -> tuple[catalogue.Idea, ...]:
     """The value catalogue: the built-in ideas plus a list of {idea, categories}, or only those with replace: true."""
     if raw is None:
@@ -180,6 +189,24 @@ def _catalogue(raw: Any, src: Source, problems: list[Problem]) -> tuple[catalogu
         cats = [cats] if isinstance(cats, str) else (cats or [catalogue.ALL])
         ideas.append(catalogue.Idea(text.strip(), tuple(str(c) for c in cats)))
     return tuple(ideas) if replace else catalogue.IDEAS + tuple(ideas)
+
+
+def _spellings(
+    name: str, raw: Any, terms: Mapping[str, str], what: str, src: Source, problems: list[Problem]
+) -> Mapping[str, str]:
+    """A mapping spelling -> term (refsite import's extensions), keys normalised; unknown terms are errors."""
+    if raw is None:
+        return MappingProxyType({})
+    if not isinstance(raw, dict):
+        problems.append(error(src, f"'{name}' must be a mapping of spelling: {what}"))
+        return MappingProxyType({})
+    found: dict[str, str] = {}
+    for spelling, term in raw.items():
+        if str(term) not in terms:
+            problems.append(error(src, f"{name}: '{spelling}': " + vocab.unknown(what, term, terms)))
+            continue
+        found[vocab.normalise_word(spelling)] = str(term)
+    return MappingProxyType(found)
 
 
 def settings_from_mapping(
@@ -284,14 +311,29 @@ def settings_from_mapping(
     elif team:
         default_owner = team[0].id
 
+    categories = _extension("categories", data.get("categories"), vocab.CATEGORIES, src("categories"), problems)
+    roles = _extension("roles", data.get("roles"), vocab.ROLES, src("roles"), problems)
+    services = _extension("services", data.get("services"), vocab.SERVICES, src("services"), problems)
+    raw_synonyms = data.get("synonyms")
+    synonyms: dict[str, Mapping[str, str]] = {}
+    if raw_synonyms is not None and not (isinstance(raw_synonyms, dict) and set(map(str, raw_synonyms)) <= {"category", "role"}):
+        problems.append(error(src("synonyms"), "'synonyms' must be a mapping with 'category:' and/or 'role:', each of spelling: term"))
+    elif raw_synonyms:
+        for what, terms in (("category", categories), ("role", roles)):
+            synonyms[what] = _spellings(f"synonyms: {what}", raw_synonyms.get(what), terms, what, src("synonyms"), problems)
     settings = Settings(
         catalogue=_catalogue(data.get("value_catalogue"), src("value_catalogue"), problems),
         team=tuple(team),
         default_owner=default_owner,
-        categories=_extension("categories", data.get("categories"), vocab.CATEGORIES, src("categories"), problems),
-        roles=_extension("roles", data.get("roles"), vocab.ROLES, src("roles"), problems),
-        services=_extension("services", data.get("services"), vocab.SERVICES, src("services"), problems),
+        categories=categories,
+        roles=roles,
+        services=services,
         values=MappingProxyType(values),
         source=Source(path, 0),
+        synonyms=MappingProxyType(synonyms),
+        import_statuses=_spellings("import_statuses", data.get("import_statuses"), vocab.STATUSES, "status",
+                                   src("import_statuses"), problems),
+        import_services=_spellings("import_services", data.get("import_services"), services, "service",
+                                   src("import_services"), problems),
     )
     return settings, problems

@@ -172,14 +172,93 @@ ATTRIBUTES = _table(
 )
 
 
+# The usual spellings of categories and roles, as spreadsheets and front desks write them, each to
+# its term. One table: ``refsite import`` maps a spreadsheet's "GP" through it, and ``unknown``
+# suggests through it ("category 'GP'" -> "did you mean 'primary-care'?"). The settings' ``synonyms``
+# extend it. Keys are written normalised (see :func:`normalise_word`).
+SYNONYMS: Mapping[str, Mapping[str, str]] = MappingProxyType({
+    "category": _table(
+        ("gp", "primary-care"), ("gps", "primary-care"), ("general practice", "primary-care"),
+        ("general practitioner", "primary-care"), ("family doctor", "primary-care"),
+        ("family practice", "primary-care"), ("family medicine", "primary-care"), ("medical centre", "primary-care"),
+        ("medical center", "primary-care"), ("doctor", "primary-care"), ("primary care", "primary-care"),
+        ("nurse practitioner", "primary-care"),
+        ("sports physician", "specialist"), ("sports medicine", "specialist"), ("rheumatologist", "specialist"),
+        ("neurologist", "specialist"), ("specialist physician", "specialist"), ("sports doctor", "specialist"),
+        ("orthopaedic surgeon", "surgeon"), ("orthopedic surgeon", "surgeon"), ("orthopaedics", "surgeon"),
+        ("orthopedics", "surgeon"), ("ortho", "surgeon"), ("surgeon", "surgeon"), ("spinal surgeon", "surgeon"),
+        ("hospital", "hospital"), ("discharge planner", "hospital"), ("outpatients", "hospital"),
+        ("physio", "allied-health"), ("physiotherapy", "allied-health"), ("physiotherapist", "allied-health"),
+        ("physical therapist", "allied-health"), ("podiatrist", "allied-health"), ("podiatry", "allied-health"),
+        ("psychologist", "allied-health"), ("psychology", "allied-health"), ("counsellor", "allied-health"),
+        ("ot", "allied-health"), ("occupational therapist", "allied-health"), ("dietitian", "allied-health"),
+        ("dietician", "allied-health"), ("exercise physiologist", "allied-health"), ("ep", "allied-health"),
+        ("allied health", "allied-health"),
+        ("chiro", "chiropractic"), ("chiropractor", "chiropractic"), ("osteo", "chiropractic"),
+        ("osteopath", "chiropractic"), ("osteopathy", "chiropractic"),
+        ("massage", "massage"), ("massage therapist", "massage"), ("myotherapist", "massage"),
+        ("remedial massage", "massage"),
+        ("gym", "fitness"), ("personal trainer", "fitness"), ("pt", "fitness"), ("pilates", "fitness"),
+        ("yoga", "fitness"), ("crossfit", "fitness"), ("fitness", "fitness"), ("trainer", "fitness"),
+        ("sports club", "sports"), ("club", "sports"), ("team", "sports"), ("league", "sports"),
+        ("school", "school"), ("university", "school"), ("college", "school"),
+        ("employer", "employer"), ("workplace", "employer"), ("business", "employer"),
+        ("solicitor", "legal"), ("lawyer", "legal"), ("lawyers", "legal"), ("law firm", "legal"), ("legal", "legal"),
+        ("insurer", "insurer"), ("insurance", "insurer"), ("case manager", "insurer"), ("workers comp", "insurer"),
+        ("aged care", "community"), ("charity", "community"), ("council", "community"),
+        ("pharmacy", "pharmacy"), ("pharmacist", "pharmacy"), ("chemist", "pharmacy"),
+    ),
+    "role": _table(
+        ("gp", "physician"), ("doctor", "physician"), ("dr", "physician"), ("general practitioner", "physician"),
+        ("family doctor", "physician"), ("physician", "physician"),
+        ("np", "nurse-practitioner"), ("nurse practitioner", "nurse-practitioner"),
+        ("pa", "physician-assistant"), ("physician assistant", "physician-assistant"),
+        ("rn", "nurse"), ("practice nurse", "nurse"),
+        ("reception", "front-desk"), ("receptionist", "front-desk"), ("front desk", "front-desk"),
+        ("referrals", "referral-coordinator"), ("referral coordinator", "referral-coordinator"),
+        ("practice manager", "office-manager"), ("office manager", "office-manager"), ("manager", "office-manager"),
+        ("director", "owner"), ("principal", "owner"), ("owner", "owner"),
+        ("physio", "therapist"), ("chiro", "therapist"), ("chiropractor", "therapist"), ("osteo", "therapist"),
+        ("osteopath", "therapist"), ("psychologist", "therapist"), ("podiatrist", "therapist"),
+        ("massage therapist", "therapist"), ("ot", "therapist"),
+        ("pt", "trainer"), ("personal trainer", "trainer"), ("instructor", "trainer"), ("pilates instructor", "trainer"),
+        ("orthopaedic surgeon", "surgeon"), ("orthopedic surgeon", "surgeon"),
+        ("solicitor", "lawyer"), ("paralegal", "lawyer"), ("human resources", "hr"),
+        ("case manager", "case-manager"), ("sports master", "teacher"), ("pe teacher", "teacher"),
+    ),
+})
+
+
+def normalise_word(text: object) -> str:
+    """Lowercase, '&' as 'and', punctuation as spaces, spaces collapsed: "Family-Doctor." -> "family doctor"."""
+    low = str(text).lower().replace("&", " and ").replace("'", "")
+    return " ".join("".join(c if c.isalnum() else " " for c in low).split())
+
+
+def synonym(what: str, word: object, extra: Mapping[str, str] | None = None) -> str | None:
+    """The term that ``word`` is a usual spelling of (``what``: "category" or "role"), or None."""
+    key = normalise_word(word)
+    if extra and key in extra:
+        return extra[key]
+    table = SYNONYMS.get(what, {})
+    if key in table:
+        return table[key]
+    if key.endswith("s") and key[:-1] in table:  # "GPs", "physios"
+        return table[key[:-1]]
+    return None
+
+
 def did_you_mean(word: str, choices: object) -> str:
     """Return " (did you mean 'x'?)" for the closest choice, or ""."""
     match = difflib.get_close_matches(str(word).lower(), list(choices), n=1, cutoff=0.7)  # type: ignore[call-overload]
     return f" (did you mean '{match[0]}'?)" if match else ""
 
 
-def unknown(what: str, word: object, choices: Mapping[str, str]) -> str:
-    """The message for a value outside a closed vocabulary."""
+def unknown(what: str, word: object, choices: Mapping[str, str], synonyms: Mapping[str, str] | None = None) -> str:
+    """The message for a value outside a closed vocabulary (a usual spelling suggests its term: 'GP' -> 'primary-care')."""
+    term = synonym(what, word, synonyms)
+    if term is not None and term in choices and term != word:
+        return f"unknown {what} '{word}' (did you mean '{term}'?)"
     hint = did_you_mean(str(word), choices)
     if hint:
         return f"unknown {what} '{word}'{hint}"

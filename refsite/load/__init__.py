@@ -22,6 +22,7 @@ from refsite.load.folder import (
     partner_files,
     skipped_files,
 )
+from refsite.load.frontmatter import Mapping_, parse_yaml_mapping
 from refsite.load.partner import load_partner
 from refsite.load.schema import CONTACT_KEY_SYNONYMS, CONTACT_KEYS, FIELDS, FIELDS_BY_NAME, Field, convert_value
 from refsite.load.text import (
@@ -42,5 +43,5 @@ __all__ = [
     "HEADING", "IGNORED_FILES", "LOG_HEADING", "SETTINGS_FILE", "TEMP_FILE", "TEMP_SUFFIX", "Document", "Field",
     "conflict_markers", "control_characters", "convert_value", "describe_control", "display_path", "load",
     "load_partner", "load_records", "load_settings", "parse_document", "partner_files", "read_text", "shown_name",
-    "skipped_files",
+    "skipped_files", "Mapping_", "parse_yaml_mapping",
 ]
