@@ -94,7 +94,7 @@ def floor_frontmatter(folder: Path) -> int:
 
 def refsite_check(folder: Path) -> tuple[int, int, int]:
     """The work of ``refsite check``: load, validate, compute what is due. Returns (partners, problems, due items)."""
-    from refsite.validate import load_and_validate
+    from refsite.workspace import load_and_validate
 
     records, settings, problems = load_and_validate(folder, None, TODAY)
     items: list[object] = []
@@ -305,7 +305,7 @@ def prepare_build_floor(size: Size) -> Path:
 
     from refsite.render import render_pages
     from refsite.site import default_config_file
-    from refsite.validate import load_and_validate
+    from refsite.workspace import load_and_validate
 
     records, settings, _problems = load_and_validate(size.folder, None, TODAY)
     pages = render_pages(records, settings, TODAY)

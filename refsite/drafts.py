@@ -23,8 +23,9 @@ from refsite.due import DueItem
 from refsite.due.reach import last_met, reach
 from refsite.model import Partner
 from refsite.settings import Settings
+from refsite.workspace import MESSAGES_FOLDER as MESSAGES
+from refsite.workspace import default_templates_dir
 
-MESSAGES = "messages"
 # Which template a due item gets: by rule, and for the playbooks by the step the item asks for.
 TEMPLATES = {
     "thanks": "thanks",
@@ -93,10 +94,8 @@ def _environment(templates: Path | None) -> jinja2.Environment:
 
 
 def default_messages_dir() -> Path:
-    """refsite's own message templates (same rule as refsite.render.templates.defaults_root)."""
-    package = Path(__file__).resolve().parent
-    packaged = package / "_defaults" / "site_templates" / MESSAGES
-    return packaged if packaged.is_dir() else package.parent / "site_templates" / MESSAGES
+    """refsite's own message templates: ``site_templates/messages/`` of refsite's defaults."""
+    return default_templates_dir() / MESSAGES
 
 
 def draft(item: DueItem, partner: Partner, settings: Settings, templates: Path | None = None,

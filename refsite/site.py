@@ -32,11 +32,17 @@ from typing import Any, Callable, Iterator, Mapping, Protocol, Sequence
 
 from refsite.load import display_path
 from refsite.problems import Problem, Source, error, has_errors, warning
-from refsite.render import TEMPLATES_FOLDER, defaults_root
+from refsite.workspace import (  # noqa: F401
+    CONFIG_FILE,
+    TEMPLATES_FOLDER,
+    Layout,
+    default_config_file,
+    defaults_root,
+    find_config_file,
+)
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 THEME_DIR = PACKAGE_DIR / "theme"
-CONFIG_FILE = "mkdocs.yml"
 POLYFILL = "assets/refsite/iframe-worker/shim.js"
 FALLBACK_SITE_NAME = "Referrals"  # only when neither the mkdocs.yml nor the caller names the site
 # Written into every site refsite builds: a folder holding it is refsite's to replace; any other
@@ -92,17 +98,6 @@ def site_dir_refusal(site_dir: Path, records_dir: Path) -> str | None:
     for path in site.rglob("*.md"):
         return f"'{shown}' holds a Markdown source ({display_path(path)}): not a built site"
     return None
-
-
-def default_config_file() -> Path:
-    """The ``mkdocs.yml`` refsite ships: the project's top-level one (packaged into the wheel)."""
-    return defaults_root() / CONFIG_FILE
-
-
-def find_config_file(root: Path) -> Path:
-    """The ``mkdocs.yml`` a records repository uses: its own at ``root``, else refsite's default."""
-    own = root / CONFIG_FILE
-    return own if own.is_file() else default_config_file()
 
 
 class Builder(Protocol):
@@ -409,53 +404,6 @@ def _docs_folder() -> Iterator[Path]:
 
 
 @dataclass(frozen=True)
-class Layout:
-    """Where a records repository keeps what the site is made from, and where the site goes.
-
-    Everything is found next to the records folder (its parent is the repository's top
-    level): ``mkdocs.yml`` (else refsite's default), ``site_templates/`` (overrides of
-    refsite's templates, file by file) and ``site/`` (the output).
-    """
-
-    records_dir: Path
-    settings_path: Path | None
-    config_file: Path
-    templates_dir: Path | None
-    site_dir: Path
-
-    @classmethod
-    def find(
-        cls,
-        records_dir: Path,
-        settings_path: Path | None = None,
-        config_file: Path | None = None,
-        templates_dir: Path | None = None,
-        site_dir: Path | None = None,
-    ) -> Layout:
-        root = records_dir.resolve().parent
-        if templates_dir is None and (root / TEMPLATES_FOLDER).is_dir():
-            templates_dir = root / TEMPLATES_FOLDER
-        return cls(
-            records_dir=records_dir,
-            settings_path=settings_path,
-            config_file=config_file or find_config_file(root),
-            templates_dir=templates_dir,
-            site_dir=site_dir or root / "site",
-        )
-
-    def watched(self) -> list[Path]:
-        """What `refsite serve` watches: the records, the settings, the templates and the config."""
-        paths = [self.records_dir, self.config_file]
-        if self.settings_path is not None:
-            paths.append(self.settings_path)
-        if self.templates_dir is not None:
-            paths.append(self.templates_dir)
-        if self.config_file.resolve() == default_config_file().resolve():
-            paths.remove(self.config_file)  # refsite's own default does not change
-        return paths
-
-
-@dataclass(frozen=True)
 class BuildResult:
     problems: list[Problem]  # the records' problems, then the build's
     pages: int  # pages handed to the site generator (0 when the records stopped the build)
@@ -469,7 +417,7 @@ def build(layout: Layout, today: dt.date, builder: Builder = MKDOCS) -> BuildRes
     or a failed MkDocs build; in every such case the previous site is left exactly as it was.
     """
     from refsite.render import RenderError, render_pages
-    from refsite.validate import load_and_validate
+    from refsite.workspace import load_and_validate
 
     refusal = site_dir_refusal(layout.site_dir, layout.records_dir)
     if refusal:

@@ -17,7 +17,7 @@ import pytest
 
 from refsite.brief import Count, Line, Person, SentReferral, UnknownPartner, brief, partner_suggestions
 from refsite.model import Records
-from refsite.validate import load_and_validate
+from refsite.workspace import load_and_validate
 
 FIXTURE = Path(__file__).parent / "fixtures" / "brief"
 TODAY = dt.date(2026, 11, 22)

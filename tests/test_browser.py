@@ -22,7 +22,7 @@ import pytest
 
 from refsite import site
 from refsite.due import due
-from refsite.validate import load_and_validate
+from refsite.workspace import load_and_validate
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",

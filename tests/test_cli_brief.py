@@ -16,7 +16,7 @@ from click.testing import CliRunner
 from refsite.brief import brief
 from refsite.cli import cli
 from refsite.output.brief import brief_markdown, brief_text
-from refsite.validate import load_and_validate
+from refsite.workspace import load_and_validate
 
 FIXTURES = Path(__file__).parent / "fixtures"
 DEMO = Path(__file__).parent.parent / "records"

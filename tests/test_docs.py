@@ -63,7 +63,7 @@ def test_the_example_partner_file_validates(tmp_path):
     """The worked example at the top of docs/records.md is a valid partner file."""
     import datetime as dt
 
-    from refsite.validate import load_and_validate
+    from refsite.workspace import load_and_validate
 
     example = re.search(r"```markdown\n(.*?)```", RECORDS_DOC, flags=re.DOTALL).group(1)
     settings = re.search(r"```yaml\n(.*?)```", RECORDS_DOC, flags=re.DOTALL).group(1)

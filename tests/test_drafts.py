@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from refsite.cli import cli
 from refsite.drafts import Draft, draft, greeting_name, mailto_url, sms_url
 from refsite.due import partner_due
-from refsite.validate import load_and_validate
+from refsite.workspace import load_and_validate
 
 PROJECT = Path(__file__).parent.parent
 DEMO = PROJECT / "records"

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from refsite.validate import load_and_validate
+from refsite.workspace import load_and_validate
 
 TODAY = dt.date(2026, 11, 22)
 _PATH = Path(__file__).resolve().parent.parent / "benchmarks" / "generate.py"

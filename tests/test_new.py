@@ -141,12 +141,12 @@ def test_validate_and_check_with_a_past_today_read_the_records_as_they_stood(lat
     assert result.exit_code == 0, result.output
     assert "after today" not in result.output
     if command == "validate":
-        assert result.output == ("records: warning: as of 2026-06-30: 1 later dates in 1 file(s) left out (the records "
+        assert result.output == ("records: warning: as of 2026-06-30: 1 later date in 1 file left out (the records "
                                  "as they stood that day)\n0 errors, 1 warning\n")
 
 
 def test_validate_without_today_still_refuses_a_date_after_today(later_visit, monkeypatch):
-    monkeypatch.setattr("refsite.cli.local_today", lambda _settings_file: dt.date(2026, 6, 30))
+    monkeypatch.setattr("refsite.cli.options.local_today", lambda _settings_file: dt.date(2026, 6, 30))
     result = CliRunner().invoke(cli, ["validate"])
     assert result.exit_code == 1, result.output
     assert "records/harbour.md:" in result.output and "is after today (2026-06-30)" in result.output

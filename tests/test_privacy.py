@@ -17,7 +17,7 @@ from refsite.load.logline import parse_line
 from refsite.privacy import Allowed, find, medicare_valid, nhs_valid
 from refsite.problems import Source
 from refsite.settings import settings_from_mapping
-from refsite.validate import load_and_validate
+from refsite.workspace import load_and_validate
 
 FIXTURE = Path(__file__).parent / "fixtures" / "privacy"
 TODAY = dt.date(2026, 11, 22)

@@ -16,7 +16,7 @@ from refsite.metrics import Period, figures, partner_facts
 from refsite.problems import Source
 from refsite.render import charts, downloads
 from refsite.render import pages as page_builders
-from refsite.validate import load_and_validate
+from refsite.workspace import load_and_validate
 
 FIXTURE = Path(__file__).parent / "fixtures" / "site-records"
 TODAY = dt.date(2026, 11, 22)

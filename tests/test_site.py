@@ -23,7 +23,7 @@ from refsite import site
 from refsite.due import due, within
 from refsite.problems import Problem, Source, error
 from refsite.render import keep_together
-from refsite.validate import load_and_validate
+from refsite.workspace import load_and_validate
 
 FIXTURE = Path(__file__).parent / "fixtures" / "site-records"
 PROJECT = Path(__file__).resolve().parent.parent

@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from refsite.cli import cli
-from refsite.validate import load_and_validate
+from refsite.workspace import load_and_validate
 
 FIXTURES = Path(__file__).parent / "fixtures"
 TODAY = dt.date(2026, 11, 22)
@@ -22,7 +22,7 @@ TODAY = dt.date(2026, 11, 22)
 @pytest.fixture(autouse=True)
 def _the_clock_reads_today(monkeypatch):
     """--today 2026-11-22 is the practice's today here, so later dates are errors (a past --today reads as of)."""
-    monkeypatch.setattr("refsite.cli.local_today", lambda _settings_file: TODAY)
+    monkeypatch.setattr("refsite.cli.options.local_today", lambda _settings_file: TODAY)
 
 EXPECTED = {
     "anchors": [

@@ -31,25 +31,7 @@ from refsite.render.formatting import (
     tel_url,
 )
 from refsite.render.notes import notes_html
-
-PACKAGE_DIR = Path(__file__).resolve().parent.parent  # the refsite package
-TEMPLATES_FOLDER = "site_templates"
-
-
-def defaults_root() -> Path:
-    """The folder holding refsite's default ``site_templates/`` and ``mkdocs.yml``.
-
-    In an installed wheel that is ``refsite/_defaults``; in a source checkout (or an
-    editable install) it is the project's top level, one folder above the package.
-    """
-    packaged = PACKAGE_DIR / "_defaults"
-    if (packaged / TEMPLATES_FOLDER).is_dir():
-        return packaged
-    return PACKAGE_DIR.parent
-
-
-def default_templates_dir() -> Path:
-    return defaults_root() / TEMPLATES_FOLDER
+from refsite.workspace import TEMPLATES_FOLDER, default_templates_dir, defaults_root  # noqa: F401 - re-exported
 
 
 class RenderError(Exception):

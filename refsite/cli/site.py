@@ -1,0 +1,82 @@
+"""`refsite build` and `refsite serve`: the site."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from pathlib import Path
+
+import click
+
+from refsite.cli.group import cli
+from refsite.cli.options import echo_problems, records_options, site_options
+
+
+@cli.command(name="build", short_help="Build the private site from the records.")
+@records_options
+@site_options
+def build_command(records_dir: Path, settings_path: Path | None, today: dt.date, site_dir: Path | None,
+                  config_file: Path | None, templates_dir: Path | None) -> None:
+    """Build the private site: validate, compute, render the pages, build them with MkDocs.
+
+    \b
+    Writes a static site (open site/index.html from disk, or serve it) with
+    the dashboard, a profile per partner, the lists, the pipeline, the
+    quarterly review and downloads, all computed as of --today. Invalid
+    records stop the build with the validator's messages and leave the
+    previous site exactly as it was. Exits 1 when the build stopped.
+    """
+    from refsite.load import display_path
+    from refsite.site import Layout, build, site_dir_refusal
+
+    layout = Layout.find(records_dir, settings_path, config_file, templates_dir, site_dir)
+    refusal = site_dir_refusal(layout.site_dir, layout.records_dir)
+    if refusal:
+        raise click.BadParameter(f"{refusal}; nothing was touched", param_hint="--site-dir")
+    result = build(layout, today)
+    echo_problems(result.problems)
+    if not result.built:
+        click.echo("The site was not built; the previous site is unchanged.", err=True)
+        sys.exit(1)
+    click.echo(f"Built {result.pages} pages and files into {display_path(layout.site_dir)} (as of {today}).")
+
+
+@cli.command(name="serve", short_help="Preview the site, rebuilding on every change.")
+@records_options
+@site_options
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to serve on.")
+@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True, help="Port to serve on.")
+def serve_command(records_dir: Path, settings_path: Path | None, today: dt.date, site_dir: Path | None,
+                  config_file: Path | None, templates_dir: Path | None, host: str, port: int) -> None:
+    """Preview the site, rebuilding it when a record, the settings, a template or mkdocs.yml changes.
+
+    Builds as `refsite build` does, serves the site on http://HOST:PORT/ and
+    reloads the browser after every rebuild. A rebuild that fails (invalid
+    records) prints the problems and keeps the last good site. Ctrl-C stops.
+    """
+    from refsite.site import Layout, build, serve_site, site_dir_refusal
+
+    layout = Layout.find(records_dir, settings_path, config_file, templates_dir, site_dir)
+    refusal = site_dir_refusal(layout.site_dir, layout.records_dir)
+    if refusal:
+        raise click.BadParameter(f"{refusal}; nothing was touched", param_hint="--site-dir")
+
+    def rebuild() -> None:
+        from refsite.site import SiteDirRefused
+
+        try:
+            result = build(layout, today)
+        except SiteDirRefused as exc:
+            click.echo(f"refsite: not rebuilt: {exc}", err=True)
+            return
+        echo_problems(result.problems)
+        if result.built:
+            click.echo(f"Rebuilt {result.pages} pages and files.", err=True)
+        else:
+            click.echo("Not rebuilt: showing the last good site.", err=True)
+
+    rebuild()
+    problems = serve_site(rebuild, layout.watched(), layout.site_dir, host, port,
+                          announce=lambda url: click.echo(f"Serving on {url} (Ctrl-C stops)", err=True))
+    echo_problems(problems)
+    sys.exit(1 if problems else 0)

@@ -1,0 +1,138 @@
+"""One records repository: where its records, settings, templates and ``mkdocs.yml`` are, and the
+first two stages every command runs (load, then validate, as of a date).
+
+Everything is found next to the records folder (its parent is the repository's top level):
+``records/settings.yml`` (unless ``--settings`` names another), ``mkdocs.yml`` (else refsite's
+default), ``site_templates/`` (overrides of refsite's templates, file by file; messages in
+``site_templates/messages/``) and ``site/`` (the output). This is the one home of those names;
+the parsed-records cache and the incremental preview plug in here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+from refsite.checks import CHECKS, check_dates_not_future
+from refsite.load import SETTINGS_FILE, display_path, load
+from refsite.model import Records
+from refsite.problems import Problem, Source, sort_problems, warning
+from refsite.settings import Settings
+from refsite.validate import validate
+from refsite.words import plural
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+TEMPLATES_FOLDER = "site_templates"
+MESSAGES_FOLDER = "messages"
+CONFIG_FILE = "mkdocs.yml"
+
+
+def settings_file(records_dir: Path, settings_path: Path | None = None) -> Path:
+    """The settings file a command reads: ``--settings``, else ``records/settings.yml``."""
+    return settings_path if settings_path is not None else records_dir / SETTINGS_FILE
+
+
+def defaults_root() -> Path:
+    """The folder holding refsite's default ``site_templates/`` and ``mkdocs.yml``.
+
+    In an installed wheel that is ``refsite/_defaults``; in a source checkout (or an
+    editable install) it is the project's top level, one folder above the package.
+    """
+    packaged = PACKAGE_DIR / "_defaults"
+    if (packaged / TEMPLATES_FOLDER).is_dir():
+        return packaged
+    return PACKAGE_DIR.parent
+
+
+def default_templates_dir() -> Path:
+    """refsite's own ``site_templates/``."""
+    return defaults_root() / TEMPLATES_FOLDER
+
+
+def templates_dir(records_dir: Path) -> Path:
+    """A repository's own ``site_templates/`` (it may not exist: refsite's defaults then serve)."""
+    return records_dir.resolve().parent / TEMPLATES_FOLDER
+
+
+def default_config_file() -> Path:
+    """The ``mkdocs.yml`` refsite ships: the project's top-level one (packaged into the wheel)."""
+    return defaults_root() / CONFIG_FILE
+
+
+def find_config_file(root: Path) -> Path:
+    """The ``mkdocs.yml`` a records repository uses: its own at ``root``, else refsite's default."""
+    own = root / CONFIG_FILE
+    return own if own.is_file() else default_config_file()
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where a records repository keeps what the site is made from, and where the site goes.
+
+    Everything is found next to the records folder (its parent is the repository's top
+    level): ``mkdocs.yml`` (else refsite's default), ``site_templates/`` (overrides of
+    refsite's templates, file by file) and ``site/`` (the output).
+    """
+
+    records_dir: Path
+    settings_path: Path | None
+    config_file: Path
+    templates_dir: Path | None
+    site_dir: Path
+
+    @classmethod
+    def find(
+        cls,
+        records_dir: Path,
+        settings_path: Path | None = None,
+        config_file: Path | None = None,
+        templates_dir: Path | None = None,
+        site_dir: Path | None = None,
+    ) -> Layout:
+        root = records_dir.resolve().parent
+        if templates_dir is None and (root / TEMPLATES_FOLDER).is_dir():
+            templates_dir = root / TEMPLATES_FOLDER
+        return cls(
+            records_dir=records_dir,
+            settings_path=settings_path,
+            config_file=config_file or find_config_file(root),
+            templates_dir=templates_dir,
+            site_dir=site_dir or root / "site",
+        )
+
+    def watched(self) -> list[Path]:
+        """What `refsite serve` watches: the records, the settings, the templates and the config."""
+        paths = [self.records_dir, self.config_file]
+        if self.settings_path is not None:
+            paths.append(self.settings_path)
+        if self.templates_dir is not None:
+            paths.append(self.templates_dir)
+        if self.config_file.resolve() == default_config_file().resolve():
+            paths.remove(self.config_file)  # refsite's own default does not change
+        return paths
+
+
+def load_and_validate(
+    records_dir: Path, settings_path: Path | None, today: dt.date, as_of: bool = False
+) -> tuple[Records, Settings, list[Problem]]:
+    """Read a records folder and validate it: the first two stages of every command.
+
+    With ``as_of``, the records are seen as they stood on ``today``: log lines
+    dated later are left out instead of being errors, so that a past ``--today``
+    shows what was due, or what a quarter looked like, at that date.
+    """
+    records, settings, problems = load(records_dir, settings_path)
+    checks = CHECKS
+    if as_of:
+        later = list(check_dates_not_future(records, settings, today))
+        if later:
+            files = len({p.source.path for p in later})
+            problems.append(
+                warning(Source(display_path(records_dir)), f"as of {today}: {plural(len(later), 'later date')} in "
+                        f"{plural(files, 'file')} left out (the records as they stood that day)")
+            )
+        records = records.as_of(today)
+        checks = tuple(c for c in CHECKS if c is not check_dates_not_future)
+    return records, settings, sort_problems(problems + validate(records, settings, today, checks))
+
