@@ -10,6 +10,7 @@ from click.testing import CliRunner
 
 from refsite import site
 from refsite.cli import cli
+from refsite.problems import Source, error
 
 FIXTURE = Path(__file__).parent / "fixtures" / "site-records"
 
@@ -61,7 +62,7 @@ def test_build_with_a_bad_today_is_a_usage_error(tmp_path):
 
 def test_serve_builds_then_serves_and_watches(tmp_path):
     records = records_in(tmp_path)
-    with mock.patch("refsite.site.serve_site", autospec=True, return_value=[]) as serve:
+    with mock.patch("refsite.site.preview.live_reload", autospec=True, return_value=[]) as serve:
         result = CliRunner().invoke(cli, ["serve", "--records", str(records), "--today", "2026-11-22",
                                           "--port", "8123"])
     assert result.exit_code == 0, result.output
@@ -76,8 +77,8 @@ def test_serve_builds_then_serves_and_watches(tmp_path):
 
 def test_serve_reports_a_busy_port(tmp_path):
     records = records_in(tmp_path)
-    problem = site.error(site.Source("127.0.0.1:8000"), "cannot serve the site: Address already in use")
-    with mock.patch("refsite.site.serve_site", autospec=True, return_value=[problem]):
+    problem = error(Source("127.0.0.1:8000"), "cannot serve the site: Address already in use")
+    with mock.patch("refsite.site.preview.live_reload", autospec=True, return_value=[problem]):
         result = CliRunner().invoke(cli, ["serve", "--records", str(records), "--today", "2026-11-22"])
     assert result.exit_code == 1
     assert "127.0.0.1:8000: error: cannot serve the site: Address already in use" in result.output

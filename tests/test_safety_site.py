@@ -154,7 +154,7 @@ import datetime as dt, os, sys
 from pathlib import Path
 sys.path.insert(0, {tests!r})
 from test_safety_site import FakeBuilder
-from refsite import site
+import refsite.site.pipeline as site
 point, out, exchange = sys.argv[1], Path(sys.argv[2]), sys.argv[3] == "exchange"
 if not exchange:
     site._exchange = lambda a, b: False
@@ -228,5 +228,5 @@ def test_a_site_built_before_the_marker_existed_is_still_replaced(tmp_path):
     assert site.site_dir_refusal(out, tmp_path / "records") is None
     (out / "robots.txt").unlink()
     assert site.site_dir_refusal(out, tmp_path / "records") == (
-        f"'{site.display_path(out)}' is not empty and holds no .refsite-site (the mark of a site refsite built): "
+        f"'{site.pipeline.display_path(out)}' is not empty and holds no .refsite-site (the mark of a site refsite built): "
         "refsite will not replace it; choose an empty or new folder, or delete this one yourself")

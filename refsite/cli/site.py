@@ -54,29 +54,12 @@ def serve_command(records_dir: Path, settings_path: Path | None, today: dt.date,
     reloads the browser after every rebuild. A rebuild that fails (invalid
     records) prints the problems and keeps the last good site. Ctrl-C stops.
     """
-    from refsite.site import Layout, build, serve_site, site_dir_refusal
+    from refsite.site import Layout, serve, site_dir_refusal
 
     layout = Layout.find(records_dir, settings_path, config_file, templates_dir, site_dir)
     refusal = site_dir_refusal(layout.site_dir, layout.records_dir)
     if refusal:
         raise click.BadParameter(f"{refusal}; nothing was touched", param_hint="--site-dir")
-
-    def rebuild() -> None:
-        from refsite.site import SiteDirRefused
-
-        try:
-            result = build(layout, today)
-        except SiteDirRefused as exc:
-            click.echo(f"refsite: not rebuilt: {exc}", err=True)
-            return
-        echo_problems(result.problems)
-        if result.built:
-            click.echo(f"Rebuilt {result.pages} pages and files.", err=True)
-        else:
-            click.echo("Not rebuilt: showing the last good site.", err=True)
-
-    rebuild()
-    problems = serve_site(rebuild, layout.watched(), layout.site_dir, host, port,
-                          announce=lambda url: click.echo(f"Serving on {url} (Ctrl-C stops)", err=True))
+    problems = serve(layout, today, host, port, say=lambda text: click.echo(text, err=True), show=echo_problems)
     echo_problems(problems)
     sys.exit(1 if problems else 0)
