@@ -15,6 +15,7 @@ from refsite.due.reach import RELATIONSHIP, Reach
 from refsite.model import Contact, LogEvent, Partner
 from refsite.problems import Source
 from refsite.settings import Settings
+from refsite.words import days_ago, plural  # noqa: F401 - plural: the rules word their reasons with it
 
 
 @dataclass(frozen=True)
@@ -55,7 +56,7 @@ class Context:
         return [e for e in self.events if e.kind in kinds]
 
     def ago(self, date: dt.date) -> str:
-        return ago(date, self.today)
+        return days_ago(date, self.today)
 
     def contact(self, named: Sequence[str] = (), kinds: frozenset[str] = RELATIONSHIP) -> Contact | None:
         """The person to reach: one named on the line in question, else the last one met on a line of
@@ -141,17 +142,6 @@ def finish(ctx: Context, found: Finding) -> DueItem:
     )
 
 
-def ago(date: dt.date, today: dt.date) -> str:
-    days = (today - date).days
-    if days == 0:
-        return "today"
-    if days == 1:
-        return "yesterday"
-    if days < 0:
-        return f"in {-days} days"
-    return f"{days} days ago"
-
-
 _INTERVALS = {7: "Weekly", 14: "Fortnightly", 28: "Monthly", 30: "Monthly", 31: "Monthly", 60: "Two-monthly",
               61: "Two-monthly", 90: "Quarterly", 91: "Quarterly", 120: "Four-monthly", 180: "Six-monthly",
               182: "Six-monthly", 365: "Yearly"}
@@ -171,5 +161,3 @@ def days_phrase(n: int) -> str:
     return "the same day" if n == 0 else ("1 day" if n == 1 else f"{n} days")
 
 
-def plural(n: int, word: str) -> str:
-    return f"{n} {word}" + ("" if n == 1 else "s")

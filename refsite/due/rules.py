@@ -12,7 +12,7 @@ import statistics
 from decimal import Decimal
 from typing import Iterator
 
-from refsite.due.context import Context, Finding, days_phrase, finish, label, plural
+from refsite.due.context import Context, Finding, days_phrase, finish, label
 from refsite.due.items import AT_RISK_TRAILING_WINDOWS, CONTACT, CONVERSATION, IN_PERSON, UPDATE_STATUSES, DueItem
 from refsite.due.network import Network
 from refsite.due.playbooks import nurture, prospect, stage_start
@@ -20,6 +20,7 @@ from refsite.due.reach import PATIENT
 from refsite.model import LogEvent, Partner, Records, Referral
 from refsite.problems import Source
 from refsite.settings import Settings
+from refsite.words import money, plural
 
 
 def due(records: Records, settings: Settings, today: dt.date) -> list[DueItem]:
@@ -294,12 +295,6 @@ def _single_contact(ctx: Context, next_contact: dt.date, network: Network) -> It
                   reach=ctx.reach([only.name]))
 
 
-def _money(amount: Decimal | float, currency: str) -> str:
-    value = Decimal(str(amount))
-    text = f"{value:,.0f}" if value == value.to_integral_value() else f"{value:,.2f}"
-    return f"{currency}{text}"
-
-
 def _gift_cap(ctx: Context, next_contact: dt.date) -> Iterator[Finding]:
     settings, partner, today = ctx.settings, ctx.partner, ctx.today
     cap = Decimal(str(settings.gift_cap))
@@ -322,16 +317,16 @@ def _gift_cap(ctx: Context, next_contact: dt.date) -> Iterator[Finding]:
         crossed = next(e for e in ctx.events if e.cost and e.date.year == today.year)
     currency = str(settings.currency)
     year = today.year
-    spent, cap_text = _money(total, currency), _money(cap, currency)
+    spent, cap_text = money(total, currency), money(cap, currency)
     if total >= cap:
-        over = f"over the {cap_text} cap by {_money(total - cap, currency)}" if total > cap else f"the whole {cap_text} cap"
+        over = f"over the {cap_text} cap by {money(total - cap, currency)}" if total > cap else f"the whole {cap_text} cap"
         reason = f"Gift cap passed: {spent} of gifts and hospitality for {partner.name} in {year}, {over}"
         action = f"No more gifts or hospitality for {partner.name} until {year + 1}; note why under financial: if it was justified"
         yield Finding("gift-cap", today, reason, action, crossed.source, standing=True)
         return
     share = int(total * 100 / cap)
     reason = f"Gift cap: {spent} of the {cap_text} yearly cap spent on {partner.name} in {year} ({share}%)"
-    action = f"Keep gifts and hospitality for {partner.name} under {_money(cap - total, currency)} for the rest of {year}"
+    action = f"Keep gifts and hospitality for {partner.name} under {money(cap - total, currency)} for the rest of {year}"
     yield Finding("gift-cap", next_contact, reason, action, crossed.source, standing=True)
 
 

@@ -26,6 +26,7 @@ from refsite.metrics.figures import (
 from refsite.metrics.period import Period
 from refsite.model import Records
 from refsite.settings import Settings
+from refsite.words import plural
 
 POINTS = 25  # each of volume, conversion, revenue and recency gives 0 to 25 points
 RECENCY_DAYS = 180  # recency points fall to 0 when the last referral is this many days before the quarter's end
@@ -106,8 +107,6 @@ class Review:
     at_risk: tuple[AtRisk, ...] = ()  # partners at risk today (the CLI fills it from the due engine)
 
 
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}" + ("" if n == 1 else "s")
 
 
 def _points(part: float, best: float) -> float:
@@ -177,7 +176,7 @@ def _cooling(facts: Sequence[PartnerFacts], quarter: Period, currency: str) -> l
         if trend(now, average) != "falling":
             continue
         last = max(r.received for r in f.received if r.received <= quarter.end)
-        found.append((f, f"high value but cooling: {money(revenue, currency)} from {_plural(count, 'referral')} "
+        found.append((f, f"high value but cooling: {money(revenue, currency)} from {plural(count, 'referral')} "
                          f"over the last 4 quarters, but {now} in {quarter.label} against an average of "
                          f"{average:.1f} a quarter; last referral {last}"))
     return found
@@ -214,10 +213,10 @@ def _prospects(facts: Sequence[PartnerFacts], today: dt.date) -> list[tuple[Part
         parts = [f"promising prospect (since {began})" if began else "promising prospect"]
         if recent:
             last_day, last_kind = max(recent)
-            parts.append(f"{_plural(len(recent), 'sign')} of interest in the last {PROSPECT_DAYS} days "
+            parts.append(f"{plural(len(recent), 'sign')} of interest in the last {PROSPECT_DAYS} days "
                          f"(last: {last_kind} on {last_day})")
         if referrals:
-            parts.append(f"already sent {_plural(len(referrals), 'referral')}")
+            parts.append(f"already sent {plural(len(referrals), 'referral')}")
         last_seen = max([d for d, _ in recent] + [r.received for r in referrals])
         found.append((f, (-len(referrals), -len(recent), -last_seen.toordinal(), f.id), "; ".join(parts)))
     found.sort(key=lambda item: item[1])
