@@ -47,7 +47,7 @@ def test_the_settings_template_lists_every_setting_commented_with_its_default():
     for setting in SETTINGS:
         [line] = [line for line in text.splitlines() if line.startswith(f"# {setting.name}:")]
         value = yaml.safe_load(line[2:].split(" # ")[0])[setting.name]
-        assert value == setting.default, line
+        assert value == setting.written, line
     for key in STRUCTURED_KEYS:
         assert f"# {key}:" in text
     # Uncommented, the template reads back as the defaults, with no problem.
