@@ -18,6 +18,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from conftest import TODAY
 
 from refsite import site
 from refsite.due import due, within
@@ -27,7 +28,6 @@ from refsite.validate import load_and_validate
 
 FIXTURE = Path(__file__).parent / "fixtures" / "site-records"
 PROJECT = Path(__file__).resolve().parent.parent
-TODAY = dt.date(2026, 11, 22)
 
 
 def copy_records(dest: Path) -> Path:
