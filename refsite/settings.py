@@ -115,7 +115,7 @@ class Settings:
     """Everything a computation needs besides the records. Build it with :func:`settings_from_mapping`.
 
     The policy numbers are fields, one per row of :data:`SETTINGS` and in its order, typed as the row's
-    ``kind`` and defaulting to its ``default`` (tests/test_settings_types.py holds them to the table).
+    ``kind`` and defaulting to its ``default`` (tests/test_types.py holds them to the table).
     """
 
     team: tuple[Member, ...] = ()
