@@ -383,7 +383,7 @@ def settings_template(options: InitOptions) -> str:
     out.append("")
     for setting in SETTINGS:
         if not given.get(setting.name):
-            out.append(_commented(setting.name, setting.default, setting.help))
+            out.append(_commented(setting.name, setting.written, setting.help))
     out.append("")
     for name, help_text in STRUCTURED_KEYS.items():
         if name in ("team", "default_owner"):

@@ -170,8 +170,8 @@ def brief(records: Records, settings: Settings, partner_id: str, today: dt.date)
     introducer = records.get(partner.introduced_by) if partner.introduced_by else None
     return Brief(
         today=today,
-        practice=str(settings.practice),
-        currency=str(settings.currency),
+        practice=settings.practice,
+        currency=settings.currency,
         partner_id=partner.id,
         name=partner.name,
         category=partner.category,

@@ -116,7 +116,7 @@ def draft(item: DueItem, partner: Partner, settings: Settings, templates: Path |
         referral = next((r for r in partner.referrals if r.id == item.ref), None)
         received = referral.received.isoformat() if referral else None
     sender = settings.member_name(partner.owner) if partner.owner else None
-    practice = str(settings.practice)
+    practice = settings.practice
     context = {
         "hello": f"Hi {greeting_name(to_name)},",
         "partner": partner.name,

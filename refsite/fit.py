@@ -75,13 +75,13 @@ def fit_score(fit: Fit) -> int:
     """The fit score, 0 to 100 (the formula in the module docstring and docs/records.md)."""
     total = Decimal(0)
     top = max(POPULATIONS.values())
-    total += Decimal(POPULATIONS[fit.populations]) if fit.populations in POPULATIONS else _half(top)
+    total += Decimal(POPULATIONS[fit.populations]) if fit.populations is not None and fit.populations in POPULATIONS else _half(top)
     if fit.patients_per_month is None:
         total += _half(VOLUME_POINTS)
     else:
         total += Decimal(VOLUME_POINTS * min(max(fit.patients_per_month, 0), VOLUME_FULL)) / VOLUME_FULL
     top = max(LOCATIONS.values())
-    total += Decimal(LOCATIONS[fit.location]) if fit.location in LOCATIONS else _half(top)
+    total += Decimal(LOCATIONS[fit.location]) if fit.location is not None and fit.location in LOCATIONS else _half(top)
     if fit.competitor is None:
         total += _half(COMPETITOR_POINTS)
     elif not fit.competitor:

@@ -13,7 +13,7 @@ from functools import cached_property
 
 from refsite.fit import Fit
 from refsite.problems import Source
-from refsite.vocab import LOG_KINDS
+from refsite.vocab import LOG_KINDS, Direction, Stage, Status, Tier, UpdatePreference
 
 
 @dataclass(frozen=True)
@@ -56,10 +56,10 @@ class LogEvent:
     source: Source
     text: str = ""  # the free text after ': '
     ref: str | None = None  # referral id (referral-in/out, optionally thanks/update)
-    stage: str | None = None  # the new stage, for kind 'stage'
+    stage: Stage | None = None  # the new stage, for kind 'stage'
     author: str | None = None  # team member id (@maya)
     with_: tuple[str, ...] = ()  # contact names
-    status: str | None = None
+    status: Status | None = None
     service: str | None = None
     value: Decimal | None = None
     cost: Decimal | None = None
@@ -73,8 +73,8 @@ class Partner:
     id: str
     name: str
     category: str
-    stage: str
-    tier: str
+    stage: Stage
+    tier: Tier
     owner: str | None
     source: Source  # the file, line 1
     since: dt.date | None = None
@@ -84,7 +84,7 @@ class Partner:
     website: str | None = None
     phone: str | None = None
     prefers: str | None = None
-    updates: str = "milestones"
+    updates: UpdatePreference = "milestones"
     solo: bool = False
     cadence: int | None = None
     snooze_until: dt.date | None = None
@@ -137,18 +137,18 @@ class Referral:
 
     id: str
     partner_id: str
-    direction: str  # "in" or "out"
+    direction: Direction
     received: dt.date
     source: Source  # the first line
     service: str | None
-    status: str
-    status_dates: tuple[tuple[str, dt.date], ...]  # (status, date) in log order
+    status: Status
+    status_dates: tuple[tuple[Status, dt.date], ...]  # (status, date) in log order
     value: Decimal | None
     consent: bool | None
     satisfaction: int | None
     events: tuple[LogEvent, ...]
 
-    def date_of(self, status: str) -> dt.date | None:
+    def date_of(self, status: Status) -> dt.date | None:
         """The first date the referral reached ``status``."""
         for name, when in self.status_dates:
             if name == status:
@@ -162,7 +162,8 @@ class Referral:
     def as_of(self, today: dt.date) -> ReferralState:
         """The referral as its lines dated on or before ``today`` describe it (the latest status, value
         and satisfaction; converted on the first 'converted' line, else the first 'discharged')."""
-        status, converted, discharged, value, satisfaction = "received", None, None, None, None
+        status: Status = "received"
+        converted, discharged, value, satisfaction = None, None, None, None
         for event in self.events:
             if event.date > today:
                 continue
@@ -180,7 +181,7 @@ class Referral:
 class ReferralState:
     """A referral on a given day (:meth:`Referral.as_of`)."""
 
-    status: str
+    status: Status
     converted: dt.date | None
     value: Decimal | None
     satisfaction: int | None
@@ -195,8 +196,8 @@ def derive_referrals(partner: Partner) -> tuple[Referral, ...]:
     referrals = []
     for ref, events in by_id.items():
         first = events[0]
-        status = "received"
-        dates: list[tuple[str, dt.date]] = [("received", first.date)]
+        status: Status = "received"
+        dates: list[tuple[Status, dt.date]] = [("received", first.date)]
         service = value = consent = satisfaction = None
         for event in events:
             if event.status:

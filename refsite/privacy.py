@@ -357,12 +357,12 @@ def _numbers(text: str, digits: int, allowed: Allowed, add: Callable[[str, int, 
             if len(_digits(match.group(1))) >= 5:
                 add("fund", match.start(1), match.end(1))
     if digits >= 6 and _PHONE_LIKE.search(text):  # the library's matcher is slow: only where a phone number could be
-        for number in phonenumbers.PhoneNumberMatcher(text, allowed.region, leniency=phonenumbers.Leniency.VALID):
-            kind = phonenumbers.number_type(number.number)
+        for found in phonenumbers.PhoneNumberMatcher(text, allowed.region, leniency=phonenumbers.Leniency.VALID):
+            kind = phonenumbers.number_type(found.number)
             if kind in (phonenumbers.PhoneNumberType.TOLL_FREE, phonenumbers.PhoneNumberType.SHARED_COST):
                 continue  # 1800 and 13/1300 numbers are businesses'
-            if not _own_phone(number.number, allowed.phones):
-                add("phone", number.start, number.end)
+            if not _own_phone(found.number, allowed.phones):
+                add("phone", found.start, found.end)
     for match in ADDRESS.finditer(text):
         where = _norm_address(match.group())
         if not any(where in own for own in allowed.addresses):

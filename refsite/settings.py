@@ -11,22 +11,31 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from types import MappingProxyType
-from typing import Any, Mapping
+from typing import Any, Literal, Mapping, get_args
 
 from refsite import catalogue, vocab
 from refsite.problems import Problem, Source, error, warning
+from refsite.vocab import Tier
+
+# The privacy guard's modes (docs/privacy.md).
+Privacy = Literal["warn", "error", "off"]
 
 
 @dataclass(frozen=True)
 class Setting:
     name: str
-    default: int | float | str | None
+    default: int | float | str | dt.date | None  # None: only for a date (owed_from), "no date"
     help: str
-    kind: type = int
+    kind: type = int  # int, float, str or dt.date: the type of the Settings field of the same name
     low: float = 0  # the accepted range, inclusive (checked by settings_from_mapping, documented in docs/records.md)
     high: float = 3650
+
+    @property
+    def written(self) -> int | float | str:
+        """The default as a settings file (and docs/records.md) writes it: no date is empty text."""
+        return "" if self.default is None else self.default.isoformat() if isinstance(self.default, dt.date) else self.default
 
 
 # Bounds on everything a record or the settings may say, so that what validates also runs.
@@ -61,10 +70,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("gift_cap_warn", 0.8, "warn when a partner's gifts this year reach this share of the cap", float, 0, 1),
     Setting("privacy", "warn", "the patient-identifier guard (docs/privacy.md): warn, error (fails validate and CI) or off", str),
     Setting("privacy_region", "AU", "the country whose phone numbers the privacy guard reads without a + (ISO code: AU, NZ, GB, US...)", str),
-    Setting("owed_from", "", "a date (YYYY-MM-DD): thanks are owed only for referrals received on or after it, updates only for statuses reached on or after it; empty: all", str),
+    Setting("owed_from", None, "a date (YYYY-MM-DD): thanks are owed only for referrals received on or after it, updates only for statuses reached on or after it; empty: all", dt.date),
 )
 # The choices of the settings that take one word from a list (checked when the file is read).
-CHOICES: Mapping[str, tuple[str, ...]] = MappingProxyType({"privacy": ("warn", "error", "off")})
+CHOICES: Mapping[str, tuple[str, ...]] = MappingProxyType({"privacy": get_args(Privacy)})
 
 SETTINGS_BY_NAME: Mapping[str, Setting] = MappingProxyType({s.name: s for s in SETTINGS})
 STRUCTURED_KEYS = MappingProxyType(
@@ -92,9 +101,22 @@ class Member:
     source: Source
 
 
+def _default(name: str) -> Any:
+    """A policy number's default, from its row of :data:`SETTINGS` (the one place defaults are written),
+    as the row's kind (gift_cap's 0 is the float 0.0)."""
+    setting = SETTINGS_BY_NAME[name]
+    if setting.kind in (int, float) and isinstance(setting.default, (int, float)):
+        return setting.kind(setting.default)
+    return setting.default
+
+
 @dataclass(frozen=True)
 class Settings:
-    """Everything a computation needs besides the records. Build it with :func:`settings_from_mapping`."""
+    """Everything a computation needs besides the records. Build it with :func:`settings_from_mapping`.
+
+    The policy numbers are fields, one per row of :data:`SETTINGS` and in its order, typed as the row's
+    ``kind`` and defaulting to its ``default`` (tests/test_types.py holds them to the table).
+    """
 
     team: tuple[Member, ...] = ()
     default_owner: str | None = None
@@ -102,21 +124,45 @@ class Settings:
     roles: Mapping[str, str] = field(default_factory=lambda: vocab.ROLES)
     services: Mapping[str, str] = field(default_factory=lambda: vocab.SERVICES)
     catalogue: tuple[catalogue.Idea, ...] = catalogue.IDEAS
-    values: Mapping[str, Any] = field(
-        default_factory=lambda: MappingProxyType({s.name: s.default for s in SETTINGS})
-    )
     source: Source = Source("<defaults>", 0)
     # refsite import: extra spellings ({"category": {"gp clinic": "primary-care"}}), statuses, appointment types
     synonyms: Mapping[str, Mapping[str, str]] = field(default_factory=lambda: MappingProxyType({}))
     import_statuses: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     import_services: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
 
-    def __getattr__(self, name: str) -> Any:
-        # Policy numbers read as attributes: settings.cadence_key.
-        values = self.__dict__.get("values")
-        if values is not None and name in values:
-            return values[name]
-        raise AttributeError(name)
+    # The policy numbers (SETTINGS).
+    practice: str = _default("practice")
+    currency: str = _default("currency")
+    timezone: str = _default("timezone")
+    cadence_key: int = _default("cadence_key")
+    cadence_standard: int = _default("cadence_standard")
+    cadence_light: int = _default("cadence_light")
+    key_meeting_days: int = _default("key_meeting_days")
+    thanks_days: int = _default("thanks_days")
+    update_days: int = _default("update_days")
+    nurture_value_days: int = _default("nurture_value_days")
+    nurture_values: int = _default("nurture_values")
+    prospect_engage_days: int = _default("prospect_engage_days")
+    prospect_touch_days: int = _default("prospect_touch_days")
+    at_risk_factor: float = _default("at_risk_factor")
+    at_risk_min_referrals: int = _default("at_risk_min_referrals")
+    at_risk_min_span_days: int = _default("at_risk_min_span_days")
+    at_risk_min_interval_days: int = _default("at_risk_min_interval_days")
+    at_risk_drop: float = _default("at_risk_drop")
+    at_risk_window_days: int = _default("at_risk_window_days")
+    at_risk_drop_min_average: float = _default("at_risk_drop_min_average")
+    due_soon_days: int = _default("due_soon_days")
+    grace_days: int = _default("grace_days")
+    gift_cap: float = _default("gift_cap")
+    gift_cap_warn: float = _default("gift_cap_warn")
+    privacy: Privacy = _default("privacy")
+    privacy_region: str = _default("privacy_region")
+    owed_from: dt.date | None = _default("owed_from")
+
+    @property
+    def values(self) -> Mapping[str, Any]:
+        """Every policy number by name (SETTINGS order)."""
+        return MappingProxyType({s.name: getattr(self, s.name) for s in SETTINGS})
 
     @property
     def member_ids(self) -> frozenset[str]:
@@ -128,14 +174,14 @@ class Settings:
                 return m.name
         return member_id or "unassigned"
 
-    @property
-    def owed_from_date(self) -> dt.date | None:
-        """The ``owed_from`` setting as a date, or None (everything is owed)."""
-        text = str(self.values.get("owed_from") or "")
-        return dt.date.fromisoformat(text) if text else None
+    def cadence(self, tier: Tier) -> int:
+        """Days between contacts for a partner of ``tier`` (cadence_key, cadence_standard, cadence_light)."""
+        return {"key": self.cadence_key, "standard": self.cadence_standard, "light": self.cadence_light}[tier]
 
-    def cadence(self, tier: str) -> int:
-        return int(self.values[f"cadence_{tier}"])
+
+_POLICY_FIELDS = [f.name for f in fields(Settings) if f.name in SETTINGS_BY_NAME]
+if _POLICY_FIELDS != [s.name for s in SETTINGS]:  # one field per row, in order: never one without the other
+    raise AssertionError(f"Settings fields {_POLICY_FIELDS} do not match SETTINGS")
 
 
 def _extension(
@@ -219,7 +265,7 @@ def settings_from_mapping(
     def src(key: str) -> Source:
         return Source(path, key_lines.get(key, 1))
 
-    values: dict[str, Any] = {s.name: s.default for s in SETTINGS}
+    values: dict[str, Any] = {}
     for key, raw in data.items():
         key = str(key)
         if key in STRUCTURED_KEYS:
@@ -236,16 +282,16 @@ def settings_from_mapping(
             continue
         if key in CHOICES and raw is False and "off" in CHOICES[key]:
             raw = "off"  # YAML reads a bare 'off' as false
-        if key == "owed_from":
+        if setting.kind is dt.date:
             text = raw.isoformat() if isinstance(raw, dt.date) else str(raw)
             try:
                 day = dt.date.fromisoformat(text) if text else None
             except ValueError:
                 day = None
             if text and (day is None or not dt.date(1900, 1, 1) <= day <= dt.date(2100, 12, 31)):
-                problems.append(error(src(key), f"'owed_from' must be a date YYYY-MM-DD from 1900-01-01 to 2100-12-31, not {_shown(raw)}"))
+                problems.append(error(src(key), f"'{key}' must be a date YYYY-MM-DD from 1900-01-01 to 2100-12-31, not {_shown(raw)}"))
                 continue
-            values[key] = text
+            values[key] = day
             continue
         if setting.kind is str:
             if not isinstance(raw, str):
@@ -328,12 +374,12 @@ def settings_from_mapping(
         categories=categories,
         roles=roles,
         services=services,
-        values=MappingProxyType(values),
         source=Source(path, 0),
         synonyms=MappingProxyType(synonyms),
         import_statuses=_spellings("import_statuses", data.get("import_statuses"), vocab.STATUSES, "status",
                                    src("import_statuses"), problems),
         import_services=_spellings("import_services", data.get("import_services"), services, "service",
                                    src("import_services"), problems),
+        **values,
     )
     return settings, problems

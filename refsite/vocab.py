@@ -10,7 +10,7 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Mapping
+from typing import Literal, Mapping
 
 
 def _table(*rows: tuple[str, str]) -> Mapping[str, str]:
@@ -48,6 +48,13 @@ TIERS = _table(
     ("standard", "a regular partner: contact every two months"),
     ("light", "an occasional partner: contact every four months"),
 )
+
+# The closed vocabularies the code branches on, as types (tests/test_types.py holds each to its table).
+Stage = Literal["prospect", "active", "nurture", "former"]
+Tier = Literal["key", "standard", "light"]
+Status = Literal["received", "booked", "converted", "declined", "discharged"]  # a referral's (STATUSES)
+UpdatePreference = Literal["none", "discharge", "milestones", "detailed"]  # UPDATES
+Direction = Literal["in", "out"]  # a referral they sent us (referral-in) or we sent them (referral-out)
 
 ROLES = _table(
     ("physician", "a doctor: GP, family physician"),
@@ -87,7 +94,7 @@ UPDATES = _table(
 )
 
 # Which referral statuses owe the referrer a patient update, per update preference (UPDATES).
-UPDATE_STATUSES: Mapping[str, tuple[str, ...]] = MappingProxyType({
+UPDATE_STATUSES: Mapping[str, tuple[Status, ...]] = MappingProxyType({
     "none": (),
     "discharge": ("discharged",),
     "milestones": ("converted", "discharged"),

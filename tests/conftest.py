@@ -1,5 +1,8 @@
 """Shared test helpers.
 
+``TODAY`` is the day every fixture is read as of (``TODAY_ARGS`` the same for a command line), and
+``run_cli(*args)`` runs ``refsite ARGS`` in-process and returns click's result.
+
 ``tree_hash(folder)`` fingerprints a whole folder (``.git`` included): every path, its kind, its mode
 and its bytes (a link's target, not what it points to), so that a test can assert that a command
 changed nothing, or nothing but one file.
@@ -7,9 +10,22 @@ changed nothing, or nothing but one file.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import os
 from pathlib import Path
+
+from click.testing import CliRunner, Result
+
+TODAY = dt.date(2026, 11, 22)
+TODAY_ARGS = ["--today", TODAY.isoformat()]
+
+
+def run_cli(*args: str | Path, env: dict[str, str] | None = None, catch_exceptions: bool = False) -> Result:
+    """``refsite ARGS`` in-process (a traceback fails the test rather than hiding in the result)."""
+    from refsite.cli import cli
+
+    return CliRunner().invoke(cli, [str(a) for a in args], env=env, catch_exceptions=catch_exceptions)
 
 
 def tree_state(folder: Path) -> dict[str, str]:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import TODAY
 
 from refsite.authoring import InitOptions, append_event, init_repository
 from refsite.cli import cli
@@ -17,7 +18,6 @@ from refsite.load import load_partner
 from refsite.problems import Source
 from refsite.settings import Member, Settings
 
-TODAY = dt.date(2026, 11, 22)
 SETTINGS = Settings(team=(Member("maya", "Maya Chen", Source("s", 1)),), default_owner="maya")
 HEAD = "---\nname: Harbour Street\ncategory: primary-care\nstage: active\ncontacts:\n  - name: Leah Ortiz\n    role: front-desk\n---\n\nNotes.\n"
 

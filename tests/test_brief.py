@@ -14,13 +14,13 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from conftest import TODAY
 
 from refsite.brief import Count, Line, Person, SentReferral, UnknownPartner, brief, partner_suggestions
 from refsite.model import Records
 from refsite.workspace import load_and_validate
 
 FIXTURE = Path(__file__).parent / "fixtures" / "brief"
-TODAY = dt.date(2026, 11, 22)
 
 
 @pytest.fixture(scope="module")

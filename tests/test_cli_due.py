@@ -17,9 +17,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
+from conftest import run_cli
 
-from refsite.cli import cli
 from refsite.output.check import escape_data, escape_property
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -43,8 +42,7 @@ def clean(tmp_path):
     return records
 
 
-def invoke(*args: str, env: dict[str, str] | None = None):
-    return CliRunner().invoke(cli, list(args), env=env, catch_exceptions=False)
+invoke = run_cli
 
 
 HARBOUR = """\

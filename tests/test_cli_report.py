@@ -6,16 +6,13 @@ import json
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
-
-from refsite.cli import cli
+from conftest import run_cli
 
 FIXTURE = str(Path(__file__).parent / "fixtures" / "metrics")
 BASE = ["--records", FIXTURE, "--today", "2026-11-22"]
 
 
-def run(*args: str):
-    return CliRunner().invoke(cli, list(args))
+run = run_cli
 
 
 def test_bare_report_is_the_last_full_month_by_category():

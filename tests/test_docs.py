@@ -56,7 +56,7 @@ def test_every_field_is_a_partner_attribute():
 
 def test_settings_defaults_in_doc_match_code():
     for setting in SETTINGS:
-        assert f"| `{setting.name}` | `{setting.default}` |" in RECORDS_DOC, setting.name
+        assert f"| `{setting.name}` | `{setting.written}` |" in RECORDS_DOC, setting.name
 
 
 def test_the_example_partner_file_validates(tmp_path):

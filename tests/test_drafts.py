@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import TODAY
 
 from refsite.cli import cli
 from refsite.drafts import Draft, draft, greeting_name, mailto_url, sms_url
@@ -16,7 +16,6 @@ from refsite.workspace import load_and_validate
 
 PROJECT = Path(__file__).parent.parent
 DEMO = PROJECT / "records"
-TODAY = dt.date(2026, 11, 22)
 PINNED = Path(__file__).parent / "fixtures" / "drafts"
 CASES = [
     ("thanks", "glebe-point-medical", "thanks"),

@@ -12,6 +12,7 @@ import re
 from pathlib import Path
 
 import pytest
+from conftest import TODAY
 
 from refsite import vocab
 from refsite.due import (
@@ -38,7 +39,6 @@ from refsite.problems import Source
 from refsite.settings import Settings, settings_from_mapping
 from refsite.validate import validate
 
-TODAY = dt.date(2026, 11, 22)
 DEFAULTS = Settings(catalogue=())  # no value catalogue: the catalogue has its own tests (test_due_playbooks.py)
 TWO_CONTACTS = """\
 contacts:

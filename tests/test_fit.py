@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 
 import pytest
 from click.testing import CliRunner
+from conftest import TODAY
 
 from refsite.cli import cli
 from refsite.fit import Fit, describe, fit_score
@@ -15,7 +15,6 @@ from refsite.problems import Source
 from refsite.settings import Settings
 
 SRC = Source("records/x.md", 5)
-TODAY = dt.date(2026, 11, 22)
 
 
 @pytest.mark.parametrize(

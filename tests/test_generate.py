@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import importlib.util
 import sys
 from pathlib import Path
 
 import pytest
+from conftest import TODAY
 
 from refsite.workspace import load_and_validate
 
-TODAY = dt.date(2026, 11, 22)
 _PATH = Path(__file__).resolve().parent.parent / "benchmarks" / "generate.py"
 _spec = importlib.util.spec_from_file_location("benchmarks_generate", _PATH)
 assert _spec is not None and _spec.loader is not None

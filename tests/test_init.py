@@ -3,7 +3,6 @@ refsite as a pre-commit hook run for real, and the issue's end-to-end first hour
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import os
 import re
@@ -15,6 +14,7 @@ from pathlib import Path
 import pytest
 import yaml
 from click.testing import CliRunner
+from conftest import TODAY
 
 from refsite import __version__
 from refsite.authoring import (
@@ -30,7 +30,6 @@ from refsite.load import load_settings
 from refsite.settings import SETTINGS, STRUCTURED_KEYS, settings_from_mapping
 
 ROOT = Path(__file__).parent.parent
-TODAY = dt.date(2026, 11, 22)
 SYDNEY = InitOptions(practice="Harbour Physio", timezone="Australia/Sydney",
                      members=(("maya", "Maya Chen"), ("tom", "Tom Alvarez")), version=__version__)
 
@@ -47,7 +46,7 @@ def test_the_settings_template_lists_every_setting_commented_with_its_default():
     for setting in SETTINGS:
         [line] = [line for line in text.splitlines() if line.startswith(f"# {setting.name}:")]
         value = yaml.safe_load(line[2:].split(" # ")[0])[setting.name]
-        assert value == setting.default, line
+        assert value == setting.written, line
     for key in STRUCTURED_KEYS:
         assert f"# {key}:" in text
     # Uncommented, the template reads back as the defaults, with no problem.

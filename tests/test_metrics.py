@@ -13,6 +13,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from conftest import TODAY
 
 from refsite.due import due
 from refsite.load import load
@@ -29,7 +30,6 @@ from refsite.metrics import (
 )
 
 FIXTURE = Path(__file__).parent / "fixtures" / "metrics"
-TODAY = dt.date(2026, 11, 22)
 Q3 = Period.parse("2026Q3")
 Q2 = Period.parse("2026Q2")
 

@@ -7,12 +7,12 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from conftest import TODAY
 
 from refsite.load import load
 from refsite.metrics import Change, FocusItem, Period, review
 
 FIXTURE = Path(__file__).parent / "fixtures" / "metrics"
-TODAY = dt.date(2026, 11, 22)
 Q3 = Period.parse("2026Q3")
 
 

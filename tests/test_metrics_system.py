@@ -15,6 +15,7 @@ from decimal import Decimal
 
 import pytest
 from click.testing import CliRunner
+from conftest import TODAY
 
 from refsite.cli import cli
 from refsite.load import load_records
@@ -23,7 +24,6 @@ from refsite.model import Records
 from refsite.output.report import report_csv
 from refsite.settings import Settings
 
-TODAY = dt.date(2026, 11, 22)
 SETTINGS = Settings()  # thanks_days 3, update_days 7, cadence_standard 60, cadence_key 30, key_meeting_days 90
 NOVEMBER = Period.month(2026, 11)  # still running on TODAY
 OCTOBER = Period.month(2026, 10)

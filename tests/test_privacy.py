@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 import shutil
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import TODAY
 
 from refsite.authoring import with_privacy_ok
 from refsite.cli import cli
@@ -20,7 +20,6 @@ from refsite.settings import settings_from_mapping
 from refsite.workspace import load_and_validate
 
 FIXTURE = Path(__file__).parent / "fixtures" / "privacy"
-TODAY = dt.date(2026, 11, 22)
 ALLOWED = Allowed.build(
     phones=["02 5550 4127", "02 5550 4128"], emails=["leah@harbour.example"],
     names=["Harbour Street Family Practice", "Leah Ortiz", "Dr. Marcus Webb", "Maya Chen"],

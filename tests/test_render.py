@@ -126,7 +126,7 @@ def test_dashboard_lists_the_items_due_soon_per_owner(loaded, pages):
     records, settings = loaded
     model = render.build_model(records, settings, TODAY)
     page = render.dashboard_page(model)
-    items = within(due(records, settings, TODAY), int(settings.due_soon_days))
+    items = within(due(records, settings, TODAY), settings.due_soon_days)
     assert [(r.partner.text, r.rule, r.due_date) for r in page.owed] == [
         (i.partner_name, i.rule, i.due_date) for i in items if i.rule in ("thanks", "update")
     ]

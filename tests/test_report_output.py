@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import io
 import json
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from conftest import TODAY
 
 from refsite.load import load
 from refsite.metrics import Period, metrics, review
@@ -26,7 +26,6 @@ from refsite.output.report import (
 )
 
 FIXTURE = Path(__file__).parent / "fixtures" / "metrics"
-TODAY = dt.date(2026, 11, 22)
 Q3 = Period.parse("2026Q3")
 
 

@@ -18,6 +18,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from conftest import TODAY
 
 from refsite import site
 from refsite.due import due, within
@@ -27,7 +28,6 @@ from refsite.workspace import load_and_validate
 
 FIXTURE = Path(__file__).parent / "fixtures" / "site-records"
 PROJECT = Path(__file__).resolve().parent.parent
-TODAY = dt.date(2026, 11, 22)
 
 
 def copy_records(dest: Path) -> Path:
@@ -71,7 +71,7 @@ def test_the_pages_exist(built):
 def test_the_dashboard_shows_the_computed_due_list(built):
     records, settings, _ = load_and_validate(FIXTURE, None, TODAY)
     page = read(built, "index.html")
-    items = within(due(records, settings, TODAY), int(settings.due_soon_days))
+    items = within(due(records, settings, TODAY), settings.due_soon_days)
     assert len(items) == 9
     for item in items:  # referral ids and dates are kept from breaking, the rest is escaped text
         assert str(keep_together(item.action)) in page, item.action

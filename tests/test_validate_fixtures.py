@@ -6,17 +6,16 @@ working folder, as a person runs refsite from their records repository.
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import TODAY
 
 from refsite.cli import cli
 from refsite.workspace import load_and_validate
 
 FIXTURES = Path(__file__).parent / "fixtures"
-TODAY = dt.date(2026, 11, 22)
 
 
 @pytest.fixture(autouse=True)

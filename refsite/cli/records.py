@@ -66,7 +66,7 @@ def due_command(records_dir: Path, settings_path: Path | None, today: dt.date, o
     if owner is not None and settings.member_ids and owner not in settings.member_ids:
         hint = did_you_mean(owner, sorted(settings.member_ids)) or f" (team: {', '.join(m.id for m in settings.team)})"
         raise click.BadParameter(f"'{owner}' is not on the team{hint}", param_hint="--owner")
-    days = int(settings.due_soon_days) if within_days is None else within_days
+    days = settings.due_soon_days if within_days is None else within_days
     items = [
         item for item in within(due(records, settings, today), days)
         if (owner is None or item.owner == owner) and (not rules or item.rule in rules)
@@ -100,18 +100,18 @@ def check(records_dir: Path, settings_path: Path | None, today: dt.date, grace: 
     import os
 
     from refsite.due import due
-    from refsite.output.check import Gate, annotations, check_text, step_summary
+    from refsite.output.check import Gate, check_text, github_annotations, step_summary
     from refsite.workspace import load_and_validate
 
     records, settings, problems = load_and_validate(records_dir, settings_path, today,
                                                     as_of=past_today(today, records_dir, settings_path))
     gate = Gate(tuple(problems), tuple(due(records, settings, today)),
-                int(settings.grace_days) if grace is None else grace, today)
+                settings.grace_days if grace is None else grace, today)
     click.echo(check_text(gate, settings))
     for problem in merge_driver_warnings(records_dir):  # issue 14: a clone without the merge driver
         click.echo(str(problem), err=True)
     if os.environ.get("GITHUB_ACTIONS") == "true":
-        click.echo(annotations(gate, settings), nl=False)
+        click.echo(github_annotations(gate, settings), nl=False)
         summary = os.environ.get("GITHUB_STEP_SUMMARY")
         if summary:
             try:

@@ -9,8 +9,9 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Sequence
 
+from refsite import vocab
 from refsite.due import reach as reaching
-from refsite.due.items import DueItem, status_of
+from refsite.due.items import DueItem, Rule, status_of
 from refsite.due.reach import RELATIONSHIP, Reach
 from refsite.model import Contact, LogEvent, Partner
 from refsite.problems import Source
@@ -22,7 +23,7 @@ from refsite.words import days_ago, plural  # noqa: F401 - plural: the rules wor
 class Finding:
     """What a rule found for one partner, before snoozing and status make it a :class:`DueItem`."""
 
-    rule: str
+    rule: Rule
     due_date: dt.date
     reason: str
     action: str
@@ -31,10 +32,10 @@ class Finding:
     introducers: tuple[str, ...] = ()
     standing: bool = False  # a condition, not a deadline: never overdue
     reach: Reach | None = None  # whom the action reaches, and how
-    ref_status: str | None = None
+    ref_status: vocab.Status | None = None
     value_idea: str | None = None
     value_idea_source: str | None = None
-    suggest_stage: str | None = None
+    suggest_stage: vocab.Stage | None = None
     introduce: str | None = None
     introducer_reasons: tuple[str, ...] = ()
     step: str | None = None
@@ -123,7 +124,7 @@ def finish(ctx: Context, found: Finding) -> DueItem:
         rule=found.rule,
         due_date=due_date,
         days_overdue=days,
-        status=status_of(days, int(ctx.settings.due_soon_days)),
+        status=status_of(days, ctx.settings.due_soon_days),
         reason=reason,
         action=found.action,
         source=found.source,

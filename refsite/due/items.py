@@ -8,10 +8,15 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Iterable, Mapping
+from typing import Iterable, Literal, Mapping
 
 from refsite import vocab
 from refsite.problems import Source
+
+# The rules and the due statuses as types (tests/test_types.py holds each to its table below).
+Rule = Literal["thanks", "update", "at-risk", "cadence", "meeting", "nurture", "prospect", "introduction",
+               "reactivate", "promote", "gift-cap", "single-contact"]
+DueStatus = Literal["overdue", "due", "soon", "later"]
 
 RULES: Mapping[str, str] = MappingProxyType(
     {
@@ -75,14 +80,7 @@ COUNTS: Mapping[str, Mapping[str, frozenset[str]]] = MappingProxyType(
 """Per rule, the log kinds that count as each kind of touch (documented in docs/rules.md)."""
 
 # Which referral statuses need a patient update, per update preference (vocab.UPDATES).
-UPDATE_STATUSES: Mapping[str, tuple[str, ...]] = MappingProxyType(
-    {
-        "none": (),
-        "discharge": ("discharged",),
-        "milestones": ("converted", "discharged"),
-        "detailed": ("booked", "converted", "discharged"),
-    }
-)
+UPDATE_STATUSES = vocab.UPDATE_STATUSES  # which statuses need a patient update, per preference (one table)
 
 MAX_INTRODUCERS = 3
 AT_RISK_TRAILING_WINDOWS = 4  # the trailing average is taken over the four windows before the recent one
@@ -95,10 +93,10 @@ class DueItem:
     partner_id: str
     partner_name: str
     owner: str | None
-    rule: str
+    rule: Rule
     due_date: dt.date
     days_overdue: int  # negative: days left
-    status: str  # overdue | due | soon | later
+    status: DueStatus
     reason: str
     action: str
     source: Source
@@ -108,10 +106,10 @@ class DueItem:
     contact: str | None = None  # the person to reach (a contact's name), None: the partner itself
     channel: str | None = None  # a vocab.CHANNELS term (phone, email, in-person, text, fax, post) or None
     address: str | None = None  # the phone number or email address to use, when one is known
-    ref_status: str | None = None  # rule update: the status the update is about; thanks: 'received'
+    ref_status: vocab.Status | None = None  # rule update: the status the update is about; thanks: 'received'
     value_idea: str | None = None  # the value idea the action suggests, if any
     value_idea_source: str | None = None  # 'partner' (its own value_ideas) or 'catalogue'
-    suggest_stage: str | None = None  # rules reactivate and promote: the stage to move the partner to
+    suggest_stage: vocab.Stage | None = None  # rules reactivate and promote: the stage to move the partner to
     introduce: str | None = None  # rule introduction: whom the introducers are asked to introduce (contact or partner name)
     introducer_reasons: tuple[str, ...] = ()  # rule introduction: why each introducer could make it, in step
     step: str | None = None  # nurture and prospect: 'value' (give a piece of value) or 'ask-meeting'
@@ -157,7 +155,7 @@ def beyond_grace(items: Iterable[DueItem], grace: int) -> list[DueItem]:
     return [i for i in items if i.days_overdue > grace]
 
 
-def status_of(days_overdue: int, soon_days: int) -> str:
+def status_of(days_overdue: int, soon_days: int) -> DueStatus:
     if days_overdue > 0:
         return "overdue"
     if days_overdue == 0:

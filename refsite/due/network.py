@@ -77,7 +77,7 @@ class Network:
         if prospect.location:
             add(index.get(("location", _norm(prospect.location)), ()), 3, f"also in {prospect.location}")
         add(index.get(("category", prospect.category), ()), 4, f"also {prospect.category}")
-        referrals = {pid: sum(1 for r in self.records.get(pid).referrals if r.direction == "in")  # type: ignore[union-attr]
+        referrals = {pid: sum(1 for r in self.records.by_id[pid].referrals if r.direction == "in")
                      for pid in found}
         ranked = sorted(found.items(), key=lambda item: (item[1][0], -referrals[item[0]], item[0]))
         return [(pid, why) for pid, (_rank, why) in ranked[:MAX_INTRODUCERS]]

@@ -67,7 +67,7 @@ def _playbook_due(ctx: Context, state: _Round, start: dt.date | None, step: int)
 
 def nurture(ctx: Context) -> Iterator[Finding]:
     settings = ctx.settings
-    step, needed = int(settings.nurture_value_days), int(settings.nurture_values)
+    step, needed = settings.nurture_value_days, settings.nurture_values
     if not step:
         return
     start = stage_start(ctx, "nurture")
@@ -102,10 +102,10 @@ def _last_step(ctx: Context, state: _Round, start: dt.date | None) -> str:
 
 def prospect(ctx: Context, network: Network) -> Iterator[Finding]:
     partner, settings = ctx.partner, ctx.settings
-    step = int(settings.prospect_touch_days)
+    step = settings.prospect_touch_days
     if not step:
         return
-    needed = int(settings.prospect_engage_days) // step
+    needed = settings.prospect_engage_days // step
     start = stage_start(ctx, "prospect")
     events = sorted([*ctx.events, *network.intro_mentions(partner, ctx.today)], key=lambda e: (e.date, e.source.path, e.source.line))
     state = _rounds(events, start, needed, MEETING_ASK | INTRO, PROSPECT_TOUCH)

@@ -20,6 +20,7 @@ from refsite.due.reach import PATIENT
 from refsite.model import LogEvent, Partner, Records, Referral
 from refsite.problems import Source
 from refsite.settings import Settings
+from refsite.vocab import Status
 from refsite.words import money, plural
 
 
@@ -145,7 +146,7 @@ def _cadence(ctx: Context) -> Iterator[Finding]:
 
 def _meeting(ctx: Context) -> Iterator[Finding]:
     partner = ctx.partner
-    interval = int(ctx.settings.key_meeting_days)
+    interval = ctx.settings.key_meeting_days
     if partner.tier != "key" or not interval:
         return
     due_date, reason, source = _clock(ctx, ctx.of(IN_PERSON), interval, "in-person meeting", "meeting",
@@ -170,8 +171,8 @@ def _thanks(ctx: Context, only: list[Referral] | None = None) -> Iterator[Findin
                 thanked.add(event.ref)
         else:
             thanked.update(r.id for r in referrals if r.received <= event.date)
-    days = int(ctx.settings.thanks_days)
-    owed_from = ctx.settings.owed_from_date
+    days = ctx.settings.thanks_days
+    owed_from = ctx.settings.owed_from
     wanted = {r.id for r in only} if only is not None else None
     for referral in referrals:
         if referral.id in thanked or (wanted is not None and referral.id not in wanted):
@@ -199,8 +200,8 @@ def _updates(ctx: Context, only: set[str] | None = None) -> Iterator[Finding]:
     wanted = UPDATE_STATUSES.get(partner.updates, ())
     if not wanted:
         return
-    owed_from = ctx.settings.owed_from_date
-    owed: list[tuple[Referral, str, dt.date]] = []
+    owed_from = ctx.settings.owed_from
+    owed: list[tuple[Referral, Status, dt.date]] = []
     for referral in partner.referrals:
         if referral.direction != "in" or referral.consent is not True or (only is not None and referral.id not in only):
             continue
@@ -215,7 +216,7 @@ def _updates(ctx: Context, only: set[str] | None = None) -> Iterator[Finding]:
         for referral, status, when in owed:
             if when <= event.date and (event.ref is None or event.ref == referral.id):
                 done.add((referral.id, status))
-    days = int(ctx.settings.update_days)
+    days = ctx.settings.update_days
     for referral, status, when in owed:
         if (referral.id, status) in done:
             continue
@@ -229,15 +230,15 @@ def _updates(ctx: Context, only: set[str] | None = None) -> Iterator[Finding]:
 
 def _at_risk(ctx: Context) -> Iterator[Finding]:
     partner, settings, today = ctx.partner, ctx.settings, ctx.today
-    factor = float(settings.at_risk_factor)
-    minimum = int(settings.at_risk_min_referrals)
+    factor = settings.at_risk_factor
+    minimum = settings.at_risk_min_referrals
     referrals = [r for r in partner.referrals if r.direction == "in" and r.received <= today]
     if not factor or len(referrals) < max(minimum, 2):
         return
     dates = [r.received for r in referrals]
     usual = statistics.median((b - a).days for a, b in zip(dates, dates[1:]))
     # A rhythm first: enough referrals, over a long enough span, at a usual interval long enough to judge.
-    if (dates[-1] - dates[0]).days < int(settings.at_risk_min_span_days) or usual < int(settings.at_risk_min_interval_days):
+    if (dates[-1] - dates[0]).days < settings.at_risk_min_span_days or usual < settings.at_risk_min_interval_days:
         return
     threshold = max(1, math.ceil(factor * usual))
     last = referrals[-1]
@@ -256,7 +257,7 @@ def _at_risk(ctx: Context) -> Iterator[Finding]:
                 reason += f"; last spoke {talks[-1].date} ({talks[-1].kind})"
             yield Finding("at-risk", due_date, reason, action, last.source, reach=reach)
         return
-    window = int(settings.at_risk_window_days)
+    window = settings.at_risk_window_days
     if not window:
         return
     recent_from = today - dt.timedelta(days=window)
@@ -264,7 +265,7 @@ def _at_risk(ctx: Context) -> Iterator[Finding]:
     recent = sum(1 for d in dates if d > recent_from)
     trailing = sum(1 for d in dates if trailing_from < d <= recent_from)
     average = trailing / AT_RISK_TRAILING_WINDOWS
-    if trailing >= minimum and average >= float(settings.at_risk_drop_min_average) and recent < float(settings.at_risk_drop) * average:
+    if trailing >= minimum and average >= settings.at_risk_drop_min_average and recent < settings.at_risk_drop * average:
         reason = (f"At risk: {plural(recent, 'referral')} in the last {window} days, against {average:g} per "
                   f"{window} days over the {window * AT_RISK_TRAILING_WINDOWS} days before")
         yield Finding("at-risk", today, reason, action, last.source, standing=True, reach=reach)
@@ -315,7 +316,7 @@ def _gift_cap(ctx: Context, next_contact: dt.date) -> Iterator[Finding]:
         return
     if crossed is None:  # gift_cap_warn is 0: warn from the first cost
         crossed = next(e for e in ctx.events if e.cost and e.date.year == today.year)
-    currency = str(settings.currency)
+    currency = settings.currency
     year = today.year
     spent, cap_text = money(total, currency), money(cap, currency)
     if total >= cap:

@@ -307,7 +307,7 @@ def plan_referrals(
             state.history.add(status)
         state.value = value if new_value else state.value
         state.last = when
-    thanks_window = today - dt.timedelta(days=int(settings.thanks_days))
+    thanks_window = today - dt.timedelta(days=settings.thanks_days)
     history = earliest if earliest is not None and earliest < thanks_window else None
     return ReferralsPlan(tuple(lines), tuple(already), tuple(listed),
                          tuple(sorted(unknown.items(), key=lambda item: (-item[1], item[0]))), columns.unread, history)

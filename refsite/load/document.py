@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Iterator
 
 BOM = "\ufeff"
 FRONT_MATTER_DELIMITER = "---"
@@ -36,7 +37,7 @@ class Span:
     def __len__(self) -> int:
         return self.end - self.start
 
-    def __iter__(self):  # type: ignore[no-untyped-def]
+    def __iter__(self) -> Iterator[int]:
         return iter(range(self.start, self.end))
 
 

@@ -18,10 +18,10 @@ from refsite.problems import Problem, Source, error
 try:  # libyaml is ten times faster; the results are identical
     from yaml import CSafeLoader as _BaseLoader
 except ImportError:  # pragma: no cover
-    from yaml import SafeLoader as _BaseLoader  # type: ignore[assignment]
+    from yaml import SafeLoader as _BaseLoader
 
 
-class _Loader(_BaseLoader):  # type: ignore[misc,valid-type]
+class _Loader(_BaseLoader):
     """PyYAML's safe loader, except that dates stay text: refsite parses them itself, with its own messages."""
 
 

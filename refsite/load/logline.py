@@ -12,7 +12,7 @@ import dataclasses
 import datetime as dt
 import re
 from decimal import Decimal, InvalidOperation
-from typing import Mapping
+from typing import Mapping, cast
 
 from refsite import vocab
 from refsite.model import LogEvent
@@ -56,7 +56,8 @@ def _number(text: str) -> Decimal | None:
         return None
     if number and number.adjusted() >= MONEY_DIGITS:
         return None
-    if number.as_tuple().exponent < -MONEY_PLACES and number != number.quantize(Decimal(1).scaleb(-MONEY_PLACES)):
+    exponent = number.as_tuple().exponent  # an int: the number is finite
+    if isinstance(exponent, int) and exponent < -MONEY_PLACES and number != number.quantize(Decimal(1).scaleb(-MONEY_PLACES)):
         return None
     return number
 
@@ -202,8 +203,9 @@ def _parse_plain(line: str, source: Source, services: Mapping[str, str]) -> LogE
             else:
                 return None
     if not _FAST_EVENTS:  # pragma: no cover - should LogEvent ever change shape
-        return LogEvent(date, kind_word, source, text, ref, stage, author, with_, status, service, value, cost,
-                        consent, satisfaction, body)
+        # stage and status were checked against vocab.STAGES and vocab.STATUSES above
+        return LogEvent(date, kind_word, source, text, ref, cast("vocab.Stage | None", stage), author, with_,
+                        cast("vocab.Status | None", status), service, value, cost, consent, satisfaction, body)
     event = _new(LogEvent)
     fields = event.__dict__
     fields["date"] = date
@@ -349,7 +351,7 @@ def _parse_any(line: str, source: Source, services: Mapping[str, str]) -> tuple[
         source=source,
         text=text,
         ref=ref,
-        stage=stage,
+        stage=cast("vocab.Stage | None", stage),  # checked against vocab.STAGES above
         author=author,
         with_=tuple(with_),
         raw=body,

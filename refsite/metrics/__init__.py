@@ -50,7 +50,7 @@ from refsite.metrics.facts import (
     partner_facts,
     records_start,
 )
-from refsite.metrics.figures import (
+from refsite.metrics.measures import (
     BY,
     FUNNEL_STEPS,
     NO_HISTORY,
@@ -75,7 +75,7 @@ from refsite.metrics.figures import (
     with_at_risk,
 )
 from refsite.metrics.period import Period, PeriodError, months_between
-from refsite.metrics.review import Change, FocusItem, Ranked, Review, review
+from refsite.metrics.quarterly import Change, FocusItem, Ranked, Review, review
 
 __all__ = [
     "BY",

@@ -189,7 +189,7 @@ def partner_facts(partner: Partner, settings: Settings, today: dt.date, begin: d
     events = sorted((e for e in partner.events if e.date <= today), key=lambda e: (e.date, e.source.line))
     ins = [r for r in partner.referrals if r.direction == "in" and r.received <= today]
     thanked = _thanked(partner, ins, today)
-    thanks_days = dt.timedelta(days=int(settings.thanks_days))
+    thanks_days = dt.timedelta(days=settings.thanks_days)
     received = []
     for referral in ins:
         converted, declined, value, satisfaction = _as_of(referral, today)
@@ -229,7 +229,7 @@ def partner_facts(partner: Partner, settings: Settings, today: dt.date, begin: d
         cadence=_cadence(partner, settings),
         contacts=tuple(e.date for e in events if e.kind in CADENCE_KINDS),
         clock_start=partner.since or (events[0].date if events else None),
-        meeting_days=(int(settings.key_meeting_days)
+        meeting_days=(settings.key_meeting_days
                       if partner.tier == "key" and partner.stage in ("active", "nurture") else 0),
     )
 
@@ -252,7 +252,7 @@ def _updates_owed(partner: Partner, referral: Referral, events: list[LogEvent], 
             consent = event.consent
     if not wanted or consent is not True:
         return ()
-    days = dt.timedelta(days=int(settings.update_days))
+    days = dt.timedelta(days=settings.update_days)
     lines = [e for e in events if e.kind == "update" and (e.ref is None or e.ref == referral.id)]
     owed = []
     for status in wanted:

@@ -136,7 +136,7 @@ def _item_annotation(kind: str, item: DueItem, settings: Settings) -> str:
     return _command(kind, f"{item.reason}. Next: {item.action}", item.source.path, item.source.line, title)
 
 
-def annotations(gate: Gate, settings: Settings) -> str:
+def github_annotations(gate: Gate, settings: Settings) -> str:
     """Workflow commands, most urgent first (GitHub shows only 10 of each type per step).
 
     Errors: errors in the records, then items overdue beyond the grace (most overdue first).

@@ -305,10 +305,10 @@ def report_text(report: Report) -> str:
         cap, year, year_to = first.cap, first.year, first.year_to
         lines.append(f"{'Partner':{RANK_NAME}} {fit(report.period.label, 12):>12} {_year_label(year, year_to):>14} "
                      f"{'of cap':>7}")
-        for g in report.gifts:
-            flag = "  over the cap" if g.over_cap else ""
-            lines.append(f"{fit(g.name, RANK_NAME):{RANK_NAME}} {money(g.period_spend, c):>12} "
-                         f"{money(g.year_spend, c):>14} {pct(g.share_of_cap):>7}{flag}")
+        for gift in report.gifts:
+            flag = "  over the cap" if gift.over_cap else ""
+            lines.append(f"{fit(gift.name, RANK_NAME):{RANK_NAME}} {money(gift.period_spend, c):>12} "
+                         f"{money(gift.year_spend, c):>14} {pct(gift.share_of_cap):>7}{flag}")
         label = _year_label(year, year_to)
         span = (f"{label}: the whole calendar year." if label == str(year)
                 else f"{label}: 1 January to {year_to} (today), as refsite due counts it.")

@@ -103,7 +103,7 @@ def build_model(records: Records, settings: Settings, today: dt.date) -> Model:
         TeamMember(m.id, m.name, list_url("owner", m.id), sum(1 for p in records.partners if p.owner == m.id))
         for m in settings.team
     )
-    site = SiteInfo(practice=str(settings.practice), today=today, currency=str(settings.currency), team=team,
+    site = SiteInfo(practice=settings.practice, today=today, currency=settings.currency, team=team,
                     partners=len(records.partners))
     slugs: dict[str, str] = {}
     for partner in records.partners:

@@ -70,7 +70,7 @@ def partner_figures(model: Model, partner: Partner) -> tuple[Figure, ...]:
     ever = figures(facts, Period.between(start, today))
     last_referral = max((r.received for f in facts for r in f.received), default=None)
     costs = sum((c for f in facts for d, c in f.costs if d.year == today.year), Decimal(0))
-    cap = Decimal(str(model.settings.gift_cap or 0))
+    cap = Decimal(str(model.settings.gift_cap))
     return (
         Figure("Referrals received", str(year.received), note=f"last 12 months; {ever.received} in all"),
         Figure("Converted", str(year.conversions),

@@ -345,6 +345,7 @@ def _group_rows(model: Model, quarter: Period, key: str) -> tuple[GroupRow, ...]
     currency = model.site.currency
     for name, facts in groups.items():
         now = figures(facts, quarter)
+        url: str | None
         if key == "category":
             shown, url = label(name), list_url("category", name)
         else:

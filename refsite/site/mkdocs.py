@@ -134,7 +134,7 @@ MKDOCS = MkDocsBuilder()
 
 
 def live_reload(
-    rebuild: Callable[[], object],
+    rebuild: Callable[[], None],
     watch: Sequence[Path],
     site_dir: Path,
     host: str = "127.0.0.1",

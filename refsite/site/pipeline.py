@@ -40,7 +40,8 @@ PID_FILE = ".refsite-pid"
 class Builder(Protocol):
     """Builds a folder of generated pages into a site folder with a given configuration file."""
 
-    name: str
+    @property
+    def name(self) -> str: ...
 
     def build(self, config_file: Path, docs_dir: Path, site_dir: Path, today: dt.date,
               site_name: str | None = None) -> list[Problem]:
@@ -307,7 +308,7 @@ def build(layout: Layout, today: dt.date, builder: Builder = MKDOCS) -> BuildRes
         pages = render_pages(records, settings, today, templates_dir=layout.templates_dir)
     except RenderError as exc:
         return BuildResult(problems + exc.problems, 0, False)
-    count, site_name = len(pages), str(settings.practice)
+    count, site_name = len(pages), settings.practice
     with _docs_folder() as docs_dir:
         built = stage_pages(pages, docs_dir)
         # MkDocs holds every page again while it builds: let the records and our copy of the

@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Sequence
 
 from refsite.metrics.facts import PartnerFacts, records_start
-from refsite.metrics.figures import (
+from refsite.metrics.measures import (
     AtRisk,
     Group,
     all_facts,
@@ -137,8 +137,9 @@ def rank(facts: Sequence[PartnerFacts], quarter: Period) -> tuple[Ranked, ...]:
             _points(float(revenue), float(best_revenue)),
             POINTS * max(0.0, 1 - days / RECENCY_DAYS),
         )
+        volume, conversion, value, recency = (round(p, 1) for p in points)
         ranked.append(Ranked(0, f.id, f.name, f.category, f.owner, f.tier, received, conversions, rate, revenue,
-                             last, days, *(round(p, 1) for p in points), round(sum(points), 1)))
+                             last, days, volume, conversion, value, recency, round(sum(points), 1)))
     ranked.sort(key=lambda r: (-r.score, -r.received, -r.revenue, r.partner_id))
     return tuple(replace(r, rank=i) for i, r in enumerate(ranked, 1))
 
@@ -146,7 +147,8 @@ def rank(facts: Sequence[PartnerFacts], quarter: Period) -> tuple[Ranked, ...]:
 def changes(facts: Sequence[PartnerFacts], quarter: Period) -> tuple[tuple[Change, ...], tuple[Change, ...]]:
     """(rising, falling): partners (not former) whose referrals moved by 2 or more and by a quarter of last quarter's count."""
     previous = quarter.previous()
-    rising, falling = [], []
+    rising: list[Change] = []
+    falling: list[Change] = []
     for f in facts:
         if f.stage == "former":
             continue
@@ -183,7 +185,7 @@ def _cooling(facts: Sequence[PartnerFacts], quarter: Period, currency: str) -> l
 
 
 def _no_meeting(facts: Sequence[PartnerFacts], today: dt.date, settings: Settings) -> list[tuple[PartnerFacts, str]]:
-    every = int(settings.key_meeting_days)
+    every = settings.key_meeting_days
     found = []
     for f in facts:
         if f.tier != "key" or f.stage not in ("active", "nurture"):
@@ -229,7 +231,7 @@ def focus(facts: Sequence[PartnerFacts], settings: Settings, quarter: Period, to
     eligible = [f for f in facts if f.stage != "former" and not (f.snooze_until and f.snooze_until >= horizon)]
     items: dict[str, tuple[PartnerFacts, list[str], list[str]]] = {}
     for kind, found in (
-        ("cooling", _cooling(eligible, quarter, str(settings.currency))),
+        ("cooling", _cooling(eligible, quarter, settings.currency)),
         ("no-meeting", _no_meeting(eligible, today, settings)),
         ("prospect", _prospects(eligible, today)),
     ):
@@ -252,10 +254,10 @@ def review(records: Records, settings: Settings, quarter: Period, today: dt.date
 def review_from_facts(facts: Sequence[PartnerFacts], settings: Settings, quarter: Period, today: dt.date,
                       records_begin: dt.date | None = None) -> Review:
     rising, falling = changes(facts, quarter)
-    total = make_group("practice", str(settings.practice), facts, quarter)
+    total = make_group("practice", settings.practice, facts, quarter)
     return Review(
-        practice=str(settings.practice),
-        currency=str(settings.currency),
+        practice=settings.practice,
+        currency=settings.currency,
         quarter=quarter,
         previous=quarter.previous(),
         next=quarter.next(),

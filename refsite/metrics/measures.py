@@ -339,7 +339,7 @@ def figures(facts: Sequence[PartnerFacts], period: Period) -> Figures:
         declined=len(declined),
         open=total - len(converted) - len(declined),
         conversion_rate=ratio(len(converted), total),
-        median_days_to_convert=median([r.days_to_convert for r in converted]),  # type: ignore[misc]
+        median_days_to_convert=median([d for r in converted if (d := r.days_to_convert) is not None]),
         revenue=revenue,
         valued=len(valued),
         average_value=(revenue / len(valued)).quantize(CENT, ROUND_HALF_UP) if valued else None,
@@ -349,7 +349,7 @@ def figures(facts: Sequence[PartnerFacts], period: Period) -> Figures:
         repeat_days=median(intervals),
         intervals=len(intervals),
         active_referrers=sum(1 for n in per_partner if n),
-        median_days_to_thank=median(thanked),  # type: ignore[arg-type]
+        median_days_to_thank=median(thanked),
         thanked=len(thanked),
         unthanked=total - len(thanked),
         touches=len(touches),
@@ -455,7 +455,7 @@ def _group_label(key: str, by: str, facts: Sequence[PartnerFacts], settings: Set
     if by == "owner":
         return settings.member_name(key)
     if by == "practice":
-        return str(settings.practice)
+        return settings.practice
     if by == "organisation" and not facts[0].organisation:
         return facts[0].name
     return key
@@ -535,7 +535,7 @@ def report_from_facts(
     facts: Sequence[PartnerFacts], settings: Settings, period: Period, by: str, today: dt.date,
     records_begin: dt.date | None = None,
 ) -> Report:
-    total = make_group("practice", str(settings.practice), facts, period)
+    total = make_group("practice", settings.practice, facts, period)
     groups: tuple[Group, ...] = ()
     if by != "practice":
         members: dict[str, list[PartnerFacts]] = {}
@@ -546,8 +546,8 @@ def report_from_facts(
             key=_sort_key,
         ))
     return Report(
-        practice=str(settings.practice),
-        currency=str(settings.currency),
+        practice=settings.practice,
+        currency=settings.currency,
         period=period,
         previous=period.previous(),
         today=today,
