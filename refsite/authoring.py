@@ -173,14 +173,29 @@ def with_privacy_ok(body: str) -> str:
     return f"{head}: {text}" if text else head
 
 
-def _yaml_text(value: str) -> str:
-    """``value`` as a YAML scalar that reads back as the same text (quoted only when it must be)."""
+def yaml_text(value: str) -> str:
+    """``value`` as a YAML scalar that reads back as the same text (quoted only when it must be).
+
+    The one writer of front-matter scalars: `refsite new`, `refsite init` and `refsite import`.
+    """
     try:
-        if yaml.safe_load(f"k: {value}") == {"k": value} and "#" not in value:
+        if value == value.strip() and "#" not in value and yaml.safe_load(f"k: {value}") == {"k": value}:
             return value
     except yaml.YAMLError:
         pass
     return json.dumps(value, ensure_ascii=False)
+
+
+def quoted(value: str) -> str:
+    """Always in double quotes (phone numbers: YAML would read 0412 345 678 or 02-9000 as something else)."""
+    return json.dumps(value, ensure_ascii=False)
+
+
+def flow_item(value: str) -> str:
+    """``value`` as an item of a YAML flow list ``[a, b]``."""
+    if re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9 ._/-]*", value) and yaml.safe_load(f"[{value}]") == [value]:
+        return value
+    return quoted(value)
 
 
 def canonical_term(table_name: str, word: str) -> str | None:
@@ -249,19 +264,19 @@ def _front_matter_lines(new: NewPartner, owner: str | None, since: dt.date) -> t
     for key in ("organisation", "location", "email", "website"):
         value = getattr(new, key)
         if value:
-            lines.append(f"{key}: {_yaml_text(value)}")
+            lines.append(f"{key}: {yaml_text(value)}")
     if new.phone:
         lines.append(f"phone: {json.dumps(new.phone, ensure_ascii=False)}")  # quoted: 0412... is not a number
     if new.contacts:
         lines.append("contacts:")
         for c in new.contacts:
-            lines += [f"  - name: {_yaml_text(c.name)}", f"    role: {c.role}"]
+            lines += [f"  - name: {yaml_text(c.name)}", f"    role: {c.role}"]
             if c.email:
-                lines.append(f"    email: {_yaml_text(c.email)}")
+                lines.append(f"    email: {yaml_text(c.email)}")
             if c.phone:
-                lines.append(f"    phone: {json.dumps(c.phone, ensure_ascii=False)}")
+                lines.append(f"    phone: {quoted(c.phone)}")
     if new.tags:
-        lines.append(f"tags: [{', '.join(json.dumps(t, ensure_ascii=False) for t in new.tags)}]")
+        lines.append(f"tags: [{', '.join(flow_item(t) for t in new.tags)}]")
     filled = {line.split(":", 1)[0] for line in lines if not line.startswith(" ")}
     return lines, filled
 
@@ -314,7 +329,7 @@ def new_partner(
     # The first log line is dated when the relationship began, as the person said, not today.
     added = "added to refsite" if since == today else f"added to refsite on {today.isoformat()}"
     first_line = f"- {since.isoformat()} stage {new.stage}" + (f" @{owner}" if owner else "") + f": {added}"
-    text = (head.format(name=_yaml_text(new.name), category=new.category, stage=new.stage, tier=new.tier)
+    text = (head.format(name=yaml_text(new.name), category=new.category, stage=new.stage, tier=new.tier)
             + "".join(f"{line}\n" for line in [*fields, *_examples(examples.splitlines(), filled)])
             + "---\n" + tail.format(first_line=first_line))  # what the person typed is never a format string
     with _locked(records_dir):
@@ -353,7 +368,7 @@ def _commented(name: str, value: object, help_text: str) -> str:
 
 def _yaml_scalar(value: object) -> str:
     if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False) if value == "" else _yaml_text(value)
+        return json.dumps(value, ensure_ascii=False) if value == "" else yaml_text(value)
     return str(value)
 
 
@@ -371,11 +386,11 @@ def settings_template(options: InitOptions) -> str:
            "# lines below show each one; uncomment a line to change it.", ""]
     for name in ("practice", "timezone"):
         if given[name]:
-            out.append(f"{name}: {_yaml_text(str(given[name]))}")
+            out.append(f"{name}: {yaml_text(str(given[name]))}")
     if options.members:
         out += ["", "team:"]
         for member_id, member_name in options.members:
-            out += [f"  - id: {member_id}", f"    name: {_yaml_text(member_name)}"]
+            out += [f"  - id: {member_id}", f"    name: {yaml_text(member_name)}"]
         out.append(f"default_owner: {options.members[0][0]}")
     else:
         out += ["", f"# team:{'':<27} # {STRUCTURED_KEYS['team']}", "#   - id: alex", "#     name: Alex Example",

@@ -46,7 +46,7 @@ def test_new_writes_everything_given_and_dates_nothing_today_that_began_earlier(
         "website: https://crowngym.example\nphone: \"0412 345 678\"\ncontacts:\n"
         "  - name: Jo Park\n    role: trainer\n    email: jo@crowngym.example\n    phone: \"0400 111 222\"\n"
         "  - name: Ari Cohen\n    role: owner\n"
-        "tags: [\"gym\", \"rehab\"]\n# updates: milestones\n")
+        "tags: [gym, rehab]\n# updates: milestones\n")
     assert "# location:" not in text and "# contacts:" not in text and "# tags:" not in text
     assert text.endswith("## Log\n\n- 2021-03-01 stage active @tom: added to refsite on 2026-11-22\n")
     partner, problems = load_partner(Path("records/crown-gym.md"), "x", Settings())

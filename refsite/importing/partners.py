@@ -14,9 +14,10 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from refsite import vocab
+from refsite.authoring import flow_item, quoted, yaml_text
 from refsite.importing.columns import Columns
 from refsite.importing.csvfile import Row, Table
-from refsite.importing.text import email_key, flow_item, org_key, person_key, phone_key, slugify, yaml_text
+from refsite.importing.text import email_key, org_key, person_key, phone_key, slugify
 from refsite.model import Records
 from refsite.settings import SLUG, Settings
 
@@ -309,7 +310,7 @@ def _record_text(group: _Group, settings: Settings, today: dt.date, file_name: s
     if group.email:
         out.append(f"email: {yaml_text(group.email)}")
     if group.phone:
-        out.append(f"phone: {_quoted(group.phone)}")
+        out.append(f"phone: {quoted(group.phone)}")
     if group.website:
         out.append(f"website: {yaml_text(group.website)}")
     if group.solo:
@@ -322,7 +323,7 @@ def _record_text(group: _Group, settings: Settings, today: dt.date, file_name: s
             if person.email:
                 out.append(f"    email: {yaml_text(person.email)}")
             if person.phone:
-                out.append(f"    phone: {_quoted(person.phone)}")
+                out.append(f"    phone: {quoted(person.phone)}")
     if group.tags:
         out.append(f"tags: [{', '.join(flow_item(t) for t in group.tags)}]")
     out.append("---")
@@ -335,9 +336,3 @@ def _record_text(group: _Group, settings: Settings, today: dt.date, file_name: s
     out += ["## Log", "", f"- {today.isoformat()} note{author}: imported from {file_name} "
             f"(row{'s' if len(group.rows) > 1 else ''} {rows})", ""]
     return "\n".join(out)
-
-
-def _quoted(phone: str) -> str:
-    import json
-
-    return json.dumps(phone, ensure_ascii=False)

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import json
 import re
 import unicodedata
-
-import yaml
 
 from refsite.vocab import normalise_word
 
@@ -14,23 +11,6 @@ _TITLE_WORDS = frozenset({"dr", "doctor", "prof", "professor", "a prof", "assoc 
 _ORG_WORDS = {"st": "street", "rd": "road", "ave": "avenue", "av": "avenue", "hwy": "highway", "ctr": "centre",
               "center": "centre", "mt": "mount", "nth": "north", "sth": "south", "med": "medical"}
 _ORG_DROP = frozenset({"the", "pty", "ltd", "limited", "inc", "llc", "llp", "plc"})
-
-
-def yaml_text(value: str) -> str:
-    """``value`` as a YAML scalar that reads back as the same text (quoted only when it must be)."""
-    try:
-        if value == value.strip() and "#" not in value and yaml.safe_load(f"k: {value}") == {"k": value}:
-            return value
-    except yaml.YAMLError:
-        pass
-    return json.dumps(value, ensure_ascii=False)
-
-
-def flow_item(value: str) -> str:
-    """``value`` as an item of a YAML flow list ``[a, b]``."""
-    if re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9 ._/-]*", value) and yaml.safe_load(f"[{value}]") == [value]:
-        return value
-    return json.dumps(value, ensure_ascii=False)
 
 
 def slugify(text: str) -> str:
