@@ -120,6 +120,8 @@ def draft(item: DueItem, partner: Partner, settings: Settings, templates: Path |
     context = {
         "hello": f"Hi {greeting_name(to_name)},",
         "partner": partner.name,
+        "prospect": partner.stage == "prospect",
+        "referred": any(r.direction == "in" for r in partner.referrals),
         "contact": item.contact,
         "ref": item.ref,
         "ref_status": item.ref_status,
