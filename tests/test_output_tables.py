@@ -76,10 +76,12 @@ def test_no_csv_carries_a_live_formula(args):
             assert cell != "n/a" or column == "trend", (args, column)
 
 
-@pytest.mark.parametrize("args", [("due", "--format", "csv", "--excel"), ("export", "due", "--excel")])
+@pytest.mark.parametrize("args", [("due", "--format", "csv", "--excel"), ("export", "due", "--excel"),
+                                  ("report", "--format", "csv", "--excel"),
+                                  ("report", "review", "--format", "csv", "--excel")])
 def test_excel_option(args):
     data = run(*args).stdout_bytes
-    assert data.startswith("\ufeffowner,".encode())
+    assert data.startswith("\ufeff".encode()) and data[3:4].isalpha()
     assert b"\r\n" in data and b"\n" not in data.replace(b"\r\n", b"")
 
 

@@ -12,7 +12,7 @@ from typing import Any, Callable
 import click
 
 from refsite.cli.group import cli
-from refsite.cli.options import PeriodType, format_option, records_errors_note, records_options
+from refsite.cli.options import PeriodType, excel_option, format_option, records_errors_note, records_options
 
 
 def _unless_subcommand(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -54,8 +54,9 @@ def _explain_period(records: Any, period: Any) -> None:
               help="Group the figures by partner category, partner, owner, organisation (partner files sharing "
                    "organisation:), or not at all.")
 @format_option("table", "json", "csv")
+@excel_option
 def report_command(records_dir: Path, settings_path: Path | None, today: dt.date, period: Any, by: str,
-                   fmt: str) -> None:
+                   fmt: str, excel: bool) -> None:
     """The referral metrics for a period against the period before.
 
     \b
@@ -79,7 +80,7 @@ def report_command(records_dir: Path, settings_path: Path | None, today: dt.date
     if fmt == "json":
         click.echo(report_json(result))
     elif fmt == "csv":
-        click.echo(report_csv(result), nl=False)
+        click.echo(report_csv(result, excel), nl=False)
     else:
         click.echo(report_text(result), nl=False)
     sys.exit(records_errors_note(problems))
@@ -100,7 +101,9 @@ def _at_risk(records: Any, settings: Any, today: dt.date) -> tuple[Any, ...]:
 @click.option("--quarter", type=PeriodType(quarter=True), default=None,
               help="The quarter to review, e.g. 2026Q3.  [default: the last full quarter before --today]")
 @format_option("table", "json", "csv")
-def report_review(records_dir: Path, settings_path: Path | None, today: dt.date, quarter: Any, fmt: str) -> None:
+@excel_option
+def report_review(records_dir: Path, settings_path: Path | None, today: dt.date, quarter: Any, fmt: str,
+                  excel: bool) -> None:
     """The quarterly review: partners ranked, who rose and fell, and a focus list for next quarter.
 
     Partners who referred in the last four quarters are ranked by a score out
@@ -123,7 +126,7 @@ def report_review(records_dir: Path, settings_path: Path | None, today: dt.date,
     if fmt == "json":
         click.echo(review_json(result))
     elif fmt == "csv":
-        click.echo(review_csv(result), nl=False)
+        click.echo(review_csv(result, excel), nl=False)
     else:
         click.echo(review_text(result), nl=False)
     sys.exit(records_errors_note(problems))

@@ -394,7 +394,7 @@ def _csv_cell(value: Any) -> Any:
     return value
 
 
-def report_csv(report: Report) -> str:
+def report_csv(report: Report, excel: bool = False) -> str:
     """One row per group and period (this period and the one before), the practice last; tidy for spreadsheets."""
     header = ["period", "by", "key", "label", *SCALARS, *(f"funnel_{s.step.replace(' ', '_')}"
                                                           for s in report.total.current.funnel)]
@@ -405,7 +405,7 @@ def report_csv(report: Report) -> str:
             rows.append([figures.period.label, by, group.key, group.label,
                          *(_csv_cell(getattr(figures, name)) for name in SCALARS),
                          *(s.count for s in figures.funnel)])
-    return csv_text(header, rows)
+    return csv_text(header, rows, excel)
 
 
 # --------------------------------------------------------------------------- the review
@@ -460,7 +460,7 @@ def review_text(review: Review) -> str:
     return "\n".join(lines) + "\n"
 
 
-def review_csv(review: Review) -> str:
+def review_csv(review: Review, excel: bool = False) -> str:
     """The ranking, one row per partner, with the points behind each score."""
     header = [f.name for f in dataclasses.fields(Ranked)]
-    return csv_text(header, ([_csv_cell(_plain(getattr(r, name))) for name in header] for r in review.ranking))
+    return csv_text(header, ([_csv_cell(_plain(getattr(r, name))) for name in header] for r in review.ranking), excel)
