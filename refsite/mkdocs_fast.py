@@ -184,14 +184,19 @@ class FastPages(BasePlugin):
     def __init__(self) -> None:
         super().__init__()
         self._pages: dict[str, tuple[str, list[dict[str, Any]], set[str]]] = {}
-        self._entries: list[dict[str, Any]] = []
+        self._entries: dict[str, list[dict[str, Any]]] = {}  # per page, kept across dirty rebuilds
+        self._dirty = False
         self._sidecar: dict[str, list[dict[str, str]]] | None = None
         self.converted = 0
         self.left = 0
 
+    def on_startup(self, *, command: str, dirty: bool) -> None:
+        self._dirty = dirty
+
     def on_pre_build(self, *, config: Any) -> None:
         self._pages.clear()
-        self._entries = []
+        if not self._dirty:  # a dirty rebuild renders only the changed pages: keep the others' entries
+            self._entries = {}
         self.converted = self.left = 0
         path = os.path.join(config.docs_dir, SEARCH_SIDECAR)
         self._sidecar = None
@@ -225,14 +230,15 @@ class FastPages(BasePlugin):
 
     def _index(self, page: Any, content: str) -> None:
         title = str(page.meta.get("title") or page.title or "")
+        entries = self._entries[page.file.src_uri] = []
         if self._sidecar is not None and page.file.src_uri in self._sidecar:
             for item in self._sidecar[page.file.src_uri]:
                 anchor = item.get("anchor")
-                self._entries.append({"location": page.url + (f"#{anchor}" if anchor else ""),
+                entries.append({"location": page.url + (f"#{anchor}" if anchor else ""),
                                       "title": item.get("title") or title, "text": item.get("text", "")})
             return
         for anchor, heading, body in _sections(content):
-            self._entries.append({"location": page.url + (f"#{anchor}" if anchor else ""),
+            entries.append({"location": page.url + (f"#{anchor}" if anchor else ""),
                                   "title": heading or title, "text": page_text(body)})
 
     @event_priority(-50)  # after Material's search writes the index (0), before offline inlines it (-100)
@@ -242,7 +248,9 @@ class FastPages(BasePlugin):
             return
         with open(path, encoding="utf-8") as file:
             data = json.load(file)
-        data["docs"].extend(self._entries)
+        ours = {entry["location"] for entries in self._entries.values() for entry in entries}
+        data["docs"] = [d for d in data["docs"] if d.get("location") not in ours]
+        data["docs"].extend(entry for entries in self._entries.values() for entry in entries)
         with open(path, "w", encoding="utf-8") as file:
             file.write(json.dumps(data, separators=(",", ":"), default=str))
 
