@@ -888,7 +888,7 @@ def _profile_table(shares: list[tuple[str, float]], seconds: float) -> str:
 def document(run: Run, seed: int, repeat: int) -> str:
     sizes = " ".join(str(s.n) for s in run.sizes if not s.check_only)
     check_sizes = " ".join(str(s.n) for s in run.sizes if s.check_only)
-    default = (sizes, check_sizes, seed, repeat) == ("500 5000", "20000", 1, 3)
+    default = (sizes, check_sizes, seed, repeat, run.build_repeat) == ("500 5000", "20000", 1, 3, 2)
     large = _at(run, 5000) or [s for s in run.sizes if not s.check_only][-1]
     builds = build_sizes(run)
     lines = [
@@ -904,7 +904,8 @@ def document(run: Run, seed: int, repeat: int) -> str:
         "## Reproduce",
         "",
         "```sh",
-        f"{COMMAND}" + ("" if default else f" --sizes {sizes} --check-sizes {check_sizes or '(none)'} --seed {seed} --repeat {repeat}"),
+        f"{COMMAND}" + ("" if default else f" --sizes {sizes} --check-sizes {check_sizes} --seed {seed} --repeat {repeat}"
+                                 f" --build-repeat {run.build_repeat}"),
         "```",
         "",
         f"It generates the partners with `benchmarks/generate.py` (seed {seed}: the demo's mix of categories,",
