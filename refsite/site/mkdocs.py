@@ -21,6 +21,7 @@ from typing import Any, Callable, Iterator, Sequence
 
 from refsite.load import display_path
 from refsite.problems import Problem, Source, error, warning
+from refsite.site.fastpages import FastPages
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent  # the refsite package
 THEME_DIR = PACKAGE_DIR / "theme"
@@ -113,6 +114,10 @@ class MkDocsBuilder:
                 if not any("iframe-worker" in str(p) for p in polyfills):
                     polyfills.insert(0, POLYFILL)
                 problems += _privacy_warnings(config, source)
+                # refsite's pages are HTML it rendered itself: the plugin hands them to MkDocs without
+                # Python-Markdown's raw-HTML pass and anchor scan, with the same HTML, ids and search entries
+                # (refsite.site.fastpages; tests/test_mkdocs_fast.py pins that the site is byte-identical).
+                config.plugins["refsite-fast"] = FastPages()
                 build(config)
         except exceptions.MkDocsException as exc:
             problems.append(error(source, f"MkDocs could not build the site: {exc}"))

@@ -1,0 +1,178 @@
+"""The parsed-records cache (refsite/load/cache.py): a hit only for the same bytes, settings and refsite; anything doubtful is rebuilt."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+from refsite import cache as cache_module
+from refsite.load import SETTINGS_FILE, load_partner, load_settings, partner_files
+from refsite.load.cache import RecordCache, cache_path, parse_files
+from refsite.settings import Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+_PATH = ROOT / "benchmarks" / "generate.py"
+_spec = importlib.util.spec_from_file_location("benchmarks_generate_for_cache", _PATH)
+assert _spec is not None and _spec.loader is not None
+_generate_module = importlib.util.module_from_spec(_spec)
+sys.modules[_spec.name] = _generate_module
+_spec.loader.exec_module(_generate_module)
+generate = _generate_module.generate
+
+
+def _settings(folder: Path) -> Settings:
+    settings, problems = load_settings(folder / SETTINGS_FILE, f"{folder.name}/{SETTINGS_FILE}")
+    assert problems == []
+    return settings
+
+
+def _files(folder: Path) -> list[tuple[Path, str]]:
+    return [(path, f"{folder.name}/{path.name}") for path in partner_files(folder)]
+
+
+def _run(folder: Path, settings: Settings, use_cache: bool) -> tuple[list, RecordCache]:
+    cache = RecordCache.for_records(folder, settings).load()
+
+    def parse(path: Path, display: str, data: bytes):
+        return load_partner(path, display, settings)
+
+    results = parse_files(_files(folder), parse, cache if use_cache else None)
+    if use_cache:
+        assert cache.save()
+    return results, cache
+
+
+def _copy_demo(tmp_path: Path) -> Path:
+    folder = tmp_path / "records"
+    shutil.copytree(ROOT / "records", folder)
+    return folder
+
+
+def test_demo_same_results_with_and_without_the_cache(tmp_path: Path) -> None:
+    folder = _copy_demo(tmp_path)
+    settings = _settings(folder)
+    plain, _ = _run(folder, settings, use_cache=False)
+    first, cold = _run(folder, settings, use_cache=True)
+    second, warm = _run(folder, settings, use_cache=True)
+    assert (cold.hits, cold.misses) == (0, len(plain))
+    assert (warm.hits, warm.misses) == (len(plain), 0)
+    assert first == plain
+    assert second == plain
+    assert cache_path(folder) == tmp_path / ".refsite-cache" / "records.cache"
+    assert (tmp_path / ".refsite-cache" / ".gitignore").read_text(encoding="utf-8").splitlines()[-1] == "*"
+
+
+def test_generated_partners_same_results_with_and_without_the_cache(tmp_path: Path) -> None:
+    folder = tmp_path / "records"
+    generate(folder, 40, seed=5)
+    settings = _settings(folder)
+    plain, _ = _run(folder, settings, use_cache=False)
+    _run(folder, settings, use_cache=True)
+    cached, warm = _run(folder, settings, use_cache=True)
+    assert warm.hits == 40
+    assert cached == plain
+
+
+def test_a_file_changed_with_the_same_size_and_mtime_is_read_again(tmp_path: Path) -> None:
+    folder = _copy_demo(tmp_path)
+    settings = _settings(folder)
+    _run(folder, settings, use_cache=True)
+    path = folder / "coastline-rehab.md"
+    before = path.stat()
+    text = path.read_text(encoding="utf-8")
+    assert "stage: active" in text
+    changed = text.replace("stage: active", "stage: former", 1)
+    assert len(changed) == len(text)
+    path.write_text(changed, encoding="utf-8")
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert (path.stat().st_size, path.stat().st_mtime_ns) == (before.st_size, before.st_mtime_ns)
+
+    results, cache = _run(folder, settings, use_cache=True)
+    assert cache.misses == 1
+    by_id = {p.id: p for p, _ in results if p is not None}
+    assert by_id["coastline-rehab"].stage == "former"
+
+
+def test_a_checkout_that_resets_mtimes_still_hits(tmp_path: Path) -> None:
+    folder = _copy_demo(tmp_path)
+    settings = _settings(folder)
+    plain, _ = _run(folder, settings, use_cache=True)
+    for path, _display in _files(folder):
+        os.utime(path, (1_000_000_000, 1_000_000_000))
+    results, cache = _run(folder, settings, use_cache=True)
+    assert (cache.hits, cache.misses) == (len(plain), 0)
+    assert results == plain
+
+
+@pytest.mark.parametrize("cut", [1, 37, 1000, -1])
+def test_a_truncated_cache_is_ignored(tmp_path: Path, cut: int) -> None:
+    folder = _copy_demo(tmp_path)
+    settings = _settings(folder)
+    plain, _ = _run(folder, settings, use_cache=True)
+    stored = cache_path(folder)
+    data = stored.read_bytes()
+    stored.write_bytes(data[:cut] if cut > 0 else data[:cut])  # -1: only the end frame's last byte missing
+
+    loaded = RecordCache.for_records(folder, settings).load()
+    assert loaded.entries == {}
+    assert loaded.ignored != ""
+    results, cache = _run(folder, settings, use_cache=True)
+    assert (cache.hits, cache.misses) == (0, len(plain))
+    assert results == plain
+    assert RecordCache.for_records(folder, settings).load().ignored == ""  # rebuilt
+
+
+def test_a_damaged_frame_is_never_unpickled(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = _copy_demo(tmp_path)
+    settings = _settings(folder)
+    _run(folder, settings, use_cache=True)
+    stored = cache_path(folder)
+    data = bytearray(stored.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    stored.write_bytes(bytes(data))
+    calls = []
+    real = cache_module.pickle.loads
+    monkeypatch.setattr(cache_module.pickle, "loads", lambda payload: calls.append(1) or real(payload))
+    loaded = RecordCache.for_records(folder, settings).load()
+    assert loaded.entries == {}
+    assert loaded.ignored == "a frame does not match its digest"
+    assert len(calls) < len(_files(folder))  # stopped at the damaged frame
+
+
+def test_a_cache_from_another_version_or_other_settings_is_ignored(tmp_path: Path) -> None:
+    folder = _copy_demo(tmp_path)
+    settings = _settings(folder)
+    _run(folder, settings, use_cache=True)
+    other_version = RecordCache(cache_path(folder), RecordCache.for_records(folder, settings).settings_key, "0.0.1").load()
+    assert other_version.entries == {}
+    assert other_version.ignored == "written by another refsite, Python or settings"
+    other_settings = RecordCache.for_records(folder, Settings()).load()
+    assert other_settings.entries == {}
+    assert RecordCache.for_records(folder, settings).load().entries != {}
+
+
+def test_a_foreign_file_is_ignored(tmp_path: Path) -> None:
+    folder = _copy_demo(tmp_path)
+    settings = _settings(folder)
+    stored = cache_path(folder)
+    stored.parent.mkdir()
+    stored.write_bytes(b"\x80\x04not a refsite cache")
+    loaded = RecordCache.for_records(folder, settings).load()
+    assert loaded.entries == {}
+    assert loaded.ignored == "written by another refsite, Python or settings"
+
+
+def test_removed_files_leave_the_cache(tmp_path: Path) -> None:
+    folder = _copy_demo(tmp_path)
+    settings = _settings(folder)
+    plain, _ = _run(folder, settings, use_cache=True)
+    (folder / "coastline-rehab.md").unlink()
+    _run(folder, settings, use_cache=True)
+    loaded = RecordCache.for_records(folder, settings).load()
+    assert len(loaded.entries) == len(plain) - 1
+    assert "records/coastline-rehab.md" not in loaded.entries
