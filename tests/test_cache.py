@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from refsite import cache as cache_module
 from refsite.load import SETTINGS_FILE, load_partner, load_settings, partner_files
+from refsite.load import cache as cache_module
 from refsite.load.cache import RecordCache, cache_path, parse_files
 from refsite.settings import Settings
 

@@ -12,7 +12,7 @@ from mkdocs.utils.meta import get_data
 
 from refsite.render import render_pages
 from refsite.site.fastpages import _sections, convert
-from refsite.validate import load_and_validate
+from refsite.workspace import load_and_validate
 
 ROOT = Path(__file__).resolve().parent.parent
 TODAY = dt.date(2026, 11, 22)
