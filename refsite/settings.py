@@ -162,6 +162,8 @@ def _bound(value: float) -> str:
 
 def _shown(raw: Any) -> str:
     """A value for a message: short, and a huge integer is not printed in full."""
+    if isinstance(raw, bool):
+        return str(raw).lower()  # as YAML reads it (true), not as Python prints it
     if isinstance(raw, int) and not isinstance(raw, bool) and abs(raw) >= 10**15:
         return f"a number of {len(hex(raw)) * 4 // 3}+ digits" if abs(raw) >= 10**40 else f"{raw:,}"
     text = repr(raw)
