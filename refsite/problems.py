@@ -39,6 +39,7 @@ CHECK_IDS = MappingProxyType({
     "privacy": "free text that looks like a patient identifier (docs/privacy.md)",
     "import": "refsite import's column mapping and the rows it reads",
     "site": "building and serving the site: templates, MkDocs, the theme's privacy",
+    "git": "the Git setup of a clone: refsite's merge driver named but not configured",
     "other": "not yet classified (please report it: every problem should have a check id above)",
 })
 OTHER = "other"
