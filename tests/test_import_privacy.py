@@ -135,3 +135,18 @@ def test_the_partners_command_lists_the_record_and_writes_nothing_of_it(empty_pr
     assert result.output.splitlines()[1].startswith("row 3: 'Roe Family Practice' not created: a line of its notes")
     assert not (empty_practice / "records" / "roe-family-practice.md").exists()
     assert set(snapshot(empty_practice / "records")) - set(before) == {"byron-bay-physio.md"}
+
+
+def test_refsite_log_refuses_the_same_referral_id_and_writes_it_with_not_patient(practice):
+    from refsite.authoring import append_event
+
+    records, settings, _ = load(practice / "records")
+    path = practice / "records" / "harbour-st-medical.md"
+    before = path.read_bytes()
+    body = f"2026-11-03 referral-in {MEDICARE} service:knee"
+    line, problems = append_event(path, "records/harbour-st-medical.md", body, settings, DAY)
+    assert line is None
+    assert [(p.message, p.check) for p in problems] == [(REFUSED_ID, "privacy")]
+    assert path.read_bytes() == before
+    line, problems = append_event(path, "records/harbour-st-medical.md", body, settings, DAY, not_patient=True)
+    assert (line, problems) == (f"- {body} privacy:ok", [])
