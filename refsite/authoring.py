@@ -106,18 +106,18 @@ def append_event(
     found = CONTROL.search(body)
     if found:  # before split(): it would quietly turn some controls (\x1c-\x1f) into spaces
         return None, [error(Source(display), f"the line holds the invisible character {describe_control(found.group())}: "
-                            "nothing written (control characters and right-to-left overrides can disguise text)")]
+                            "nothing written (control characters and right-to-left overrides can disguise text)", check="control")]
     if not_patient:
         body = with_privacy_ok(body)
     line = "- " + " ".join(body.split())
     refusal = _unwritable(path)
     if refusal:
-        return None, [error(Source(display), refusal)]
+        return None, [error(Source(display), refusal, check="files")]
     with _locked(path.parent):
         data = path.read_bytes()
         old, problems = load_partner(path, display, settings)
         if old is None or has_errors(problems):
-            return None, [*problems, error(Source(display), "fix the errors in this file before adding to its log")]
+            return None, [*problems, error(Source(display), "fix the errors in this file before adding to its log", check="log")]
         # The document model decides where the line goes, as the loader reads the file (one rule:
         # refsite.load.document); only the added bytes change, in the file's own line ending.
         new_text, at = parse_document(data.decode("utf-8")).with_log_line(line)
@@ -127,7 +127,7 @@ def append_event(
             return None, line_problems
         partner = dataclasses.replace(old, events=(*old.events, event))
         if any(" ".join(e.raw.split()) == " ".join(event.raw.split()) for e in old.events):
-            line_problems.append(error(source, "this event is already in the log"))
+            line_problems.append(error(source, "this event is already in the log", check="log"))
         # The line against every record, as the next `refsite validate` will see it (a referral id
         # another partner has, an introducer that does not exist ...): what it would reject is refused.
         root = display.rpartition("/")[0]
@@ -300,26 +300,26 @@ def new_partner(
     src = Source(display)
     problems: list[Problem] = []
     if not SLUG.match(new.id):
-        problems.append(error(src, f"'{shown_name(new.id)}' is not a partner id: lowercase letters, digits and hyphens"))
+        problems.append(error(src, f"'{shown_name(new.id)}' is not a partner id: lowercase letters, digits and hyphens", check="files"))
     for what, value, table in (("category", new.category, settings.categories), ("stage", new.stage, vocab.STAGES),
                                ("tier", new.tier, vocab.TIERS)):
         if value not in table:
-            problems.append(error(src, vocab.unknown(what, value, table)))
+            problems.append(error(src, vocab.unknown(what, value, table), check="vocabulary"))
     for contact in new.contacts:
         if contact.role not in settings.roles:
-            problems.append(error(src, f"contact '{contact.name}': " + vocab.unknown("role", contact.role, settings.roles)))
+            problems.append(error(src, f"contact '{contact.name}': " + vocab.unknown("role", contact.role, settings.roles), check="vocabulary"))
     owner = new.owner or settings.default_owner
     if owner and settings.member_ids and owner not in settings.member_ids:
-        problems.append(error(src, f"owner '{owner}' is not on the team{vocab.did_you_mean(owner, sorted(settings.member_ids))}"))
+        problems.append(error(src, f"owner '{owner}' is not on the team{vocab.did_you_mean(owner, sorted(settings.member_ids))}", check="team"))
     since = new.since or today
     if since > today:
-        problems.append(error(src, f"--since {since} is after today ({today})"))
+        problems.append(error(src, f"--since {since} is after today ({today})", check="dates"))
     path = records_dir / f"{new.id}.md"
     if path.exists():
-        problems.append(error(src, "a partner with this id exists already"))
+        problems.append(error(src, "a partner with this id exists already", check="files"))
     elif path.is_symlink():  # a dangling link or a loop: writing would create a file wherever it points
         problems.append(error(src, "a symbolic link with this name exists already (it leads nowhere): "
-                              "remove it first"))
+                              "remove it first", check="files"))
     if problems:
         return None, problems
     template = (DATA_DIR / "partner.md").read_text(encoding="utf-8")
@@ -334,7 +334,7 @@ def new_partner(
             + "---\n" + tail.format(first_line=first_line))  # what the person typed is never a format string
     with _locked(records_dir):
         if path.exists() or path.is_symlink():
-            return None, [error(src, "a partner with this id exists already")]
+            return None, [error(src, "a partner with this id exists already", check="files")]
         atomic_write(path, text.encode("utf-8"))
     partner, problems = load_partner(path, display, settings)
     if partner is None or has_errors(problems):  # the template itself is tested; this is a last guard
@@ -472,7 +472,7 @@ def init_repository(root: Path, options: InitOptions, today: dt.date) -> tuple[l
     }
     existing = [p for p in files if (root / p).exists()]
     if existing:
-        return [], [error(Source(str(root / p)), "exists already; refsite init writes nothing over your files") for p in existing]
+        return [], [error(Source(str(root / p)), "exists already; refsite init writes nothing over your files", check="files") for p in existing]
     written = []
     for relative, text in files.items():
         target = root / relative

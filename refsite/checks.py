@@ -23,10 +23,10 @@ def check_dates_not_future(records: Records, settings: Settings, today: dt.date)
     """Log lines and 'since' dated after today are typos (or wishful thinking)."""
     for partner in records.partners:
         if partner.since and partner.since > today:
-            yield error(partner.line_of("since"), f"since: {partner.since} is after today ({today})")
+            yield error(partner.line_of("since"), f"since: {partner.since} is after today ({today})", check="dates")
         for event in partner.events:
             if event.date > today:
-                yield error(event.source, f"{event.date} is after today ({today}): log what happened, not what is planned")
+                yield error(event.source, f"{event.date} is after today ({today}): log what happened, not what is planned", check="dates")
 
 
 def check_authors(records: Records, settings: Settings, today: dt.date) -> Iterator[Problem]:
@@ -38,7 +38,7 @@ def check_authors(records: Records, settings: Settings, today: dt.date) -> Itera
         for event in partner.events:
             if event.author and event.author not in team:
                 hint = vocab.did_you_mean(event.author, sorted(team)) or f" (team: {', '.join(sorted(team))})"
-                yield error(event.source, f"@{event.author} is not on the team{hint}")
+                yield error(event.source, f"@{event.author} is not on the team{hint}", check="team")
 
 
 def check_contacts_named(records: Records, settings: Settings, today: dt.date) -> Iterator[Problem]:
@@ -52,7 +52,7 @@ def check_contacts_named(records: Records, settings: Settings, today: dt.date) -
                     found = listed[name] = partner.find_contact(name) is not None
                 if not found:
                     known = ", ".join(c.name for c in partner.contacts) or "none listed"
-                    yield warning(event.source, f"'{name}' is not among {partner.id}'s contacts ({known}): add them under contacts:")
+                    yield warning(event.source, f"'{name}' is not among {partner.id}'s contacts ({known}): add them under contacts:", check="contacts")
 
 
 def check_introduced_by(records: Records, settings: Settings, today: dt.date) -> Iterator[Problem]:
@@ -62,10 +62,10 @@ def check_introduced_by(records: Records, settings: Settings, today: dt.date) ->
         if ref is None:
             continue
         if ref == partner.id:
-            yield error(partner.line_of("introduced_by"), "introduced_by: a partner cannot introduce itself")
+            yield error(partner.line_of("introduced_by"), "introduced_by: a partner cannot introduce itself", check="network")
         elif records.get(ref) is None and ref not in records.unreadable:
             hint = vocab.did_you_mean(ref, [p.id for p in records.partners])
-            yield error(partner.line_of("introduced_by"), f"introduced_by: no partner '{ref}' (no file {ref}.md){hint}")
+            yield error(partner.line_of("introduced_by"), f"introduced_by: no partner '{ref}' (no file {ref}.md){hint}", check="network")
 
 
 def check_referrals(records: Records, settings: Settings, today: dt.date) -> Iterator[Problem]:
@@ -76,27 +76,27 @@ def check_referrals(records: Records, settings: Settings, today: dt.date) -> Ite
             first = referral.events[0]
             owner = first_seen.setdefault(referral.id, partner.id)
             if owner != partner.id:
-                yield error(first.source, f"referral {referral.id} is also in {owner}'s log: referral ids are unique across partners")
+                yield error(first.source, f"referral {referral.id} is also in {owner}'s log: referral ids are unique across partners", check="referrals")
             if first.service is None and referral.id not in partner.broken_refs:
                 yield error(
                     first.source,
-                    f"a status line for referral {referral.id}, which was never received: its first line needs service: (e.g. service:knee)",
+                    f"a status line for referral {referral.id}, which was never received: its first line needs service: (e.g. service:knee)", check="referrals"
                 )
             kinds = {e.kind for e in referral.events}
             if len(kinds) > 1:
-                yield error(referral.events[1].source, f"referral {referral.id} appears as both referral-in and referral-out")
+                yield error(referral.events[1].source, f"referral {referral.id} appears as both referral-in and referral-out", check="referrals")
             services = {e.service for e in referral.events if e.service}
             if len(services) > 1:
                 later = next(e for e in referral.events[1:] if e.service and e.service != first.service)
-                yield error(later.source, f"referral {referral.id} has two service lines ({', '.join(sorted(services))})")
+                yield error(later.source, f"referral {referral.id} has two service lines ({', '.join(sorted(services))})", check="referrals")
             statuses = {s for s, _ in referral.status_dates}
             if "declined" in statuses and statuses & {"converted", "discharged"}:
                 late = [e for e in referral.events if e.status in ("declined", "converted", "discharged")][-1]
-                yield error(late.source, f"referral {referral.id} is both declined and converted/discharged")
+                yield error(late.source, f"referral {referral.id} is both declined and converted/discharged", check="referrals")
         received = {r.id for r in partner.referrals} | partner.broken_refs
         for event in partner.events:
             if event.kind in ("thanks", "update") and event.ref and event.ref not in received:
-                yield error(event.source, f"{event.kind} for referral {event.ref}, which is not in {partner.id}'s log")
+                yield error(event.source, f"{event.kind} for referral {event.ref}, which is not in {partner.id}'s log", check="referrals")
 
 
 def check_stage_history(records: Records, settings: Settings, today: dt.date) -> Iterator[Problem]:
@@ -108,7 +108,7 @@ def check_stage_history(records: Records, settings: Settings, today: dt.date) ->
             if last.stage != partner.stage:
                 yield warning(
                     partner.line_of("stage"),
-                    f"stage: {partner.stage}, but the log's last stage line ({last.source.line}) says {last.stage}",
+                    f"stage: {partner.stage}, but the log's last stage line ({last.source.line}) says {last.stage}", check="stage"
                 )
 
 
@@ -120,7 +120,7 @@ def check_duplicate_names(records: Records, settings: Settings, today: dt.date) 
         other = first.setdefault(key, partner.id)
         if other != partner.id:
             yield warning(partner.line_of("name"), f"name: '{partner.name}' is also the name of {other} ({other}.md): "
-                          "one partner in two files? merge them, or tell them apart in the name")
+                          "one partner in two files? merge them, or tell them apart in the name", check="duplicates")
 def privacy_allowed(partner: Partner, settings: Settings) -> privacy.Allowed:
     """What a partner's text may mention: its own phone, email, website and location, its contacts, the team."""
     contacts = partner.contacts
@@ -170,23 +170,33 @@ def check_privacy(records: Records, settings: Settings, today: dt.date) -> Itera
             if allowed is None:
                 allowed = privacy_allowed(partner, settings)
             for finding in privacy.find(text, allowed):
-                yield report(source, f"{finding.message}; if it is not about a patient, mark the line with {_silencer(source, partner)}")
+                yield report(source, f"{finding.message}; if it is not about a patient, mark the line with {_silencer(source, partner)}",
+                             check="privacy")
 
 
 def line_privacy_problems(partner: Partner, event: LogEvent, settings: Settings, override: str) -> list[Problem]:
-    """Errors for a log line about to be written whose text looks like a patient identifier.
+    """Errors for a log line about to be written whose text or referral id looks like a patient identifier.
 
     For the commands that write lines (refsite log, the importer): such a line is refused, whatever
     the privacy setting (but off), unless it carries privacy:ok. ``override`` says how to pass it
-    anyway (e.g. "run again with --not-patient").
+    anyway (e.g. "run again with --not-patient"). The referral id is checked too: an export's
+    "case id" column may hold the patient's Medicare or record number.
     """
-    if settings.privacy == "off" or not event.text or privacy.log_reviewed(split_text(event.raw)[0]):
+    if settings.privacy == "off" or not (event.text or event.ref) or privacy.log_reviewed(split_text(event.raw)[0]):
         return []
+    allowed = privacy_allowed(partner, settings)
+    found = [f"the referral id {KINDS_OF_ID.get(f.kind, privacy.KINDS[f.kind])}: refsite needs the system's referral, "
+             "case or episode id, never the patient's" for f in privacy.find(event.ref or "", allowed)]
+    found += [finding.message for finding in privacy.find(event.text, allowed)]
     return [
-        error(event.source, f"{finding.message}; nothing written: if it is not about a patient, {override} "
-              f"(writes {privacy.LOG_ATTRIBUTE})")
-        for finding in privacy.find(event.text, privacy_allowed(partner, settings))
+        error(event.source, f"{message}; nothing written: if it is not about a patient, {override} "
+              f"(writes {privacy.LOG_ATTRIBUTE})", check="privacy")
+        for message in found
     ]
+
+
+# A referral id is one token: what it may look like, said of an id.
+KINDS_OF_ID = {"phone": "looks like a phone number", "email": "looks like an email address"}
 
 
 def _silencer(source: Source, partner: Partner) -> str:

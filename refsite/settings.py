@@ -190,13 +190,13 @@ def _extension(
     if raw is None:
         return base
     if not isinstance(raw, dict):
-        problems.append(error(src, f"'{name}' must be a mapping of term: meaning"))
+        problems.append(error(src, f"'{name}' must be a mapping of term: meaning", check="settings"))
         return base
     merged = dict(base)
     for term, meaning in raw.items():
         term = str(term)
         if not SLUG.match(term):
-            problems.append(error(src, f"{name}: '{term}' is not a lowercase term (letters, digits, hyphens)"))
+            problems.append(error(src, f"{name}: '{term}' is not a lowercase term (letters, digits, hyphens)", check="settings"))
             continue
         merged[term] = str(meaning or "")
     return MappingProxyType(merged)
@@ -208,6 +208,8 @@ def _bound(value: float) -> str:
 
 def _shown(raw: Any) -> str:
     """A value for a message: short, and a huge integer is not printed in full."""
+    if isinstance(raw, bool):
+        return str(raw).lower()  # as YAML reads it (true), not as Python prints it
     if isinstance(raw, int) and not isinstance(raw, bool) and abs(raw) >= 10**15:
         return f"a number of {len(hex(raw)) * 4 // 3}+ digits" if abs(raw) >= 10**40 else f"{raw:,}"
     text = repr(raw)
@@ -223,13 +225,13 @@ def _catalogue(raw: Any, src: Source, problems: list[Problem]) -> tuple[catalogu
         replace = raw.get("replace") is True
         raw = raw.get("ideas") or []
     if not isinstance(raw, list):
-        problems.append(error(src, "'value_catalogue' must be a list of {idea, categories}, or {replace, ideas}"))
+        problems.append(error(src, "'value_catalogue' must be a list of {idea, categories}, or {replace, ideas}", check="settings"))
         return catalogue.IDEAS
     ideas: list[catalogue.Idea] = []
     for item in raw:
         text = item.get("idea") if isinstance(item, dict) else item
         if not isinstance(text, str) or not text.strip():
-            problems.append(error(src, f"value_catalogue: each entry needs an idea (text), not {item!r}"))
+            problems.append(error(src, f"value_catalogue: each entry needs an idea (text), not {item!r}", check="settings"))
             continue
         cats = item.get("categories") if isinstance(item, dict) else None
         cats = [cats] if isinstance(cats, str) else (cats or [catalogue.ALL])
@@ -244,12 +246,12 @@ def _spellings(
     if raw is None:
         return MappingProxyType({})
     if not isinstance(raw, dict):
-        problems.append(error(src, f"'{name}' must be a mapping of spelling: {what}"))
+        problems.append(error(src, f"'{name}' must be a mapping of spelling: {what}", check="settings"))
         return MappingProxyType({})
     found: dict[str, str] = {}
     for spelling, term in raw.items():
         if str(term) not in terms:
-            problems.append(error(src, f"{name}: '{spelling}': " + vocab.unknown(what, term, terms)))
+            problems.append(error(src, f"{name}: '{spelling}': " + vocab.unknown(what, term, terms), check="settings"))
             continue
         found[vocab.normalise_word(spelling)] = str(term)
     return MappingProxyType(found)
@@ -274,9 +276,9 @@ def settings_from_mapping(
         if setting is None:
             hint = vocab.did_you_mean(key, [*SETTINGS_BY_NAME, *STRUCTURED_KEYS])
             if hint:  # a misspelling of a real setting would be silently ignored
-                problems.append(error(src(key), f"unknown setting '{key}'{hint}: as written it is ignored"))
+                problems.append(error(src(key), f"unknown setting '{key}'{hint}: as written it is ignored", check="settings"))
             else:
-                problems.append(warning(src(key), f"unknown setting '{key}' (refsite ignores it)"))
+                problems.append(warning(src(key), f"unknown setting '{key}' (refsite ignores it)", check="settings"))
             continue
         if raw is None:
             continue
@@ -289,38 +291,38 @@ def settings_from_mapping(
             except ValueError:
                 day = None
             if text and (day is None or not dt.date(1900, 1, 1) <= day <= dt.date(2100, 12, 31)):
-                problems.append(error(src(key), f"'{key}' must be a date YYYY-MM-DD from 1900-01-01 to 2100-12-31, not {_shown(raw)}"))
+                problems.append(error(src(key), f"'{key}' must be a date YYYY-MM-DD from 1900-01-01 to 2100-12-31, not {_shown(raw)}", check="settings"))
                 continue
             values[key] = day
             continue
         if setting.kind is str:
             if not isinstance(raw, str):
-                problems.append(error(src(key), f"'{key}' must be text; put it in quotes"))
+                problems.append(error(src(key), f"'{key}' must be text; put it in quotes", check="settings"))
                 continue
             if key == "privacy_region" and not re.fullmatch(r"[A-Za-z]{2}", raw):
-                problems.append(error(src(key), f"privacy_region: '{raw}' is not a two-letter country code (AU, NZ, GB, US...)"))
+                problems.append(error(src(key), f"privacy_region: '{raw}' is not a two-letter country code (AU, NZ, GB, US...)", check="settings"))
                 continue
             if key in CHOICES and raw not in CHOICES[key]:
-                problems.append(error(src(key), vocab.unknown(f"{key} setting", raw, dict.fromkeys(CHOICES[key], ""))))
+                problems.append(error(src(key), vocab.unknown(f"{key} setting", raw, dict.fromkeys(CHOICES[key], "")), check="settings"))
                 continue
             values[key] = raw
         else:
             if isinstance(raw, bool) or not isinstance(raw, (int, float)):
-                problems.append(error(src(key), f"'{key}' must be a number of at least 0, not {_shown(raw)}"))
+                problems.append(error(src(key), f"'{key}' must be a number of at least 0, not {_shown(raw)}", check="settings"))
                 continue
             if isinstance(raw, float) and not math.isfinite(raw):
-                problems.append(error(src(key), f"'{key}' must be a finite number, not {_shown(raw)}"))
+                problems.append(error(src(key), f"'{key}' must be a finite number, not {_shown(raw)}", check="settings"))
                 continue
             if not setting.low <= raw <= setting.high:
                 problems.append(error(src(key), f"'{key}' must be between {_bound(setting.low)} and "
-                                      f"{_bound(setting.high)}, not {_shown(raw)}"))
+                                      f"{_bound(setting.high)}, not {_shown(raw)}", check="bounds"))
                 continue
             if setting.kind is int and not float(raw).is_integer():
-                problems.append(error(src(key), f"'{key}' must be a whole number, not {_shown(raw)}"))
+                problems.append(error(src(key), f"'{key}' must be a whole number, not {_shown(raw)}", check="settings"))
                 continue
             if setting.high == MONEY_MAX and round(raw, MONEY_PLACES) != raw:
                 problems.append(error(src(key), f"'{key}' is an amount: at most {MONEY_PLACES} digits after the point, "
-                                      f"not {_shown(raw)}"))
+                                      f"not {_shown(raw)}", check="bounds"))
                 continue
             values[key] = setting.kind(raw)
 
@@ -328,20 +330,20 @@ def settings_from_mapping(
     raw_team = data.get("team")
     if raw_team is not None:
         if not isinstance(raw_team, list):
-            problems.append(error(src("team"), "'team' must be a list of {id, name}"))
+            problems.append(error(src("team"), "'team' must be a list of {id, name}", check="team"))
         else:
             seen: set[str] = set()
             for i, item in enumerate(raw_team):
                 line = key_lines.get(f"team[{i}]", key_lines.get("team", 1))
                 if not isinstance(item, dict) or "id" not in item:
-                    problems.append(error(Source(path, line), "a team member needs an id and a name"))
+                    problems.append(error(Source(path, line), "a team member needs an id and a name", check="team"))
                     continue
                 mid = str(item["id"])
                 if not SLUG.match(mid):
-                    problems.append(error(Source(path, line), f"team member id '{mid}' must be a lowercase slug"))
+                    problems.append(error(Source(path, line), f"team member id '{mid}' must be a lowercase slug", check="team"))
                     continue
                 if mid in seen:
-                    problems.append(error(Source(path, line), f"team member '{mid}' is listed twice"))
+                    problems.append(error(Source(path, line), f"team member '{mid}' is listed twice", check="team"))
                     continue
                 seen.add(mid)
                 team.append(Member(mid, str(item.get("name") or mid), Source(path, line)))
@@ -352,7 +354,7 @@ def settings_from_mapping(
         if default_owner not in {m.id for m in team}:
             problems.append(
                 error(src("default_owner"), f"default_owner '{default_owner}' is not on the team"
-                      + vocab.did_you_mean(default_owner, [m.id for m in team]))
+                      + vocab.did_you_mean(default_owner, [m.id for m in team]), check="team")
             )
     elif team:
         default_owner = team[0].id
@@ -363,7 +365,7 @@ def settings_from_mapping(
     raw_synonyms = data.get("synonyms")
     synonyms: dict[str, Mapping[str, str]] = {}
     if raw_synonyms is not None and not (isinstance(raw_synonyms, dict) and set(map(str, raw_synonyms)) <= {"category", "role"}):
-        problems.append(error(src("synonyms"), "'synonyms' must be a mapping with 'category:' and/or 'role:', each of spelling: term"))
+        problems.append(error(src("synonyms"), "'synonyms' must be a mapping with 'category:' and/or 'role:', each of spelling: term", check="settings"))
     elif raw_synonyms:
         for what, terms in (("category", categories), ("role", roles)):
             synonyms[what] = _spellings(f"synonyms: {what}", raw_synonyms.get(what), terms, what, src("synonyms"), problems)

@@ -130,7 +130,7 @@ def load_and_validate(
             files = len({p.source.path for p in later})
             problems.append(
                 warning(Source(display_path(records_dir)), f"as of {today}: {plural(len(later), 'later date')} in "
-                        f"{plural(files, 'file')} left out (the records as they stood that day)")
+                        f"{plural(files, 'file')} left out (the records as they stood that day)", check="dates")
             )
         records = records.as_of(today)
         checks = tuple(c for c in CHECKS if c is not check_dates_not_future)

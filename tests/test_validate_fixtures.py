@@ -231,6 +231,7 @@ def test_json_output(monkeypatch):
         "line": 6,
         "severity": "error",
         "message": "duplicate key 'stage' (first on line 4): YAML keeps only the last one, so remove one",
+        "check": "yaml",
     }
 
 

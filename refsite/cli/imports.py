@@ -20,6 +20,9 @@ def _import_options(func: Callable[..., Any]) -> Callable[..., Any]:
                              "DIR/import-columns.yml.")(func)
     func = click.option("--encoding", default=None, metavar="NAME",
                         help="The file's encoding.  [default: a BOM's, else UTF-8, else Windows-1252]")(func)
+    func = click.option("--not-patient", is_flag=True,
+                        help="Write lines the patient-identifier guard flags, each with its reviewed marker "
+                             "(docs/privacy.md); without it they are listed, not written.")(func)
     func = click.option("--dry-run", is_flag=True, help="Show what would be written; write nothing.")(func)
     func = click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path), metavar="FILE.csv")(func)
     return func
@@ -68,7 +71,7 @@ def import_group() -> None:
 @records_options
 @_import_options
 def import_partners(records_dir: Path, settings_path: Path | None, today: dt.date, file: Path, dry_run: bool,
-                    encoding: str | None, maps: tuple[str, ...]) -> None:
+                    not_patient: bool, encoding: str | None, maps: tuple[str, ...]) -> None:
     """Add partners from a spreadsheet of referrers (CSV as Excel or Google Sheets saves it).
 
     \b
@@ -93,7 +96,7 @@ def import_partners(records_dir: Path, settings_path: Path | None, today: dt.dat
     records, settings, load_problems = load(records_dir, settings_path)
     echo_problems([p for p in problems + load_problems if p.is_error])
     root = display_path(records_dir)
-    plan = plan_partners(table, columns, records, settings, today, file.name)
+    plan = plan_partners(table, columns, records, settings, today, file.name, not_patient=not_patient)
     if dry_run:
         invalid = check_new_records(plan, root, settings, today)
         written: list[str] = [] if invalid else [f"{root}/{r.id}.md" for r in plan.creates]
@@ -128,7 +131,7 @@ def import_partners(records_dir: Path, settings_path: Path | None, today: dt.dat
               help="Remember that SPELLING (as the export writes the referrer) is PARTNER; saved in "
                    "DIR/import-aliases.yml (repeatable).")
 def import_referrals(records_dir: Path, settings_path: Path | None, today: dt.date, file: Path, dry_run: bool,
-                     encoding: str | None, maps: tuple[str, ...], preset: str, dayfirst: bool | None,
+                     not_patient: bool, encoding: str | None, maps: tuple[str, ...], preset: str, dayfirst: bool | None,
                      alias_items: tuple[str, ...]) -> None:
     """Append referrals from a practice-management export (Cliniko, Jane, Nookal, any CSV).
 
@@ -170,7 +173,7 @@ def import_referrals(records_dir: Path, settings_path: Path | None, today: dt.da
             raise click.BadParameter("the dates (such as 03/04/2026) could be day-first or month-first and no date in the "
                                      "file says which: pass --dayfirst or --monthfirst", param_hint="--dayfirst/--monthfirst")
         dayfirst = order == "day"
-    plan = plan_referrals(table, columns, records, settings, today, aliases, bool(dayfirst))
+    plan = plan_referrals(table, columns, records, settings, today, aliases, bool(dayfirst), not_patient=not_patient)
     if new_aliases and not dry_run:
         add_aliases(records_dir, new_aliases)
         click.echo(f"remembered {len(new_aliases)} spelling{'' if len(new_aliases) == 1 else 's'} in {root}/{ALIASES_FILE}")

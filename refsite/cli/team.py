@@ -118,4 +118,4 @@ def merge_driver_warnings(records_dir: Path) -> list[Any]:
 
     return [warning(Source(display_path(attributes), line),
                     "this clone has no merge.refsite.driver, so Git merges partner files line by line: "
-                    "run `refsite setup-git` once in this clone")]
+                    "run `refsite setup-git` once in this clone", check="git")]

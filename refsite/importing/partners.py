@@ -5,7 +5,9 @@ and 'St'/'Street' are ignored) become one partner with several contacts; a row
 with no organisation is a sole practitioner. Partners already in the records
 (the same organisation or name, or a contact's email or phone) are skipped with
 the reason. A row whose category, role, stage, tier or owner cannot be read is
-listed and its partner is not created: nothing is guessed.
+listed and its partner is not created: nothing is guessed. So is a partner whose
+notes the privacy guard flags (docs/privacy.md), unless ``not_patient`` (then the
+flagged lines carry the not-patient marker, as a reviewer would write it).
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from refsite import vocab
+from refsite import privacy, vocab
 from refsite.authoring import flow_item, quoted, yaml_text
 from refsite.importing.columns import Columns
 from refsite.importing.csvfile import Row, Table
@@ -158,8 +160,13 @@ def _existing_index(records: Records) -> dict[str, tuple[str, str]]:
 
 def plan_partners(
     table: Table, columns: Columns, records: Records, settings: Settings, today: dt.date, file_name: str,
+    not_patient: bool = False,
 ) -> PartnersPlan:
-    """What importing ``table`` would create, skip and list. Reads only the cells of mapped columns."""
+    """What importing ``table`` would create, skip and list. Reads only the cells of mapped columns.
+
+    Notes go through the privacy guard first: a partner whose notes look like they hold a patient
+    identifier is listed, not created, unless ``not_patient`` (the lines get the not-patient marker).
+    """
     listed: list[Listed] = []
     groups: dict[tuple[str, str], _Group] = {}
     by_id = columns.has("id")
@@ -183,6 +190,11 @@ def plan_partners(
             continue
         if group.category is None:
             listed.append(Listed(rows, f"'{group.name}' has no category: add a type/category column or value (docs/import.md)"))
+            continue
+        flagged = _private_notes(group, settings, not_patient)
+        if flagged:
+            listed.append(Listed(rows, f"'{group.name}' not created: a line of its notes {flagged}; if it is not about a patient, "
+                                 f"run again with --not-patient (writes {privacy.MARKER} after the line)"))
             continue
         partner_id = _new_id(group, taken)
         if partner_id is None:
@@ -282,6 +294,33 @@ def _already(group: _Group, existing: dict[str, tuple[str, str]]) -> tuple[str, 
         if key in existing:
             return existing[key]
     return None
+
+
+def _private_notes(group: _Group, settings: Settings, not_patient: bool) -> str | None:
+    """What the guard finds in the group's notes (None: nothing); with ``not_patient``, mark the lines instead.
+
+    What a record may mention is what refsite.checks.privacy_allowed allows a written one: its own
+    phone, email, website and location, its contacts and the team.
+    """
+    if settings.privacy == "off" or not group.notes:
+        return None
+    allowed = privacy.Allowed.build(
+        phones=[group.phone, *(p.phone for p in group.people)],
+        emails=[group.email, *(p.email for p in group.people)],
+        names=[group.name, group.organisation, *(p.name for p in group.people), *(m.name for m in settings.team)],
+        addresses=[group.location], websites=[group.website], region=settings.privacy_region,
+    )
+    found: list[str] = []
+    for i, note in enumerate(group.notes):
+        lines = note.replace("\r\n", "\n").split("\n")
+        for j, line in enumerate(lines):
+            if line.strip() and not privacy.reviewed(line) and privacy.has_cue(line):
+                findings = privacy.find(line, allowed)
+                if findings and not_patient:
+                    lines[j] = f"{line.rstrip()} {privacy.MARKER}"
+                found += [f.message for f in findings]
+        group.notes[i] = "\n".join(lines)
+    return None if not_patient or not found else "; ".join(dict.fromkeys(found))
 
 
 def _new_id(group: _Group, taken: set[str]) -> str | None:

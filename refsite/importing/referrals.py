@@ -5,7 +5,10 @@ an appointment type. Only those mapped cells are read; rows are named by number.
 A clear referrer match becomes a ``referral-in`` line; a new status or value for
 a known id becomes a further line; a row that says what the log says adds
 nothing; a row that contradicts the log, an ambiguous or unknown referrer, and
-an id another partner holds are listed and never written.
+an id another partner holds are listed and never written. So is a row whose line
+the privacy guard refuses (its referral id looks like a patient identifier: an
+export's "case id" may be a Medicare or record number), unless ``not_patient``
+(then the line carries privacy:ok, as ``refsite log --not-patient`` writes it).
 """
 
 from __future__ import annotations
@@ -18,11 +21,15 @@ from decimal import Decimal, InvalidOperation
 from typing import Mapping
 
 from refsite import vocab
+from refsite.authoring import with_privacy_ok
+from refsite.checks import line_privacy_problems
 from refsite.importing.columns import Columns
 from refsite.importing.csvfile import Table
 from refsite.importing.matching import Matcher
 from refsite.importing.partners import Listed
+from refsite.load.logline import parse_line
 from refsite.model import Records
+from refsite.problems import Source
 from refsite.settings import Settings
 
 GENERIC: dict[str, tuple[str, ...]] = {
@@ -196,9 +203,13 @@ class _State:
 
 def plan_referrals(
     table: Table, columns: Columns, records: Records, settings: Settings, today: dt.date, aliases: Mapping[str, str],
-    dayfirst: bool,
+    dayfirst: bool, not_patient: bool = False,
 ) -> ReferralsPlan:
-    """What importing ``table`` would append and list. Reads only the cells of mapped columns."""
+    """What importing ``table`` would append and list. Reads only the cells of mapped columns.
+
+    Each line is put to the privacy guard (refsite.checks.line_privacy_problems) before it is
+    planned: a line it refuses is listed, not written, unless ``not_patient`` (written with privacy:ok).
+    """
     matcher = Matcher(records, aliases)
     states: dict[str, _State] = {}
     for partner in records.partners:
@@ -280,6 +291,10 @@ def plan_referrals(
             service = service or "general"  # a referral's first line names its service line ("anything else")
             body = f"{date.isoformat()} referral-in {ref}" + (f" status:{status}" if status != "received" else "") + \
                 f" service:{service}" + (f" value:{money_text(value)}" if value is not None else "")
+            body, refused = _guarded(body, records, partner_id, settings, not_patient)
+            if refused:
+                listed.append(Listed(here, refused))
+                continue
             lines.append(Line(partner_id, body, row.number, True))
             states[ref] = _State(partner_id, "in", status, {"received", status}, value, service, date)
             earliest = date if earliest is None or date < earliest else earliest
@@ -301,6 +316,10 @@ def plan_referrals(
         when = when if when is not None and state.last <= when <= today else (date if date > state.last else today)
         body = f"{when.isoformat()} referral-in {ref}" + (f" status:{status}" if moves_on else "") + \
             (f" value:{money_text(value)}" if new_value and value is not None else "")
+        body, refused = _guarded(body, records, partner_id, settings, not_patient)
+        if refused:
+            listed.append(Listed(here, refused))
+            continue
         lines.append(Line(partner_id, body, row.number, False))
         if moves_on:
             state.status = status
@@ -311,3 +330,19 @@ def plan_referrals(
     history = earliest if earliest is not None and earliest < thanks_window else None
     return ReferralsPlan(tuple(lines), tuple(already), tuple(listed),
                          tuple(sorted(unknown.items(), key=lambda item: (-item[1], item[0]))), columns.unread, history)
+
+
+NOT_PATIENT_OVERRIDE = "run again with --not-patient"
+
+
+def _guarded(body: str, records: Records, partner_id: str, settings: Settings, not_patient: bool) -> tuple[str, str | None]:
+    """(the body to write, None), or (body, why the privacy guard refuses it); with ``not_patient``, privacy:ok added."""
+    event, _problems = parse_line(f"- {body}", Source(f"{partner_id}.md"), settings.services)
+    if event is None:  # the writer reports a line that cannot be read, with its messages
+        return body, None
+    refused = line_privacy_problems(records.by_id[partner_id], event, settings, NOT_PATIENT_OVERRIDE)
+    if not refused:
+        return body, None
+    if not_patient:
+        return with_privacy_ok(body), None
+    return body, "; ".join(dict.fromkeys(p.message for p in refused))

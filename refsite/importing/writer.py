@@ -44,7 +44,7 @@ def load_aliases(records_dir: Path, display_root: str) -> tuple[dict[str, str], 
     aliases: dict[str, str] = {}
     for spelling, target in data.items():
         if not isinstance(target, str) or not SLUG.match(target):
-            problems.append(error(Source(display), f"'{spelling}': the value must be a partner id, not {target!r}"))
+            problems.append(error(Source(display), f"'{spelling}': the value must be a partner id, not {target!r}", check="import"))
             continue
         aliases[str(spelling)] = target
     return aliases, problems
@@ -68,7 +68,7 @@ def load_column_map(records_dir: Path, display_root: str, which: str) -> tuple[d
     data, problems = _mapping_file(records_dir / COLUMNS_FILE, display)
     section = data.get(which) or {}
     if not isinstance(section, dict):
-        return {}, [*problems, error(Source(display), f"'{which}' must be a mapping of COLUMN: FIELD")]
+        return {}, [*problems, error(Source(display), f"'{which}' must be a mapping of COLUMN: FIELD", check="import")]
     return {str(k): str(v) for k, v in section.items()}, problems
 
 
@@ -92,7 +92,7 @@ def write_partners(
 ) -> tuple[list[str], list[Problem]]:
     """Write the planned records, or nothing when any would have an error. Returns (paths written, problems)."""
     problems = check_new_records(plan, display_root, settings, today)
-    clash = [error(Source(f"{display_root}/{r.id}.md"), "exists already; nothing was written")
+    clash = [error(Source(f"{display_root}/{r.id}.md"), "exists already; nothing was written", check="files")
              for r in plan.creates if (records_dir / f"{r.id}.md").exists()]
     if problems or clash:
         return [], sort_problems(problems + clash)

@@ -48,7 +48,7 @@ def load_settings(path: Path, display: str) -> tuple[Settings, list[Problem]]:
             zoneinfo.ZoneInfo(settings.timezone)
         except (zoneinfo.ZoneInfoNotFoundError, ValueError):
             setting_problems.append(
-                error(Source(display, lines.get("timezone", 1)), f"timezone: unknown time zone '{settings.timezone}' (write e.g. Australia/Sydney)")
+                error(Source(display, lines.get("timezone", 1)), f"timezone: unknown time zone '{settings.timezone}' (write e.g. Australia/Sydney)", check="settings")
             )
     return settings, problems + setting_problems
 
@@ -84,7 +84,7 @@ def skipped_files(records: Path, display_root: str) -> list[Problem]:
         name = path.name
         if TEMP_FILE.match(name):
             problems.append(warning(Source(shown(path)), "a temporary file left by an interrupted refsite write: "
-                                    "the next `refsite log` or `refsite new` removes it (or delete it)"))
+                                    "the next `refsite log` or `refsite new` removes it (or delete it)", check="files"))
             continue
         if name.startswith(("_", ".")) or name in IGNORED_FILES:
             continue
@@ -96,14 +96,14 @@ def skipped_files(records: Path, display_root: str) -> list[Problem]:
             except (OSError, RuntimeError):  # dangling (FileNotFoundError) or a loop
                 if looks_md:
                     problems.append(warning(Source(shown(path)), "a symbolic link that leads nowhere (dangling, or a "
-                                            "loop): not read"))
+                                            "loop): not read", check="files"))
                 continue
             if is_md and target.is_file() and not target.is_relative_to(base):
                 problems.append(warning(Source(shown(path)), f"a symbolic link to a file outside the records folder "
-                                        f"({target}): read, but `refsite log` will not write through it"))
+                                        f"({target}): read, but `refsite log` will not write through it", check="files"))
         if looks_md and not is_md and path.is_file():
             problems.append(warning(Source(shown(path)), f"'{shown_name(name)}' is not read: partner files end in "
-                                    f"lowercase .md (rename it '{shown_name(name[:-3])}.md')"))
+                                    f"lowercase .md (rename it '{shown_name(name[:-3])}.md')", check="files"))
         elif path.is_dir() and not path.is_symlink():
             try:
                 inner = sorted(p for p in path.rglob("*") if p.name.lower().endswith(".md"))
@@ -112,7 +112,7 @@ def skipped_files(records: Path, display_root: str) -> list[Problem]:
             if inner:
                 more = f" (and {len(inner) - 1} more)" if len(inner) > 1 else ""
                 problems.append(warning(Source(shown(inner[0])), f"not read: partner files live directly in the "
-                                        f"records folder, not in a subfolder{more}"))
+                                        f"records folder, not in a subfolder{more}", check="files"))
     return problems
 
 
@@ -125,7 +125,7 @@ def load_records(records: Path, settings: Settings, display_root: str | None = N
     files = partner_files(records)
     problems += skipped_files(records, root)
     if not files:
-        problems.append(warning(Source(root), "no partner files (*.md) here: is this the records folder?"))
+        problems.append(warning(Source(root), "no partner files (*.md) here: is this the records folder?", check="files"))
     with _no_cycle_collection():
         for path in files:
             shown = f"{root}/{shown_name(path.name)}" if root else shown_name(path.name)
@@ -134,7 +134,7 @@ def load_records(records: Path, settings: Settings, display_root: str | None = N
             except Exception as exc:  # noqa: BLE001 - the last guard: bad input never ends in a traceback
                 partner, file_problems = None, [
                     error(Source(shown, 1), f"refsite could not read this file ({type(exc).__name__}: {exc}); "
-                          "please report it with the file")
+                          "please report it with the file", check="files")
                 ]
             problems += file_problems
             if partner is not None:
@@ -176,7 +176,7 @@ def load(records: Path, settings_path: Path | None = None) -> tuple[Records, Set
     root = display_path(records)
     problems: list[Problem] = []
     if not records.is_dir():
-        return Records(()), Settings(), [error(Source(root), "no such records folder")]
+        return Records(()), Settings(), [error(Source(root), "no such records folder", check="files")]
     settings, settings_problems = load_settings(settings_path, display_path(settings_path))
     problems += settings_problems
     recs, record_problems = load_records(records, settings, root)

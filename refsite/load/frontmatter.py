@@ -45,7 +45,7 @@ def _walk_duplicates(node: yaml.Node, display: str, offset: int, problems: list[
             line = key_node.start_mark.line + offset
             if key in seen:
                 problems.append(
-                    error(Source(display, line), f"duplicate key '{key}' (first on line {seen[key]}): YAML keeps only the last one, so remove one")
+                    error(Source(display, line), f"duplicate key '{key}' (first on line {seen[key]}): YAML keeps only the last one, so remove one", check="yaml")
                 )
             else:
                 seen[key] = line
@@ -146,7 +146,7 @@ def parse_yaml_mapping(text: str, display: str, offset: int) -> tuple[Mapping_ |
                     problems.append(
                         error(Source(display, event.start_mark.line + offset),
                               "YAML anchors and aliases (&name, *name) are not allowed in records; "
-                              "write the value out, or quote text that starts with & or *")
+                              "write the value out, or quote text that starts with & or *", check="yaml")
                     )
                     return None, problems
         except yaml.YAMLError:
@@ -157,29 +157,29 @@ def parse_yaml_mapping(text: str, display: str, offset: int) -> tuple[Mapping_ |
         if node is None:
             return Mapping_({}, {}, {}), []
         if not isinstance(node, yaml.MappingNode):
-            return None, [error(Source(display, node.start_mark.line + offset), "front matter must be a mapping of 'key: value' lines")]
+            return None, [error(Source(display, node.start_mark.line + offset), "front matter must be a mapping of 'key: value' lines", check="yaml")]
         _walk_duplicates(node, display, offset, problems)
         odd = [k for k, _ in node.value if k.tag != _STR]
         if odd:
             return None, [
                 error(Source(display, k.start_mark.line + offset), f"key '{k.value}' is not a name: YAML reads it as "
-                      f"{k.tag.rsplit(':', 1)[-1]}; use one of the documented keys")
+                      f"{k.tag.rsplit(':', 1)[-1]}; use one of the documented keys", check="yaml")
                 for k in odd
             ]
         exotic = _exotic_tags(node)
         if exotic is not None:
             return None, [error(Source(display, exotic.start_mark.line + offset),
-                                f"YAML tag '{exotic.tag}' is not allowed in records: write plain text, lists and mappings")]
+                                f"YAML tag '{exotic.tag}' is not allowed in records: write plain text, lists and mappings", check="yaml")]
         data = _construct(loader, node)
     except (ValueError, TypeError, RecursionError) as exc:  # a constructor refused a value
-        return None, [error(Source(display, offset), f"invalid YAML: {exc}")]
+        return None, [error(Source(display, offset), f"invalid YAML: {exc}", check="yaml")]
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         line = mark.line + offset if mark is not None else offset
         what = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         context = getattr(exc, "context", None)
         message = f"invalid YAML: {what}" + (f" ({context})" if context else "")
-        return None, [error(Source(display, line), message)]
+        return None, [error(Source(display, line), message, check="yaml")]
     finally:
         loader.dispose()
     lines = {str(k.value): k.start_mark.line + offset for k, _ in node.value}

@@ -46,6 +46,9 @@ def parse_date(text: str) -> tuple[dt.date | None, str | None]:
     return date, None
 
 
+AMOUNT = re.compile(r"[0-9][0-9,]*(?:\.[0-9]*)?")  # written as an amount (perhaps too large or too precise)
+
+
 def _number(text: str) -> Decimal | None:
     """A non-negative amount within the bounds (12 digits before the point, 2 after), else None."""
     try:
@@ -233,16 +236,16 @@ def _parse_any(line: str, source: Source, services: Mapping[str, str]) -> tuple[
     head, text = split_text(body)
     words = head.split()
     if not words:
-        return None, [error(source, "empty log line: write '- YYYY-MM-DD kind ...'")]
+        return None, [error(source, "empty log line: write '- YYYY-MM-DD kind ...'", check="log")]
     date, why = parse_date(words[0])
     if date is None:
-        return None, [error(source, f"a log line starts with its date: {why}")]
+        return None, [error(source, f"a log line starts with its date: {why}", check="dates")]
     if len(words) < 2:
-        return None, [error(source, "log line has no kind after its date" + _kinds_hint())]
+        return None, [error(source, "log line has no kind after its date" + _kinds_hint(), check="log")]
     kind_word = words[1]
     kind = vocab.LOG_KINDS.get(kind_word)
     if kind is None:
-        return None, [error(source, vocab.unknown("log kind", kind_word, vocab.LOG_KIND_NAMES))]
+        return None, [error(source, vocab.unknown("log kind", kind_word, vocab.LOG_KIND_NAMES), check="vocabulary")]
 
     rest = words[2:]
     ref = stage = None
@@ -250,7 +253,7 @@ def _parse_any(line: str, source: Source, services: Mapping[str, str]) -> tuple[
         if not rest or rest[0] not in vocab.STAGES:
             got = f"'{rest[0]}'" if rest else "nothing"
             hint = vocab.did_you_mean(rest[0], vocab.STAGES) if rest else ""
-            problems.append(error(source, f"a stage line names the new stage ({', '.join(vocab.STAGES)}), not {got}{hint}"))
+            problems.append(error(source, f"a stage line names the new stage ({', '.join(vocab.STAGES)}), not {got}{hint}", check="vocabulary"))
         else:
             stage = rest[0]
         rest = rest[1:]
@@ -258,15 +261,15 @@ def _parse_any(line: str, source: Source, services: Mapping[str, str]) -> tuple[
         if REF.match(rest[0]):
             ref = rest[0]
         else:
-            problems.append(error(source, f"'{rest[0]}' is not a referral id (letters, digits, '-', '.', '/')"))
+            problems.append(error(source, f"'{rest[0]}' is not a referral id (letters, digits, '-', '.', '/')", check="referrals"))
         rest = rest[1:]
     if kind.ref == "required" and text and ref is not None:
         problems.append(
             error(source, f"no free text on {kind_word} lines: they must never carry patient details "
-                  "(the id, service: and status: say what is needed); put other remarks on a separate note line")
+                  "(the id, service: and status: say what is needed); put other remarks on a separate note line", check="referrals")
         )
     if kind.ref == "required" and ref is None and not problems:
-        problems.append(error(source, f"{kind_word} needs the referral id after the kind, e.g. '{kind_word} R-1042'"))
+        problems.append(error(source, f"{kind_word} needs the referral id after the kind, e.g. '{kind_word} R-1042'", check="referrals"))
 
     author = None
     with_: list[str] = []
@@ -278,7 +281,7 @@ def _parse_any(line: str, source: Source, services: Mapping[str, str]) -> tuple[
         attr = ATTR.match(word)
         if member:
             if author is not None:
-                problems.append(error(source, f"two authors on one line (@{author} and {word})"))
+                problems.append(error(source, f"two authors on one line (@{author} and {word})", check="log"))
             author = member.group(1)
         elif word == "with":
             names: list[str] = []
@@ -289,24 +292,24 @@ def _parse_any(line: str, source: Source, services: Mapping[str, str]) -> tuple[
             joined = " ".join(names)
             parts = [p.strip() for p in re.split(r",| and ", joined) if p.strip()]
             if not parts:
-                problems.append(error(source, "'with' must be followed by a contact's name"))
+                problems.append(error(source, "'with' must be followed by a contact's name", check="contacts"))
             with_.extend(parts)
             continue
         elif attr:
             key, value = attr.groups()
             if key not in vocab.ATTRIBUTES:
-                problems.append(error(source, vocab.unknown("attribute", key, vocab.ATTRIBUTES)))
+                problems.append(error(source, vocab.unknown("attribute", key, vocab.ATTRIBUTES), check="vocabulary"))
             elif key in attrs:
-                problems.append(error(source, f"'{key}:' given twice on one line"))
+                problems.append(error(source, f"'{key}:' given twice on one line", check="log"))
             else:
                 attrs[key] = value
         elif word.startswith("@"):
-            problems.append(error(source, f"'{word}' is not a team member id (lowercase letters, digits, hyphens)"))
+            problems.append(error(source, f"'{word}' is not a team member id (lowercase letters, digits, hyphens)", check="team"))
         else:
             stray = " ".join(rest[i:])
             problems.append(
                 error(source, f"unexpected '{stray}': free text goes after ': ' "
-                      "(e.g. '- 2026-09-03 visit @maya with Leah Ortiz: dropped off referral pads')")
+                      "(e.g. '- 2026-09-03 visit @maya with Leah Ortiz: dropped off referral pads')", check="log")
             )
             break
         i += 1
@@ -315,34 +318,35 @@ def _parse_any(line: str, source: Source, services: Mapping[str, str]) -> tuple[
     for key, value in attrs.items():
         if key == "status":
             if value not in vocab.STATUSES:
-                problems.append(error(source, vocab.unknown("referral status", value, vocab.STATUSES)))
+                problems.append(error(source, vocab.unknown("referral status", value, vocab.STATUSES), check="vocabulary"))
             fields["status"] = value
         elif key == "service":
             if value not in services:
-                problems.append(error(source, vocab.unknown("service", value, services)))
+                problems.append(error(source, vocab.unknown("service", value, services), check="vocabulary"))
             fields["service"] = value
         elif key in ("value", "cost"):
             number = _number(value)
             if number is None:
                 problems.append(error(source, f"{key}:{_short(value)} is not an amount (write {key}:640 or {key}:12.50; "
-                                      f"at most {MONEY_DIGITS} digits before the point and {MONEY_PLACES} after)"))
+                                      f"at most {MONEY_DIGITS} digits before the point and {MONEY_PLACES} after)",
+                                      check="bounds" if AMOUNT.fullmatch(value) else "log"))
             fields[key] = number
         elif key == "consent":
             if value.lower() not in YES:
-                problems.append(error(source, f"consent:{value} must be consent:yes or consent:no"))
+                problems.append(error(source, f"consent:{value} must be consent:yes or consent:no", check="log"))
             fields["consent"] = YES.get(value.lower())
         elif key == "privacy":
             if value != "ok":
-                problems.append(error(source, f"privacy:{value} must be privacy:ok (the line was reviewed: not about a patient)"))
+                problems.append(error(source, f"privacy:{value} must be privacy:ok (the line was reviewed: not about a patient)", check="log"))
         elif key == "satisfaction":
             if value not in _SCORES:
-                problems.append(error(source, f"satisfaction:{value} must be a score from 1 to 5"))
+                problems.append(error(source, f"satisfaction:{value} must be a score from 1 to 5", check="log"))
             else:
                 fields["satisfaction"] = int(value)
     if kind.ref != "required":
         for key in ("status", "service", "value", "consent", "satisfaction"):
             if key in attrs:
-                problems.append(error(source, f"'{key}:' belongs on a referral-in or referral-out line, not on {kind_word}"))
+                problems.append(error(source, f"'{key}:' belongs on a referral-in or referral-out line, not on {kind_word}", check="log"))
     if any(p.is_error for p in problems):
         return None, problems
     event = LogEvent(

@@ -30,7 +30,7 @@ def load_partner(path: Path, display: str, settings: Settings) -> tuple[Partner 
         return None, problems
     file_src = Source(display, 1)
     if not text.strip():
-        return None, [error(file_src, "the file is empty: a partner file starts with front matter between '---' lines")]
+        return None, [error(file_src, "the file is empty: a partner file starts with front matter between '---' lines", check="front-matter")]
     lines = text.split("\n")
     if CONTROL.search(text):
         problems = problems + control_characters(lines, display)
@@ -41,18 +41,18 @@ def load_partner(path: Path, display: str, settings: Settings) -> tuple[Partner 
     partner_id = path.stem
     if not SLUG.match(partner_id):
         problems.append(
-            error(file_src, f"file name '{shown_name(path.name)}' is not a partner id: use lowercase letters, digits and hyphens, e.g. '{_slugify(partner_id)}.md'")
+            error(file_src, f"file name '{shown_name(path.name)}' is not a partner id: use lowercase letters, digits and hyphens, e.g. '{_slugify(partner_id)}.md'", check="files")
         )
     doc = parse_document(text)
     if not doc.opens_front_matter:
-        return None, problems + [error(file_src, "no front matter: a partner file starts with a line '---', then 'name:', 'category:', 'stage:' ..., then '---'")]
+        return None, problems + [error(file_src, "no front matter: a partner file starts with a line '---', then 'name:', 'category:', 'stage:' ..., then '---'", check="front-matter")]
     if doc.front_matter is None:
-        return None, problems + [error(file_src, "the front matter opened on line 1 is never closed with a line '---'")]
+        return None, problems + [error(file_src, "the front matter opened on line 1 is never closed with a line '---'", check="front-matter")]
     close = doc.front_matter.end
     tabs = [i + 1 for i in range(1, close) if "\t" in lines[i][: len(lines[i]) - len(lines[i].lstrip())]]
     if tabs:
         return None, problems + [
-            error(Source(display, n), "indented with a tab: YAML needs spaces (set your editor to insert spaces)") for n in tabs
+            error(Source(display, n), "indented with a tab: YAML needs spaces (set your editor to insert spaces)", check="yaml") for n in tabs
         ]
     parsed, yaml_problems = parse_yaml_mapping("\n".join(lines[1:close]), display, offset=2)
     problems += yaml_problems
@@ -68,7 +68,7 @@ def load_partner(path: Path, display: str, settings: Settings) -> tuple[Partner 
             continue
         if raw is None:
             if spec.required:
-                problems.append(error(Source(display, line), f"{key}: is empty"))
+                problems.append(error(Source(display, line), f"{key}: is empty", check="field"))
             continue
         ctx = _Ctx(display, line, key, settings, problems)
         converted = spec.convert(raw, parsed.nodes[key], ctx)
@@ -76,7 +76,7 @@ def load_partner(path: Path, display: str, settings: Settings) -> tuple[Partner 
             values[key] = converted
     for spec in FIELDS:
         if spec.required and spec.name not in parsed.data:
-            problems.append(error(file_src, f"missing required key '{spec.name}' ({spec.help}), e.g. '{spec.name}: {spec.example}'"))
+            problems.append(error(file_src, f"missing required key '{spec.name}' ({spec.help}), e.g. '{spec.name}: {spec.example}'", check="front-matter"))
 
     notes, notes_lines, events, broken_refs, log_problems = _body(doc, display, settings)
     problems += log_problems
@@ -142,7 +142,7 @@ def _body(
         for index in span:
             line = lines[index]
             if line[:1] == "#" and LOG_HEADING_LIKE.match(line):
-                problems.append(error(Source(display, index + 1), f"'{line.strip()}': the log's heading is written '## Log', alone on its line"))
+                problems.append(error(Source(display, index + 1), f"'{line.strip()}': the log's heading is written '## Log', alone on its line", check="log"))
             if LOG_LINE_LIKE.match(line):
                 stray.append(index + 1)
             notes.append(index)
@@ -154,12 +154,12 @@ def _body(
                 continue
             source = Source(display, lineno)
             if not stripped.startswith("- "):
-                problems.append(error(source, "not a log line: under '## Log' each line is '- YYYY-MM-DD kind ...' (notes go above the heading)"))
+                problems.append(error(source, "not a log line: under '## Log' each line is '- YYYY-MM-DD kind ...' (notes go above the heading)", check="log"))
                 continue
             key = " ".join(stripped.split())
             first = seen.setdefault(key, lineno)
             if first != lineno:
-                problems.append(error(source, f"the same event as line {first} (a merge may have duplicated it): delete one"))
+                problems.append(error(source, f"the same event as line {first} (a merge may have duplicated it): delete one", check="log"))
                 continue
             event, line_problems = parse_line(stripped, source, services)
             if line_problems:
@@ -173,7 +173,7 @@ def _body(
     if stray:
         more = f" (and {len(stray) - 1} more)" if len(stray) > 1 else ""
         problems.append(
-            error(Source(display, stray[0]), f"a log line outside the '## Log' section{more}: refsite reads only the lines under a heading '## Log'")
+            error(Source(display, stray[0]), f"a log line outside the '## Log' section{more}: refsite reads only the lines under a heading '## Log'", check="log")
         )
     while notes and not lines[notes[0]]:  # the notes as people see them: no blank lines around them
         notes.pop(0)

@@ -34,9 +34,10 @@ class _Ctx:
     settings: Settings
     problems: list[Problem]
     offset: int = 2  # added to 0-based YAML node lines to get file lines
+    check: str = "field"  # the check id of what fails here (refsite.problems.CHECK_IDS)
 
-    def fail(self, message: str) -> None:
-        self.problems.append(error(Source(self.display, self.line), f"{self.key}: {message}"))
+    def fail(self, message: str, check: str | None = None) -> None:
+        self.problems.append(error(Source(self.display, self.line), f"{self.key}: {message}", check=check or self.check))
 
 
 def _trap(value: Any, node: yaml.Node) -> str | None:
@@ -69,17 +70,17 @@ def _text(value: Any, node: yaml.Node | None, ctx: _Ctx) -> str | None:
 
 def _date(value: Any, node: yaml.Node | None, ctx: _Ctx) -> dt.date | None:
     if isinstance(value, dt.datetime):
-        ctx.fail(f"'{node.value if node is not None else value}' must be a date (YYYY-MM-DD) without a time")
+        ctx.fail(f"'{node.value if node is not None else value}' must be a date (YYYY-MM-DD) without a time", "dates")
         return None
     if isinstance(value, dt.date):
         return value
     if isinstance(value, str):
         date, why = parse_date(value.strip())
         if date is None:
-            ctx.fail(why or "not a date")
+            ctx.fail(why or "not a date", "dates")
         return date
     raw = node.value if isinstance(node, yaml.ScalarNode) else value
-    ctx.fail(f"'{raw}' is not a date (YYYY-MM-DD)")
+    ctx.fail(f"'{raw}' is not a date (YYYY-MM-DD)", "dates")
     return None
 
 
@@ -90,9 +91,9 @@ def _choice(table: Callable[[Settings], Mapping[str, str]], what: str) -> Conv:
             return value
         if isinstance(value, bool) and isinstance(node, yaml.ScalarNode):
             hint = vocab.did_you_mean(node.value, choices)
-            ctx.fail(f"'{node.value}' is read by YAML as {str(value).lower()}{hint or '; put it in quotes'}")
+            ctx.fail(f"'{node.value}' is read by YAML as {str(value).lower()}{hint or '; put it in quotes'}", "vocabulary")
             return None
-        ctx.fail(vocab.unknown(what, value if not isinstance(node, yaml.ScalarNode) else node.value, choices))
+        ctx.fail(vocab.unknown(what, value if not isinstance(node, yaml.ScalarNode) else node.value, choices), "vocabulary")
         return None
 
     return convert
@@ -100,11 +101,12 @@ def _choice(table: Callable[[Settings], Mapping[str, str]], what: str) -> Conv:
 
 def _member(value: Any, node: yaml.Node | None, ctx: _Ctx) -> str | None:
     if not isinstance(value, str):
-        ctx.fail(f"must be a team member id, not {_describe(value)}")
+        ctx.fail(f"must be a team member id, not {_describe(value)}", "team")
         return None
     ids = ctx.settings.member_ids
     if ids and value not in ids:
-        ctx.fail(f"'{value}' is not on the team{vocab.did_you_mean(value, sorted(ids)) or ' (team: ' + ', '.join(sorted(ids)) + ')'}")
+        ctx.fail(f"'{value}' is not on the team{vocab.did_you_mean(value, sorted(ids)) or ' (team: ' + ', '.join(sorted(ids)) + ')'}",
+                 "team")
     return value
 
 
@@ -119,7 +121,8 @@ def _days(value: Any, node: yaml.Node | None, ctx: _Ctx) -> int | None:
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_DAYS:
         shown = node.value if isinstance(node, yaml.ScalarNode) and len(node.value) <= 24 else None
         what = f"'{shown}'" if shown is not None else _describe(value) if not isinstance(value, int) else "a longer number"
-        ctx.fail(f"must be a whole number of days from 1 to {MAX_DAYS}, not {what}")
+        in_form = isinstance(value, int) and not isinstance(value, bool)
+        ctx.fail(f"must be a whole number of days from 1 to {MAX_DAYS}, not {what}", "bounds" if in_form else "field")
         return None
     return value
 
@@ -158,15 +161,15 @@ CONTACT_KEY_SYNONYMS = {"mobile": "phone", "cell": "phone", "tel": "phone", "tel
 
 def _contacts(value: Any, node: yaml.Node | None, ctx: _Ctx) -> tuple[Contact, ...]:
     if not isinstance(value, list):
-        ctx.fail("must be a list of contacts (each '- name: ...' with a role)")
+        ctx.fail("must be a list of contacts (each '- name: ...' with a role)", "contacts")
         return ()
     if node is None:
-        ctx.fail("contacts are read from the front matter only")
+        ctx.fail("contacts are read from the front matter only", "contacts")
         return ()
     contacts = []
     for item, item_node in zip(value, node.value):
         line = item_node.start_mark.line + ctx.offset
-        sub = _Ctx(ctx.display, line, "contact", ctx.settings, ctx.problems)
+        sub = _Ctx(ctx.display, line, "contact", ctx.settings, ctx.problems, check="contacts")
         if not isinstance(item, dict):
             sub.fail("each contact is a mapping with at least name and role")
             continue
@@ -174,15 +177,17 @@ def _contacts(value: Any, node: yaml.Node | None, ctx: _Ctx) -> tuple[Contact, .
         for key in item:
             if str(key) in CONTACT_KEY_SYNONYMS:
                 ctx.problems.append(error(Source(ctx.display, nodes[str(key)][1]), f"contact: unknown key '{key}' (did you "
-                                          f"mean '{CONTACT_KEY_SYNONYMS[str(key)]}'?): as written it is ignored"))
+                                          f"mean '{CONTACT_KEY_SYNONYMS[str(key)]}'?): as written it is ignored", check="contacts"))
             elif key not in CONTACT_KEYS:
-                ctx.problems.append(unknown_key(Source(ctx.display, nodes[str(key)][1]), str(key), CONTACT_KEYS, "contact: "))
+                ctx.problems.append(unknown_key(Source(ctx.display, nodes[str(key)][1]), str(key), CONTACT_KEYS, "contact: ",
+                                                 "contacts"))
         fields: dict[str, Any] = {}
         for key, conv in (("name", _text), ("role", _choice(lambda s: s.roles, "role")), ("email", _text),
                           ("phone", _text), ("prefers", _choice(lambda s: vocab.CHANNELS, "channel")), ("notes", _text)):
             if key in item:
                 vnode, kline = nodes[key]
-                fields[key] = conv(item[key], vnode, _Ctx(ctx.display, kline, f"contact {key}", ctx.settings, ctx.problems))
+                fields[key] = conv(item[key], vnode, _Ctx(ctx.display, kline, f"contact {key}", ctx.settings, ctx.problems,
+                                                          check="contacts"))
         if not fields.get("name"):
             if "name" not in item:
                 sub.fail("needs a name")
@@ -197,7 +202,7 @@ def _contacts(value: Any, node: yaml.Node | None, ctx: _Ctx) -> tuple[Contact, .
     names = [c.name.lower() for c in contacts]
     for contact in contacts:
         if names.count(contact.name.lower()) > 1 and contact is not next(c for c in contacts if c.name.lower() == contact.name.lower()):
-            ctx.problems.append(error(contact.source, f"contact '{contact.name}' is listed twice"))
+            ctx.problems.append(error(contact.source, f"contact '{contact.name}' is listed twice", check="contacts"))
     return tuple(contacts)
 
 
@@ -212,7 +217,7 @@ def _fit(value: Any, node: yaml.Node | None, ctx: _Ctx) -> Fit | None:
         vnode, line = nodes[str(key)]
         sub = _Ctx(ctx.display, line, f"fit {key}", ctx.settings, ctx.problems)
         if key not in fit.KEYS:
-            ctx.problems.append(unknown_key(Source(ctx.display, line), str(key), fit.KEYS, "fit: "))
+            ctx.problems.append(unknown_key(Source(ctx.display, line), str(key), fit.KEYS, "fit: ", "field"))
         elif raw is None:
             continue  # not answered yet
         elif key == "populations":
@@ -231,12 +236,14 @@ def _fit(value: Any, node: yaml.Node | None, ctx: _Ctx) -> Fit | None:
     return Fit(Source(ctx.display, ctx.line), **{k: v for k, v in answers.items() if v is not None})
 
 
-def unknown_key(source: Source, key: str, known: Mapping[str, Any], prefix: str = "") -> Problem:
+def unknown_key(
+    source: Source, key: str, known: Mapping[str, Any], prefix: str = "", check: str = "front-matter"
+) -> Problem:
     """An unknown key: an error when it looks like a misspelling of a known one (it would be ignored), else a warning."""
     hint = vocab.did_you_mean(key, known)
     if hint:
-        return error(source, f"{prefix}unknown key '{key}'{hint}: as written it is ignored")
-    return warning(source, f"{prefix}unknown key '{key}' (refsite ignores it)")
+        return error(source, f"{prefix}unknown key '{key}'{hint}: as written it is ignored", check=check)
+    return warning(source, f"{prefix}unknown key '{key}' (refsite ignores it)", check=check)
 
 
 def _describe(value: Any) -> str:

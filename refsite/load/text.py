@@ -24,7 +24,7 @@ def read_text(path: Path, display: str) -> tuple[str | None, list[Problem]]:
     try:
         data = path.read_bytes()
     except OSError as exc:
-        return None, [error(Source(display), f"cannot read the file: {exc.strerror or exc}")]
+        return None, [error(Source(display), f"cannot read the file: {exc.strerror or exc}", check="files")]
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     try:
@@ -32,13 +32,13 @@ def read_text(path: Path, display: str) -> tuple[str | None, list[Problem]]:
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
         return None, [
-            error(Source(display, line), f"not UTF-8 text (byte 0x{data[exc.start]:02x}); save the file as UTF-8")
+            error(Source(display, line), f"not UTF-8 text (byte 0x{data[exc.start]:02x}); save the file as UTF-8", check="encoding")
         ]
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     if "\x00" in text:
         line = text.count("\n", 0, text.index("\x00")) + 1
-        return None, [error(Source(display, line), "the file contains a NUL byte: is it really a text file?")]
+        return None, [error(Source(display, line), "the file contains a NUL byte: is it really a text file?", check="encoding")]
     return text, []
 
 
@@ -56,7 +56,7 @@ def control_characters(lines: list[str], display: str) -> list[Problem]:
         found = CONTROL.search(line)
         if found:
             problems.append(error(Source(display, number), f"the line holds the invisible character {describe_control(found.group())}: "
-                                  "delete it (control characters and right-to-left overrides can disguise text)"))
+                                  "delete it (control characters and right-to-left overrides can disguise text)", check="control"))
     return problems
 
 
@@ -73,6 +73,6 @@ def conflict_markers(lines: list[str], display: str) -> list[Problem]:
         if match:
             marker = match.group(1)
             problems.append(
-                error(Source(display, number), f"Git merge conflict marker '{marker}': resolve the conflict and delete the marker lines")
+                error(Source(display, number), f"Git merge conflict marker '{marker}': resolve the conflict and delete the marker lines", check="conflict")
             )
     return problems

@@ -96,7 +96,7 @@ def _template_problem(exc: Exception, name: str, roots: Sequence[Path]) -> Probl
     """Where in which template a rendering error happened, from Jinja's rewritten traceback."""
     if isinstance(exc, jinja2.TemplateSyntaxError):
         return error(Source(_template_display(exc.filename or exc.name or name, roots), exc.lineno or 0),
-                     f"template syntax: {exc.message}")
+                     f"template syntax: {exc.message}", check="site")
     where = Source(f"{TEMPLATES_FOLDER}/{name}", 0)
     for frame in reversed(traceback.extract_tb(exc.__traceback__)):
         shown = _template_display(frame.filename, roots)
@@ -104,7 +104,7 @@ def _template_problem(exc: Exception, name: str, roots: Sequence[Path]) -> Probl
             where = Source(shown, frame.lineno or 0)
             break
     message = exc.message if isinstance(exc, jinja2.TemplateError) and exc.message else str(exc)
-    return error(where, f"template: {message} (rendering {name})")
+    return error(where, f"template: {message} (rendering {name})", check="site")
 
 
 class Renderer:
@@ -121,7 +121,7 @@ class Renderer:
             try:
                 self._templates[name] = self.env.get_template(name)
             except jinja2.TemplateNotFound as exc:
-                self.problems.append(error(Source(f"{TEMPLATES_FOLDER}/{name}", 0), f"template not found: {exc.message}"))
+                self.problems.append(error(Source(f"{TEMPLATES_FOLDER}/{name}", 0), f"template not found: {exc.message}", check="site"))
                 self._templates[name] = None
             except jinja2.TemplateError as exc:
                 self.problems.append(_template_problem(exc, name, self.roots))

@@ -62,17 +62,17 @@ def _privacy_warnings(config: Any, source: Source) -> list[Problem]:
     """Settings in a mkdocs.yml that would make the browser call a third party."""
     problems = []
     if config.theme.get("font") is not False:
-        problems.append(warning(source, "theme.font is not false: Material will load Google Fonts on every page view"))
+        problems.append(warning(source, "theme.font is not false: Material will load Google Fonts on every page view", check="site"))
     if config.get("repo_url"):
-        problems.append(warning(source, "repo_url is set: browsers will call the Git host's API on every page view"))
+        problems.append(warning(source, "repo_url is set: browsers will call the Git host's API on every page view", check="site"))
     if (config.get("extra") or {}).get("analytics"):
-        problems.append(warning(source, "extra.analytics is set: every page view will be reported to a third party"))
+        problems.append(warning(source, "extra.analytics is set: every page view will be reported to a third party", check="site"))
     for script in [*config.get("extra_javascript", []), *config.get("extra_css", [])]:
         if "://" in str(script) or str(script).startswith("//"):
-            problems.append(warning(source, f"'{script}' is loaded from another site on every page view"))
+            problems.append(warning(source, f"'{script}' is loaded from another site on every page view", check="site"))
     for script in (config.get("extra") or {}).get("polyfills", []):
         if "://" in str(script) or str(script).startswith("//"):
-            problems.append(warning(source, f"extra.polyfills: '{script}' is loaded from another site on every page view"))
+            problems.append(warning(source, f"extra.polyfills: '{script}' is loaded from another site on every page view", check="site"))
     return problems
 
 
@@ -120,12 +120,12 @@ class MkDocsBuilder:
                 config.plugins["refsite-fast"] = FastPages()
                 build(config)
         except exceptions.MkDocsException as exc:
-            problems.append(error(source, f"MkDocs could not build the site: {exc}"))
+            problems.append(error(source, f"MkDocs could not build the site: {exc}", check="site"))
         except jinja2.TemplateError as exc:
             where = f" ({exc.filename}:{exc.lineno})" if isinstance(exc, jinja2.TemplateSyntaxError) else ""
-            problems.append(error(source, f"a theme template is broken{where}: {exc}"))
+            problems.append(error(source, f"a theme template is broken{where}: {exc}", check="site"))
         except OSError as exc:
-            problems.append(error(source, f"MkDocs could not build the site: {exc.strerror or exc}"))
+            problems.append(error(source, f"MkDocs could not build the site: {exc.strerror or exc}", check="site"))
         finally:
             logger.removeHandler(handler)
         for record in handler.records:
@@ -165,7 +165,7 @@ def live_reload(
     except KeyboardInterrupt:
         pass
     except OSError as exc:
-        return [error(Source(f"{host}:{port}", 0), f"cannot serve the site: {exc.strerror or exc}")]
+        return [error(Source(f"{host}:{port}", 0), f"cannot serve the site: {exc.strerror or exc}", check="site")]
     finally:
         server.shutdown()
     return []

@@ -113,7 +113,7 @@ def stage_pages(pages: Mapping[str, str | bytes], docs_dir: Path) -> list[Proble
     for relpath in sorted(pages):
         target = _safe_target(docs_dir, relpath)
         if target is None:
-            problems.append(error(Source("<site>", 0), f"refusing to write page '{relpath}' outside the site folder"))
+            problems.append(error(Source("<site>", 0), f"refusing to write page '{relpath}' outside the site folder", check="site"))
             continue
         content = pages[relpath]
         target.parent.mkdir(parents=True, exist_ok=True)
