@@ -48,7 +48,7 @@ DATA_DIR = Path(__file__).resolve().parent / "data"
 SINGLE_PARTNER_CHECKS = tuple(c for c in CHECKS if c not in (check_introduced_by, check_duplicate_names))
 # What the .gitignore of this project and of `refsite init` hold, so that nothing refsite leaves
 # behind (a killed write's temporary file, a killed build's staging folders) is ever committed.
-GITIGNORE = f"site/\n.site-new-*/\n.site-old-*/\n*{TEMP_SUFFIX}\nrecords/.refsite.lock\n"
+GITIGNORE = f"site/\n.site-new-*/\n.site-old-*/\n*{TEMP_SUFFIX}\nrecords/.refsite.lock\n.refsite-cache/\n"
 
 
 @contextmanager

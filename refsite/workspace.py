@@ -114,7 +114,7 @@ class Layout:
 
 
 def load_and_validate(
-    records_dir: Path, settings_path: Path | None, today: dt.date, as_of: bool = False
+    records_dir: Path, settings_path: Path | None, today: dt.date, as_of: bool = False, use_cache: bool = False
 ) -> tuple[Records, Settings, list[Problem]]:
     """Read a records folder and validate it: the first two stages of every command.
 
@@ -122,7 +122,7 @@ def load_and_validate(
     dated later are left out instead of being errors, so that a past ``--today``
     shows what was due, or what a quarter looked like, at that date.
     """
-    records, settings, problems = load(records_dir, settings_path)
+    records, settings, problems = load(records_dir, settings_path, use_cache)
     checks = CHECKS
     if as_of:
         later = list(check_dates_not_future(records, settings, today))

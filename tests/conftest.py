@@ -28,12 +28,19 @@ def run_cli(*args: str | Path, env: dict[str, str] | None = None, catch_exceptio
     return CliRunner().invoke(cli, [str(a) for a in args], env=env, catch_exceptions=catch_exceptions)
 
 
+OWN_CACHE = ".refsite-cache"  # refsite's own parsed-records cache (ignored by Git): not a person's file
+
+
 def tree_state(folder: Path) -> dict[str, str]:
-    """Each path under ``folder`` (relative, POSIX) mapped to a digest of its kind, mode and content."""
+    """Each path under ``folder`` (relative, POSIX) mapped to a digest of its kind, mode and content.
+
+    refsite's own cache folder (``.refsite-cache/``, which every command that reads records may
+    refresh) is left out: the promise is about what people wrote and what Git tracks.
+    """
     folder = Path(folder)
     state: dict[str, str] = {}
     for dirpath, dirnames, filenames in os.walk(folder, followlinks=False):
-        dirnames.sort()
+        dirnames[:] = sorted(d for d in dirnames if d != OWN_CACHE)
         for name in sorted(dirnames + filenames):
             path = Path(dirpath) / name
             rel = path.relative_to(folder).as_posix()

@@ -105,7 +105,8 @@ def test_the_workflow_installs_from_requirements_caches_pip_and_runs_daily_in_th
     assert job["env"] == {"TZ": "Australia/Sydney"}
     setup = job["steps"][1]
     assert setup["with"] == {"python-version": "3.12", "cache": "pip", "cache-dependency-path": "requirements.txt"}
-    assert [s.get("run") for s in job["steps"][2:]] == ["python -m pip install -r requirements.txt", "refsite check"]
+    assert [s.get("run") for s in job["steps"][2:]] == ["python -m pip install -r requirements.txt", None, "refsite check"]
+    assert job["steps"][3]["uses"] == "actions/cache@v4" and job["steps"][3]["with"]["path"] == ".refsite-cache"
     requirements = (tmp_path / "requirements.txt").read_text()
     assert [line for line in requirements.splitlines() if not line.startswith("#")] == [f"refsite=={__version__}"]
     assert "YOUR-ORG" not in requirements + (tmp_path / ".github/workflows/refsite-check.yml").read_text()

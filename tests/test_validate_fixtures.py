@@ -267,14 +267,14 @@ def test_an_internal_failure_on_one_file_is_a_problem_not_a_traceback(tmp_path, 
 
     (tmp_path / "a.md").write_text("---\nname: A\ncategory: other\nstage: active\n---\n")
     (tmp_path / "b.md").write_text("---\nname: B\ncategory: other\nstage: activ\n---\n")
-    real = refsite.load.folder.load_partner
+    real = refsite.load.folder.parse_partner
 
-    def flaky(path, display, settings):
+    def flaky(path, display, data, settings):
         if path.name == "a.md":
             raise KeyError("boom")
-        return real(path, display, settings)
+        return real(path, display, data, settings)
 
-    monkeypatch.setattr(refsite.load.folder, "load_partner", flaky)
+    monkeypatch.setattr(refsite.load.folder, "parse_partner", flaky)
     monkeypatch.chdir(tmp_path)
     _records, _settings, problems = load_and_validate(Path("."), None, TODAY)
     assert [str(p) for p in problems] == [

@@ -46,8 +46,12 @@ def records_options(func: Callable[..., Any]) -> Callable[..., Any]:
         help="Settings file.  [default: DIR/settings.yml]",
     )
     @click.option("--today", type=DateType(), default=None, help="Compute as of this date.  [default: today]")
+    @click.option("--no-cache", "no_cache", is_flag=True,
+                  help="Read every record afresh (default: unchanged files come from .refsite-cache/ beside DIR).")
     @functools.wraps(func)
-    def wrapper(*args: Any, records_dir: Path, settings_path: Path | None, today: dt.date | None, **kwargs: Any) -> Any:
+    def wrapper(*args: Any, records_dir: Path, settings_path: Path | None, today: dt.date | None, no_cache: bool,
+                **kwargs: Any) -> Any:
+        click.get_current_context().meta[NO_CACHE] = no_cache
         if not records_dir.is_dir():
             raise click.BadParameter(f"no folder '{records_dir}' here (run in your records repository or pass --records DIR)",
                                      param_hint="--records")
@@ -57,6 +61,19 @@ def records_options(func: Callable[..., Any]) -> Callable[..., Any]:
         return func(*args, records_dir=records_dir, settings_path=settings_path, today=today, **kwargs)
 
     return wrapper
+
+
+NO_CACHE = "refsite.no_cache"
+
+
+def loaded(records_dir: Path, settings_path: Path | None, today: dt.date,
+           as_of: bool = False) -> tuple[Any, Any, list[Any]]:
+    """The records, settings and problems (refsite.workspace.load_and_validate), through the parsed-records
+    cache unless the command was given --no-cache."""
+    from refsite.workspace import load_and_validate
+
+    no_cache = bool(click.get_current_context().meta.get(NO_CACHE, False))
+    return load_and_validate(records_dir, settings_path, today, as_of=as_of, use_cache=not no_cache)
 
 
 def local_today(settings_file: Path) -> dt.date:

@@ -18,6 +18,7 @@ from refsite.cli.options import (
     excel_option,
     format_option,
     incomplete_note,
+    loaded,
     partner_path,
     records_options,
 )
@@ -43,11 +44,10 @@ def brief_command(records_dir: Path, settings_path: Path | None, today: dt.date,
     from refsite.brief import brief, partner_suggestions
     from refsite.load import CONTROL
     from refsite.output.brief import brief_json, brief_markdown, brief_text
-    from refsite.workspace import load_and_validate
 
     if any(c in partner for c in "/\\\n\r") or ".." in partner or CONTROL.search(partner):
         partner_path(records_dir, partner)  # a path, not an id: the usage error, with the closest ids
-    records, settings, problems = load_and_validate(records_dir, settings_path, today, as_of=True)
+    records, settings, problems = loaded(records_dir, settings_path, today, as_of=True)
     if records.get(partner) is None:
         if partner in records.unreadable:
             echo_problems([p for p in problems if p.is_error and Path(p.source.path).stem == partner])
@@ -101,14 +101,13 @@ def export_command(records_dir: Path, settings_path: Path | None, today: dt.date
     from refsite.due import due
     from refsite.output.exports import due_table, partners_table, referrals_table
     from refsite.render.downloads import due_ics
-    from refsite.workspace import load_and_validate
 
     ctx = click.get_current_context()
     if what == "calendar" and ctx.get_parameter_source("fmt") is click.core.ParameterSource.COMMANDLINE:
         raise click.BadParameter("the calendar is iCalendar (.ics) only: leave out --format", param_hint="--format")
     if output is not None and not output.parent.is_dir():
         raise click.BadParameter(f"no folder '{output.parent}' to write into", param_hint="--output")
-    records, settings, problems = load_and_validate(records_dir, settings_path, today, as_of=True)
+    records, settings, problems = loaded(records_dir, settings_path, today, as_of=True)
     check_owner(owner, settings)
     items = due(records, settings, today)
     if what == "calendar":
@@ -161,9 +160,8 @@ def draft_command(records_dir: Path, settings_path: Path | None, today: dt.date,
     from refsite.brief import partner_suggestions
     from refsite.drafts import DRAFTABLE, draft
     from refsite.due import partner_due
-    from refsite.workspace import load_and_validate
 
-    records, settings, problems = load_and_validate(records_dir, settings_path, today, as_of=True)
+    records, settings, problems = loaded(records_dir, settings_path, today, as_of=True)
     found = records.get(partner)
     if found is None:
         ids = partner_suggestions(partner, {p.id: p.name for p in records.partners})

@@ -9,7 +9,15 @@ from pathlib import Path
 import click
 
 from refsite.cli.group import cli
-from refsite.cli.options import RuleType, complete_member, excel_option, format_option, past_today, records_options
+from refsite.cli.options import (
+    RuleType,
+    complete_member,
+    excel_option,
+    format_option,
+    loaded,
+    past_today,
+    records_options,
+)
 from refsite.cli.team import merge_driver_warnings
 
 
@@ -25,9 +33,8 @@ def validate(records_dir: Path, settings_path: Path | None, today: dt.date, fmt:
     """
     from refsite.output.problems import problems_json, problems_text
     from refsite.problems import has_errors
-    from refsite.workspace import load_and_validate
 
-    records, _settings, problems = load_and_validate(records_dir, settings_path, today,
+    records, _settings, problems = loaded(records_dir, settings_path, today,
                                                      as_of=past_today(today, records_dir, settings_path))
     if fmt == "json":
         click.echo(problems_json(problems), nl=False)
@@ -60,9 +67,8 @@ def due_command(records_dir: Path, settings_path: Path | None, today: dt.date, o
     from refsite.due import due, within
     from refsite.output.due import due_csv, due_json, due_text
     from refsite.vocab import did_you_mean
-    from refsite.workspace import load_and_validate
 
-    records, settings, problems = load_and_validate(records_dir, settings_path, today, as_of=True)
+    records, settings, problems = loaded(records_dir, settings_path, today, as_of=True)
     if owner is not None and settings.member_ids and owner not in settings.member_ids:
         hint = did_you_mean(owner, sorted(settings.member_ids)) or f" (team: {', '.join(m.id for m in settings.team)})"
         raise click.BadParameter(f"'{owner}' is not on the team{hint}", param_hint="--owner")
@@ -101,9 +107,8 @@ def check(records_dir: Path, settings_path: Path | None, today: dt.date, grace: 
 
     from refsite.due import due
     from refsite.output.check import Gate, check_text, github_annotations, step_summary
-    from refsite.workspace import load_and_validate
 
-    records, settings, problems = load_and_validate(records_dir, settings_path, today,
+    records, settings, problems = loaded(records_dir, settings_path, today,
                                                     as_of=past_today(today, records_dir, settings_path))
     gate = Gate(tuple(problems), tuple(due(records, settings, today)),
                 settings.grace_days if grace is None else grace, today)

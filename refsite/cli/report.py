@@ -12,7 +12,7 @@ from typing import Any, Callable
 import click
 
 from refsite.cli.group import cli
-from refsite.cli.options import PeriodType, excel_option, format_option, records_errors_note, records_options
+from refsite.cli.options import PeriodType, excel_option, format_option, loaded, records_errors_note, records_options
 
 
 def _unless_subcommand(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -69,12 +69,11 @@ def report_command(records_dir: Path, settings_path: Path | None, today: dt.date
     """
     from refsite.metrics import Period, metrics, with_at_risk
     from refsite.output.report import report_csv, report_json, report_text
-    from refsite.workspace import load_and_validate
 
     period = period or Period.last_full("month", today)
     if period.start > today:
         raise click.BadParameter(f"{period.label} starts after today ({today})", param_hint="--period")
-    records, settings, problems = load_and_validate(records_dir, settings_path, today, as_of=True)
+    records, settings, problems = loaded(records_dir, settings_path, today, as_of=True)
     result = with_at_risk(metrics(records, settings, period, by=by, today=today), _at_risk(records, settings, today))
     _explain_period(records, period)
     if fmt == "json":
@@ -116,12 +115,11 @@ def report_review(records_dir: Path, settings_path: Path | None, today: dt.date,
 
     from refsite.metrics import Period, review
     from refsite.output.report import review_csv, review_json, review_text
-    from refsite.workspace import load_and_validate
 
     quarter = quarter or Period.last_full("quarter", today)
     if quarter.start > today:
         raise click.BadParameter(f"{quarter.label} starts after today ({today})", param_hint="--quarter")
-    records, settings, problems = load_and_validate(records_dir, settings_path, today, as_of=True)
+    records, settings, problems = loaded(records_dir, settings_path, today, as_of=True)
     result = dataclasses.replace(review(records, settings, quarter, today), at_risk=_at_risk(records, settings, today))
     if fmt == "json":
         click.echo(review_json(result))

@@ -10,10 +10,11 @@ from typing import Iterator
 
 import yaml
 
+from refsite.load.cache import RecordCache, parse_files
 from refsite.load.frontmatter import parse_yaml_mapping
-from refsite.load.partner import load_partner
+from refsite.load.partner import parse_partner
 from refsite.load.text import CONTROL, TEMP_FILE, conflict_markers, control_characters, read_text, shown_name
-from refsite.model import Records
+from refsite.model import Partner, Records
 from refsite.problems import Problem, Source, error, sort_problems, warning
 from refsite.settings import Settings, settings_from_mapping
 
@@ -116,8 +117,14 @@ def skipped_files(records: Path, display_root: str) -> list[Problem]:
     return problems
 
 
-def load_records(records: Path, settings: Settings, display_root: str | None = None) -> tuple[Records, list[Problem]]:
-    """Read every partner file in ``records``. Paths in problems are shown as ``display_root/name.md``."""
+def load_records(records: Path, settings: Settings, display_root: str | None = None,
+                 use_cache: bool = False) -> tuple[Records, list[Problem]]:
+    """Read every partner file in ``records``. Paths in problems are shown as ``display_root/name.md``.
+
+    With ``use_cache``, a file whose bytes are unchanged since the last run (same settings, same
+    refsite) is answered from ``.refsite-cache/`` beside the folder (:mod:`refsite.load.cache`),
+    and the cache is saved for the next run; results are identical either way.
+    """
     root = display_root if display_root is not None else str(records)
     partners = []
     unreadable: set[str] = set()
@@ -126,16 +133,21 @@ def load_records(records: Path, settings: Settings, display_root: str | None = N
     problems += skipped_files(records, root)
     if not files:
         problems.append(warning(Source(root), "no partner files (*.md) here: is this the records folder?", check="files"))
+
+    def parse(path: Path, shown: str, data: bytes) -> tuple[Partner | None, list[Problem]]:
+        try:
+            return parse_partner(path, shown, data, settings)
+        except Exception as exc:  # noqa: BLE001 - the last guard: bad input never ends in a traceback
+            return None, [error(Source(shown, 1), f"refsite could not read this file ({type(exc).__name__}: {exc}); "
+                                "please report it with the file", check="files")]
+
     with _no_cycle_collection():
-        for path in files:
-            shown = f"{root}/{shown_name(path.name)}" if root else shown_name(path.name)
-            try:
-                partner, file_problems = load_partner(path, shown, settings)
-            except Exception as exc:  # noqa: BLE001 - the last guard: bad input never ends in a traceback
-                partner, file_problems = None, [
-                    error(Source(shown, 1), f"refsite could not read this file ({type(exc).__name__}: {exc}); "
-                          "please report it with the file", check="files")
-                ]
+        cache = RecordCache.for_records(records, settings).load() if use_cache else None
+        named = [(path, f"{root}/{shown_name(path.name)}" if root else shown_name(path.name)) for path in files]
+        results = parse_files(named, parse, cache, parse_reads_file=False)
+        if cache is not None:
+            cache.save()
+        for (path, _shown), (partner, file_problems) in zip(named, results):
             problems += file_problems
             if partner is not None:
                 partners.append(partner)
@@ -169,7 +181,8 @@ def _no_cycle_collection() -> Iterator[None]:
             gc.enable()
 
 
-def load(records: Path, settings_path: Path | None = None) -> tuple[Records, Settings, list[Problem]]:
+def load(records: Path, settings_path: Path | None = None,
+         use_cache: bool = False) -> tuple[Records, Settings, list[Problem]]:
     """Read the settings and every partner of a records folder."""
     if settings_path is None:
         settings_path = records / SETTINGS_FILE
@@ -179,7 +192,7 @@ def load(records: Path, settings_path: Path | None = None) -> tuple[Records, Set
         return Records(()), Settings(), [error(Source(root), "no such records folder", check="files")]
     settings, settings_problems = load_settings(settings_path, display_path(settings_path))
     problems += settings_problems
-    recs, record_problems = load_records(records, settings, root)
+    recs, record_problems = load_records(records, settings, root, use_cache)
     return recs, settings, sort_problems(problems + record_problems)
 
 

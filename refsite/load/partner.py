@@ -13,7 +13,7 @@ from refsite.load.document import Document, parse_document
 from refsite.load.frontmatter import Mapping_, parse_yaml_mapping
 from refsite.load.logline import parse_line
 from refsite.load.schema import FIELDS, FIELDS_BY_NAME, _Ctx, unknown_key
-from refsite.load.text import CONFLICT_MARKERS, CONTROL, conflict_markers, control_characters, read_text, shown_name
+from refsite.load.text import CONFLICT_MARKERS, CONTROL, conflict_markers, control_characters, decode_text, shown_name
 from refsite.model import LogEvent, Partner
 from refsite.problems import Problem, Source, error
 from refsite.settings import SLUG, Settings
@@ -25,7 +25,17 @@ REF_LINE = re.compile(r"^- \S+\s+(?:referral-in|referral-out|thanks|update)\s+([
 
 def load_partner(path: Path, display: str, settings: Settings) -> tuple[Partner | None, list[Problem]]:
     """Read one partner file. Returns (None, problems) when nothing usable could be read."""
-    text, problems = read_text(path, display)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        return None, [error(Source(display), f"cannot read the file: {exc.strerror or exc}", check="files")]
+    return parse_partner(path, display, data, settings)
+
+
+def parse_partner(path: Path, display: str, data: bytes, settings: Settings) -> tuple[Partner | None, list[Problem]]:
+    """One partner file's bytes to a :class:`Partner` (the id is ``path``'s stem): a pure function of its
+    arguments, so that its result can be cached per file (refsite.load.cache)."""
+    text, problems = decode_text(data, display)
     if text is None:
         return None, problems
     file_src = Source(display, 1)

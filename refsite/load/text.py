@@ -25,6 +25,11 @@ def read_text(path: Path, display: str) -> tuple[str | None, list[Problem]]:
         data = path.read_bytes()
     except OSError as exc:
         return None, [error(Source(display), f"cannot read the file: {exc.strerror or exc}", check="files")]
+    return decode_text(data, display)
+
+
+def decode_text(data: bytes, display: str) -> tuple[str | None, list[Problem]]:
+    """A file's bytes as UTF-8 text with LF line ends (a BOM and CRLF are accepted), or the problem."""
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     try:
