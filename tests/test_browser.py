@@ -299,7 +299,7 @@ def test_on_a_phone_people_are_cards_and_ids_do_not_break(built_site, visit):
         "e => getComputedStyle(e, '::before').content") == '"Last together: "'
     assert phone.page.locator(".rs-table--contacts thead").bounding_box()["height"] <= 1
     for link in ("mailto:priya@harbour.example", "tel:0255504128"):
-        box = phone.page.locator(f'a[href="{link}"]').bounding_box()
+        box = people.locator(f'a[href="{link}"]').bounding_box()
         assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 390, link
     shoot(phone.page, "profile-people-phone")
     # referral ids and dates in due text each stay on one line

@@ -417,3 +417,82 @@ def test_every_page_context_is_documented():
         section = text.split(f"### {page.template}: `{page.__name__}`", 1)[1].split("\n### ", 1)[0]
         for f in dataclasses.fields(page):
             assert f"`{f.name}`" in section, (page.__name__, f.name)
+
+
+# --------------------------------------------------------------------------- drafts on the site
+
+DEMO = Path(__file__).parent.parent / "records"
+
+
+@pytest.fixture(scope="module")
+def demo_model():
+    records, settings, problems = load_and_validate(DEMO, None, TODAY, as_of=True)
+    assert [str(p) for p in problems if p.is_error] == []
+    return render.build_model(records, settings, TODAY), render.render_pages(records, settings, TODAY)
+
+
+def test_every_due_item_on_the_site_has_its_draft_and_the_link_fills_it_in(demo_model):
+    model, pages = demo_model
+    update = next(i for i in model.items if i.partner_id == "crown-lane-medical" and i.rule == "update"
+                  and i.ref == "R-2374")
+    d = model.due_row(update).draft
+    assert d.href == (
+        "mailto:r.delgado@crownlanemedical.example?subject=Update%20on%20referral%20R-2374&body=Hi%20Rosa%2C%0A%0A"
+        "A%20short%20update%20on%20referral%20R-2374%3A%20the%20status%20is%20now%20discharged.%20Thank%20you%20again"
+        "%20for%20sending%20them%20to%20us.%0A%0AIf%20you%20would%20like%20more%20detail%2C%20please%20call%20us%20and"
+        "%20we%20can%20talk%20it%20through.%0A%0ATom%20Alvarez%0ACrown%20Street%20Physiotherapy%0A")
+    assert (d.name, d.to, d.href_label, d.call) == ("Rosa Delgado", "r.delgado@crownlanemedical.example",
+                                                    "Open in email", None)
+    assert d.points == ("A short update on referral R-2374: the status is now discharged. Thank you again for "
+                        "sending them to us.", "If you would like more detail, please call us and we can talk it through.")
+    assert d.letter.splitlines()[:5] == ["22 Nov 2026", "", "Rosa Delgado, Crown Lane Medical Centre", "",
+                                         "Re: Update on referral R-2374"]
+    assert f'href="{d.href.replace("&", "&amp;")}"' in pages["partners/crown-lane-medical.md"]
+    assert f'href="{d.href.replace("&", "&amp;")}"' in pages["due/tom.md"]
+    # by text: an sms: link; by phone: a tel: link besides
+    thanks = next(i for i in model.items if i.partner_id == "glebe-point-medical" and i.rule == "thanks")
+    assert model.due_row(thanks).draft.call == "tel:0255506120"
+    texted = [model.due_row(i).draft for i in model.items if i.channel == "text" and i.rule == "thanks"]
+    assert texted and all(d.href.startswith("sms:04") and d.href_label == "Open in messages" for d in texted)
+    # every item shown gets one, except the notices, which have no message
+    for item in model.items:
+        assert (model.due_row(item).draft is None) == (item.rule in ("gift-cap", "single-contact")), item
+    shown = sum(1 for i in model.items if i.status in ("overdue", "due", "soon") and i.rule not in ("gift-cap", "single-contact"))
+    assert pages["due/maya.md"].count('<details class="rs-draft">') + pages["due/tom.md"].count(
+        '<details class="rs-draft">') + pages.get("due/sam.md", "").count('<details class="rs-draft">') + pages.get(
+        "due/unassigned.md", "").count('<details class="rs-draft">') == shown
+
+
+def test_no_draft_on_any_page_says_more_about_a_referral_than_its_id_status_and_date(demo_model):
+    model, pages = demo_model
+    ids = {r.id for p in model.records.partners for r in p.referrals}
+    for item in model.items:
+        d = model.due_row(item).draft
+        if d is None:
+            continue
+        text = "\n".join([d.subject, d.body, d.letter, *d.points])
+        assert set(re.findall(r"\bR-\d+\b", text)) <= ({item.ref} if item.ref else set()), item
+        assert {w for w in re.findall(r"[\w-]+", text) if w in ids} <= {item.ref}
+        partner = model.records.get(item.partner_id)
+        for who in model.records.partners:  # names are the records' own words, not the referral's
+            for name in (who.name, who.organisation, *(c.name for c in who.contacts)):
+                text = text.replace(name, "") if name else text
+        for event in partner.events:
+            if event.kind != "referral-in":
+                continue
+            private = [event.text, event.service and render.label(event.service).lower(),
+                       event.value is not None and render.fmt_money(event.value, model.site.currency),
+                       event.satisfaction is not None and f"{event.satisfaction}/5"]
+            for words in filter(None, private):
+                assert not re.search(rf"\b{re.escape(str(words))}\b", text, re.IGNORECASE), (item, words)
+    # and what the pages hold is exactly those drafts
+    letters = {model.due_row(i).draft.letter for i in model.items if model.due_row(i).draft}
+    for path, text in pages.items():
+        for block in re.findall(r'<div class="rs-draft__letter">(.*?)</div>', text, re.DOTALL):
+            assert html_unescape(block) in letters, path
+
+
+def html_unescape(text: str) -> str:
+    import html
+
+    return html.unescape(text)

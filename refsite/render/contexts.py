@@ -60,6 +60,23 @@ class DueRow:
     action: str
     ref: str | None
     introducers: tuple[Link, ...]
+    draft: DraftView | None = None  # the message for this item (refsite.drafts); None for notices (gift cap, one contact)
+
+
+@dataclass(frozen=True)
+class DraftView:
+    """A due item's message as the site offers it: a link that opens it, talking points, a letter."""
+
+    channel: str | None  # the contact's preferred channel (refsite.vocab.CHANNELS), or None
+    name: str  # whom the message is for: the contact's name, else the partner's
+    to: str | None  # the email address or number the draft goes to, when one is known
+    subject: str
+    body: str
+    href: str  # 'mailto:...?subject=...&body=...' or, by text, 'sms:...?body=...'
+    href_label: str  # 'Open in email', 'Open in messages'
+    call: str | None  # by phone: a 'tel:' link to the number, else None
+    points: tuple[str, ...]  # talking points for a call: the body's paragraphs without greeting and signature
+    letter: str  # the message as a letter for post or fax: the date, whom to, subject, body
 
 
 @dataclass(frozen=True)

@@ -435,7 +435,7 @@ def render_pages(
     ``templates_dir`` is the records repository's own ``site_templates/`` (overrides, file by
     file). Raises :class:`RenderError` (with file and line) when a template fails.
     """
-    model = build_model(records, settings, today)
+    model = build_model(records, settings, today, templates_dir)
     files = download_files(model)
     renderer = Renderer(templates_dir)
     pages: dict[str, str] = {}
