@@ -127,38 +127,65 @@ def test_dashboard_lists_the_items_due_soon_per_owner(loaded, pages):
     model = render.build_model(records, settings, TODAY)
     page = render.dashboard_page(model)
     items = within(due(records, settings, TODAY), int(settings.due_soon_days))
-    assert [(r.partner.text, r.rule, r.due_date) for r in page.owed] == [
-        (i.partner_name, i.rule, i.due_date) for i in items if i.rule in ("thanks", "update")
-    ]
-    assert [(o.owner, o.more, o.due_url) for o in page.owners] == [("maya", 0, "due/maya.html"), ("tom", 0, "due/tom.html")]
-    assert page.owed_more == 0
+    contacts = [i for i in items if i.rule not in ("gift-cap", "single-contact")]
+    assert [(o.owner, o.more, o.due_url) for o in page.owners] == [("maya", 2, "due/maya.html"), ("tom", 0, "due/tom.html")]
     assert [(o.owner, [(r.partner.url, r.rule) for r in o.items]) for o in page.owners] == [
-        ("maya", [("partners/harbour.html", "meeting"), ("partners/harbour.html", "cadence")]),
-        ("tom", [("partners/prospect.html", "prospect"), ("partners/xss.html", "cadence"),
-                 ("partners/xss.html", "single-contact")]),
+        ("maya", [(f"partners/{i.partner_id}.html", i.rule) for i in contacts if i.owner == "maya"][:3]),
+        ("tom", [("partners/prospect.html", "prospect"), ("partners/xss.html", "cadence"), ("partners/xss.html", "thanks")]),
     ]
+    # the counts over each owner's cards add up to them: the three shown and the rest on their page
+    for o in page.owners:
+        assert o.overdue + o.today + o.soon == len(o.items) + o.more == sum(1 for i in contacts if i.owner == o.owner)
+    # a notice is apart from the contacts, and no count holds it
+    assert [(n.partner.url, n.rule) for n in page.notices] == [("partners/xss.html", "single-contact")]
     assert [(f.label, f.value) for f in page.counts] == [
-        ("Overdue", "8"), ("Due today", "1"), ("Due in 7 days", "0"), ("Thanks owed", "2"), ("Updates owed", "2"),
+        ("Overdue", "8"), ("Due today", "0"), ("Due in 7 days", "0"), ("Thanks owed", "2"), ("Updates owed", "2"),
     ]
-    assert sum(1 for i in items if i.status == "overdue") == 8
     text = pages["index.md"]
-    for item in items:
-        assert f'href="partners/{item.partner_id}.html"' in text
-        assert str(render.keep_together(item.action)) in text
+    for o in page.owners:
+        for row in o.items:
+            assert str(render.keep_together(row.action)) in text
+    due_text = pages["due/maya.md"] + pages["due/tom.md"]
+    for item in contacts:
+        assert f'href="../partners/{item.partner_id}.html"' in due_text
+        assert str(render.keep_together(item.action)) in due_text
 
 
 def test_the_dashboard_shows_a_few_items_per_owner_and_links_to_the_rest(loaded, monkeypatch):
     records, settings = loaded
     monkeypatch.setattr(page_builders, "DASHBOARD_ITEMS", 1)
-    monkeypatch.setattr(page_builders, "DASHBOARD_OWED", 1)
     model = render.build_model(records, settings, TODAY)
     page = render.dashboard_page(model)
-    assert [(o.owner, len(o.items), o.more) for o in page.owners] == [("maya", 1, 1), ("tom", 1, 2)]
-    assert (len(page.owed), page.owed_more) == (1, 3)
+    assert [(o.owner, len(o.items), o.more) for o in page.owners] == [("maya", 1, 4), ("tom", 1, 2)]
     due_pages = render.due_pages(model)
     assert [(p.path, p.title, len(p.rows)) for p in due_pages] == [
-        ("due/maya.md", "Due: Maya Chen", 5), ("due/tom.md", "Due: Tom Alvarez", 4)]
-    assert [r.rule for r in due_pages[1].rows] == ["prospect", "cadence", "thanks", "single-contact"]
+        ("due/maya.md", "Due: Maya Chen", 5), ("due/tom.md", "Due: Tom Alvarez", 3)]
+    assert [r.rule for r in due_pages[1].rows] == ["prospect", "cadence", "thanks"]
+
+
+def test_the_first_glance_month_so_far_leaderboards_and_compliance(loaded):
+    records, settings = loaded
+    model = render.build_model(records, settings, TODAY)
+    page = render.dashboard_page(model)
+    facts = [partner_facts(p, settings, TODAY) for p in records.partners]
+    so_far = figures(facts, Period.between(dt.date(2026, 11, 1), TODAY)).received
+    then = figures(facts, Period.between(dt.date(2026, 10, 1), dt.date(2026, 10, 22))).received
+    assert [(f.label, f.value, f.previous, f.note) for f in page.glance] == [
+        ("Referrals, November to date", str(so_far), str(then), "against 1 Oct to 22 Oct"),
+        ("Referrals in October", "1", "1", "against September"),
+    ]
+    quarter = [(p.name, n) for p in records.partners
+               if (n := p.referrals_received(dt.date(2026, 10, 1), TODAY))]
+    assert [(r.partner.text, r.value) for r in page.top_referrers] == [
+        (name, render.plural(n, "referral")) for name, n in sorted(quarter, key=lambda x: (-x[1], x[0].casefold()))][:5]
+    month = figures(facts, Period.month(2026, 10))
+    assert [(f.label, f.value) for f in page.compliance] == [
+        ("Thanked on time", render.fmt_pct(month.thanked_on_time_rate) or "–"),
+        ("Updates on time", render.fmt_pct(month.updates_on_time_rate) or "–"),
+        ("Cadence kept", render.fmt_pct(month.cadence_kept_rate) or "–"),
+        ("Key partners met", render.fmt_pct(month.met_quarterly_rate) or "–"),
+    ]
+    assert render.review_page(model).compliance[0].label == "Thanked on time"
 
 
 def test_dashboard_headline_is_last_month_against_the_month_before(loaded):

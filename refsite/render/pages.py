@@ -47,8 +47,17 @@ from refsite.render.contexts import (
     TimelineRow,
 )
 from refsite.render.downloads import download_files
-from refsite.render.figures import headline_figures, partner_figures, period_figures, pipeline_funnel
-from refsite.render.formatting import fmt_money, fmt_pct, label, safe_url
+from refsite.render.figures import (
+    compliance_figures,
+    glance_figures,
+    headline_figures,
+    partner_figures,
+    period_figures,
+    pipeline_funnel,
+    system_figures,
+    usual_gap,
+)
+from refsite.render.formatting import fmt_money, fmt_pct, label, plural, safe_url
 from refsite.render.templates import Renderer, RenderError
 from refsite.settings import Settings
 
@@ -235,9 +244,10 @@ def list_pages(model: Model) -> tuple[PartnersPage, list[ListPage]]:
 # --------------------------------------------------------------------------- due pages and dashboard
 
 
-DASHBOARD_ITEMS = 8  # per owner; the rest are on the owner's due page
-DASHBOARD_OWED = 10
+DASHBOARD_ITEMS = 3  # per owner; the rest are on the owner's due page
+LEADERBOARD = 5
 OWED_RULES = ("thanks", "update")
+NOTICES = ("gift-cap", "single-contact")  # things to know, not contacts to make
 
 
 def due_url(owner: str | None) -> str:
@@ -251,8 +261,13 @@ def _owners(model: Model, items: Sequence[DueItem]) -> list[str | None]:
     return [*order, *extra]
 
 
+def _contacts_due(model: Model) -> list[DueItem]:
+    """Items overdue, due today or due soon, notices left out: the contacts to make."""
+    return [i for i in model.items if i.status in SOON_STATUSES and i.rule not in NOTICES]
+
+
 def due_pages(model: Model) -> list[DuePage]:
-    soon = [i for i in model.items if i.status in SOON_STATUSES]
+    soon = _contacts_due(model)
     pages = []
     for owner in _owners(model, soon):
         path = due_url(owner)[: -len(".html")] + ".md"
@@ -264,19 +279,17 @@ def due_pages(model: Model) -> list[DuePage]:
 
 def dashboard_page(model: Model) -> DashboardPage:
     settings = model.settings
-    soon = [i for i in model.items if i.status in SOON_STATUSES]
-    owed = [i for i in soon if i.rule in OWED_RULES]
+    soon = _contacts_due(model)
     owners: list[OwnerDue] = []
     for owner in _owners(model, soon):
         mine = [i for i in soon if i.owner == owner]
-        rest = [i for i in mine if i.rule not in OWED_RULES]
         if owner not in settings.member_ids and not mine:
             continue
         owners.append(OwnerDue(
             owner=owner, name=model.owner_name(owner), url=model.owner_url(owner),
-            items=tuple(model.due_row(i) for i in rest[:DASHBOARD_ITEMS]), more=max(0, len(rest) - DASHBOARD_ITEMS),
+            items=tuple(model.due_row(i) for i in mine[:DASHBOARD_ITEMS]), more=max(0, len(mine) - DASHBOARD_ITEMS),
             due_url=due_url(owner), overdue=sum(1 for i in mine if i.status == "overdue"),
-            owed=sum(1 for i in mine if i.rule in OWED_RULES),
+            today=sum(1 for i in mine if i.status == "due"), soon=sum(1 for i in mine if i.status == "soon"),
         ))
     counts = (
         Figure("Overdue", str(sum(1 for i in soon if i.status == "overdue")), good=False),
@@ -285,14 +298,46 @@ def dashboard_page(model: Model) -> DashboardPage:
         Figure("Thanks owed", str(sum(1 for i in soon if i.rule == "thanks"))),
         Figure("Updates owed", str(sum(1 for i in soon if i.rule == "update"))),
     )
+    notices = tuple(model.due_row(i) for i in model.items if i.rule in NOTICES and i.status in SOON_STATUSES)
     per_month, by_source = referral_charts(model)
     headline, period = headline_figures(model)
     return DashboardPage(
         path="index.md", title="Dashboard", root="", site=model.site, search=False,
-        counts=counts, owed=tuple(model.due_row(i) for i in owed[:DASHBOARD_OWED]),
-        owed_more=max(0, len(owed) - DASHBOARD_OWED), owners=tuple(owners), headline=headline,
-        headline_period=period, per_month=per_month, by_source=by_source,
+        glance=glance_figures(model), top_referrers=_top_referrers(model), below_usual=_below_usual(model),
+        counts=counts, owners=tuple(owners), notices=notices, headline=headline, headline_period=period,
+        compliance=compliance_figures(model), per_month=per_month, by_source=by_source,
     )
+
+
+def _top_referrers(model: Model) -> tuple[RankRow, ...]:
+    """The quarter under way: the partners who referred the most, most first (ties by name)."""
+    quarter = Period.containing(model.today, "quarter")
+    so_far = Period.between(quarter.start, model.today)
+    counts = []
+    for f in model.facts:
+        n = sum(1 for r in f.received if r.received in so_far)
+        if n:
+            partner = model.records.get(f.id)
+            counts.append((-n, partner.name.casefold() if partner else f.id, f.id, n))
+    counts.sort()
+    return tuple(RankRow(rank, model.link(pid), plural(n, "referral"))
+                 for rank, (_, _, pid, n) in enumerate(counts[:LEADERBOARD], 1))
+
+
+def _below_usual(model: Model) -> tuple[RankRow, ...]:
+    """Partners referring less than usual (the due engine's at-risk items): how often they used to, and since when."""
+    rows = []
+    for item in model.items:
+        if item.rule != "at-risk":
+            continue
+        facts = model.facts_of([item.partner_id])
+        received = sorted(r.received for f in facts for r in f.received)
+        usual = figures(facts, Period.between(received[0], model.today)).repeat_days if received else None
+        since = (model.today - received[-1]).days if received else None
+        text = usual_gap(usual, since)
+        rows.append((-item.days_overdue, item.partner_name.casefold(), item.partner_id, text))
+    rows.sort()
+    return tuple(RankRow(rank, model.link(pid), text) for rank, (_, _, pid, text) in enumerate(rows[:LEADERBOARD], 1))
 
 
 # --------------------------------------------------------------------------- pipeline
@@ -378,6 +423,7 @@ def review_page(model: Model) -> ReviewPage:
         path="review.md", title="Quarterly review", root="", site=model.site, search=False,
         period=quarter.title, previous=result.previous.title,
         figures=period_figures(total.current, total.previous, currency),
+        compliance=system_figures(total.current, total.previous),
         rankings=rankings, ranked=tuple(_ranked_row(model, r) for r in result.ranking),
         focus=focus, by_category=_group_rows(model, quarter, "category"), by_owner=_group_rows(model, quarter, "owner"),
     )
