@@ -523,3 +523,33 @@ def html_unescape(text: str) -> str:
     import html
 
     return html.unescape(text)
+
+
+def test_a_partner_at_a_glance_states_trend_rhythm_and_no_empty_tiles(demo_model, loaded):
+    model, pages = demo_model
+    atlas = render.partner_page(model, model.records.get("atlas-creative"))
+    assert [(s.kind, s.text) for s in atlas.states] == [
+        ("snoozed", "Snoozed until 1 Feb 2027"), ("prospect", "Prospect · step 1 of 3: engaging")]
+    king = render.partner_page(model, model.records.get("king-street-medical"))
+    assert [s.kind for s in king.states] == ["at-risk"]
+    assert king.rhythm == "usually every 20 days, last one 171 days ago"
+    received = [r.received for r in model.records.get("king-street-medical").referrals]
+    assert sum(b.value for b in king.trend.bars) == sum(1 for d in received if d >= dt.date(2025, 12, 1))
+    assert len(king.trend.bars) == 12 and king.trend.summary.startswith("Dec 2025: ")
+    assert '<svg class="rs-spark"' in pages["partners/king-street-medical.md"]
+    records, settings = loaded
+    fixture = render.build_model(records, settings, TODAY)
+    prospect = render.partner_page(fixture, records.get("prospect"))
+    assert ([f.label for f in prospect.figures], prospect.trend, prospect.rhythm) == (["Last contact"], None, "")
+    assert all(f.value not in ("0", "$0", "–") for p in model.records.partners
+               for f in render.partner_page(model, p).figures)
+
+
+def test_the_privacy_marker_never_shows_on_a_page(demo_model):
+    model, _ = demo_model
+    partner = model.records.partners[0]
+    marked = dataclasses.replace(partner, notes="Send the *handout* <!-- not-patient -->\n",
+                                 value_ideas=("Share the ACL protocol <!-- not-patient -->",))
+    page = render.partner_page(model, marked)
+    assert page.notes == "Send the *handout*\n"
+    assert [i.text for i in page.ideas] == ["Share the ACL protocol"]

@@ -227,6 +227,18 @@ class PartnerPage(PageContext):
     introduced_by: Link | None
     introduced: tuple[Link, ...]
     source: str  # the record's file name
+    states: tuple[State, ...] = ()  # chips in the header: snoozed, at risk, prospect step, former
+    trend: BarChart | None = None  # referrals per month over the last 12 months (a sparkline); None: none ever
+    rhythm: str = ""  # 'usually every 20 days, last one 171 days ago' (empty without referrals)
+
+
+@dataclass(frozen=True)
+class State:
+    """A chip in a partner's header: ``kind`` (snoozed, at-risk, prospect, former) and its words."""
+
+    kind: str
+    text: str
+    title: str = ""  # more, on hover: why
 
 
 @dataclass(frozen=True)

@@ -72,7 +72,7 @@ def partner_figures(model: Model, partner: Partner) -> tuple[Figure, ...]:
     last_referral = max((r.received for f in facts for r in f.received), default=None)
     costs = sum((c for f in facts for d, c in f.costs if d.year == today.year), Decimal(0))
     cap = Decimal(str(model.settings.gift_cap or 0))
-    return (
+    shown = (
         Figure("Referrals received", str(year.received), note=f"last 12 months; {ever.received} in all"),
         Figure("Converted", str(year.conversions),
                note=f"{fmt_pct(year.conversion_rate)} of the year's referrals" if year.conversion_rate is not None else None),
@@ -88,6 +88,9 @@ def partner_figures(model: Model, partner: Partner) -> tuple[Figure, ...]:
         Figure(f"Gifts {today.year}", fmt_money(costs, currency),
                note=f"cap {fmt_money(cap, currency)}" if cap else None),
     )
+    # A tile with nothing in it says nothing: 0, $0 and '–' are left out (a prospect shows none).
+    empty = {"0", "–", fmt_money(0, currency)}
+    return tuple(f for f in shown if f.value not in empty)
 
 
 def pipeline_funnel(model: Model) -> tuple[Figure, ...]:

@@ -16,7 +16,8 @@ from refsite.due import DueItem, value_ideas_not_given
 from refsite.fit import fit_score
 from refsite.metrics import PartnerFacts, Period, figures, review
 from refsite.model import Partner, Records
-from refsite.render.charts import referral_charts
+from refsite.privacy import without_marker
+from refsite.render.charts import referral_charts, sparkline
 from refsite.render.computed import Model, build_model, list_url, partner_row
 from refsite.render.contexts import (
     ContactRow,
@@ -44,6 +45,7 @@ from refsite.render.contexts import (
     Ranking,
     RankRow,
     ReviewPage,
+    State,
     TimelineRow,
 )
 from refsite.render.downloads import download_files
@@ -60,6 +62,7 @@ from refsite.render.figures import (
 from refsite.render.formatting import fmt_money, fmt_pct, label, plural, safe_url
 from refsite.render.templates import Renderer, RenderError
 from refsite.settings import Settings
+from refsite.words import short_date
 
 SOON_STATUSES = ("overdue", "due", "soon")
 
@@ -106,7 +109,7 @@ def _timeline(model: Model, partner: Partner) -> tuple[TimelineRow, ...]:
             who=model.settings.member_name(event.author) if event.author else "",
             with_=", ".join(event.with_),
             detail=" · ".join(detail),
-            text=event.text,
+            text=without_marker(event.text) if event.text else event.text,
         ))
     return tuple(rows)
 
@@ -121,10 +124,33 @@ def _contacts(partner: Partner) -> tuple[ContactRow, ...]:
             prefers=contact.prefers,
             email=contact.email,
             phone=contact.phone,
-            notes=contact.notes,
+            notes=without_marker(contact.notes) if contact.notes else contact.notes,
             last_seen=max(seen) if seen else None,
         ))
     return tuple(rows)
+
+
+PROSPECT_STEPS = {"value": (1, "engaging"), "ask-meeting": (2, "asking for a meeting"),
+                  "introduction": (3, "asking for an introduction")}
+
+
+def partner_states(model: Model, partner: Partner, items: Sequence[DueItem]) -> tuple[State, ...]:
+    """The chips in a partner's header, from the record and the due engine's structured items."""
+    states = []
+    if partner.stage == "former":
+        states.append(State("former", "Former partner"))
+    if partner.snooze_until is not None and partner.snooze_until > model.today:
+        states.append(State("snoozed", f"Snoozed until {short_date(partner.snooze_until, model.today)}",
+                            "Nothing is due for them before then (snooze_until in the record)."))
+    risk = next((i for i in items if i.rule == "at-risk"), None)
+    if risk is not None:
+        states.append(State("at-risk", "At risk", risk.reason))
+    if partner.stage == "prospect":
+        step = next((PROSPECT_STEPS[i.step if i.rule == "prospect" else i.rule] for i in items
+                     if (i.rule == "prospect" and i.step in PROSPECT_STEPS) or i.rule == "introduction"), None)
+        if step is not None:
+            states.append(State("prospect", f"Prospect · step {step[0]} of 3: {step[1]}"))
+    return tuple(states)
 
 
 def partner_page(model: Model, partner: Partner) -> PartnerPage:
@@ -132,6 +158,9 @@ def partner_page(model: Model, partner: Partner) -> PartnerPage:
     items = model.by_partner.get(partner.id, ())
     rows = tuple(model.due_row(i) for i in items)
     ideas_left = value_ideas_not_given(partner, model.today)
+    received = sorted(r.received for f in model.facts_of([partner.id]) for r in f.received if r.received <= model.today)
+    usual = (figures(model.facts_of([partner.id]), Period.between(received[0], model.today)).repeat_days
+             if received else None)
     return PartnerPage(
         path=path,
         title=partner.name,
@@ -149,12 +178,15 @@ def partner_page(model: Model, partner: Partner) -> PartnerPage:
         contacts=_contacts(partner),
         figures=partner_figures(model, partner),
         timeline=_timeline(model, partner),
-        ideas=tuple(IdeaRow(i, i not in ideas_left) for i in partner.value_ideas),
-        notes=partner.notes or "",
+        ideas=tuple(IdeaRow(without_marker(i), i not in ideas_left) for i in partner.value_ideas),
+        notes=without_marker(partner.notes or ""),
         introduced_by=model.link(partner.introduced_by) if partner.introduced_by and model.records.get(
             partner.introduced_by) else None,
         introduced=tuple(model.link(p) for p in model.introduced.get(partner.id, ())),
         source=f"{partner.id}.md",
+        states=partner_states(model, partner, items),
+        trend=sparkline(model, partner.id) if received else None,
+        rhythm=usual_gap(usual, (model.today - received[-1]).days if received else None),
     )
 
 
