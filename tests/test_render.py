@@ -85,7 +85,7 @@ def test_record_values_are_text_never_markup(pages):
     for raw in ("<script>", "<img", "<b>Gym", "<i>evil", "<em>html"):
         assert raw not in page
     assert "<h1>&lt;script&gt;alert(1)&lt;/script&gt;</h1>" in page
-    assert "<strong>Eve &lt;img src=x onerror=alert(2)&gt;</strong>" in page
+    assert '<h3 class="rs-person__title" id="person-1">Eve &lt;img src=x onerror=alert(2)&gt;</h3>' in page
     # Notes are Markdown: emphasis and lists render, raw HTML is text, only http(s)/mailto/tel links are links.
     assert ('<div class="rs-person__notes"><p><strong>not bold</strong> [link](javascript:alert(3))</p></div>'
             in page)
@@ -360,11 +360,11 @@ def test_mail_and_phone_links():
 
 def test_the_people_on_a_profile_link_their_email_and_phone(pages):
     page = pages["partners/harbour.md"]
-    assert ('<td class="rs-person__reach"><span>Prefers email</span> <span><a href="mailto:priya@harbour.example">'
+    assert ('<td class="rs-person__reach" data-search-exclude><span>Prefers email</span> <span><a href="mailto:priya@harbour.example">'
             'priya@harbour.example</a></span> </td>') in page
-    assert ('<td class="rs-person__reach"><span>Prefers phone</span> <span><a href="tel:0255504128">02 5550 4128</a>'
+    assert ('<td class="rs-person__reach" data-search-exclude><span>Prefers phone</span> <span><a href="tel:0255504128">02 5550 4128</a>'
             '</span></td>') in page
-    assert '<td class="rs-person__seen" data-label="Last together">11 Sep 2026</td>' in page
+    assert '<td class="rs-person__seen" data-label="Last together" data-search-exclude>11 Sep 2026</td>' in page
     assert ('<p class="rs-next__action">Call Leah Ortiz (prefers phone): update them on referral '
             '<span class="rs-nowrap">R-101</span> (converted)</p>') in page
 

@@ -133,11 +133,15 @@ def test_search_indexes_profiles_but_not_timelines_or_reports(built):
     locations = sorted({d["location"].split("#")[0] for d in index["docs"]})
     assert locations == ["partners/former.html", "partners/harbour.html", "partners/prospect.html",
                          "partners/xss.html"]
+    docs = {d["location"]: d for d in index["docs"]}
     text = " ".join(d["text"] for d in index["docs"] if d["location"].startswith("partners/harbour.html"))
-    assert "zeppelin" in text and "Leah Ortiz" in text
+    assert "zeppelin" in text and "R-101" in docs["partners/harbour.html"]["text"]
+    # each person is a result of their own: name, role, where, channel and how to reach them
+    assert (docs["partners/harbour.html#person-2"]["title"], docs["partners/harbour.html#person-2"]["text"]) == (
+        "Leah Ortiz", "Referral coordinator at Harbour Street Family Practice · prefers phone · 02 5550 4128")
     # Words stay apart (so that each is found) and the day's due item stays out (it changes daily).
     assert "Surry Hills Owner: Maya Chen Since 15 Mar 2024" in text and "<p>sports knee </p>" in text
-    assert "Prefers email priya@harbour.example" in text
+    assert "Physician at Harbour Street Family Practice · prefers email · priya@harbour.example" in text
     assert "send an update" not in text and "NameRole" not in text
     assert "dropped off referral pads" not in text  # the timeline
     assert not any(d["location"].endswith(("#timeline", "#relationship")) for d in index["docs"])

@@ -230,6 +230,7 @@ class PartnerPage(PageContext):
     states: tuple[State, ...] = ()  # chips in the header: snoozed, at risk, prospect step, former
     trend: BarChart | None = None  # referrals per month over the last 12 months (a sparkline); None: none ever
     rhythm: str = ""  # 'usually every 20 days, last one 171 days ago' (empty without referrals)
+    referral_ids: tuple[str, ...] = ()  # the referrals received, newest first (searchable: R-2418 finds them)
 
 
 @dataclass(frozen=True)

@@ -187,6 +187,8 @@ def partner_page(model: Model, partner: Partner) -> PartnerPage:
         states=partner_states(model, partner, items),
         trend=sparkline(model, partner.id) if received else None,
         rhythm=usual_gap(usual, (model.today - received[-1]).days if received else None),
+        referral_ids=tuple(r.id for r in sorted((r for r in partner.referrals if r.direction == "in"),
+                                                key=lambda r: (r.received, r.id), reverse=True)),
     )
 
 
