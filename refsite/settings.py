@@ -61,6 +61,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("gift_cap_warn", 0.8, "warn when a partner's gifts this year reach this share of the cap", float, 0, 1),
     Setting("privacy", "warn", "the patient-identifier guard (docs/privacy.md): warn, error (fails validate and CI) or off", str),
     Setting("privacy_region", "AU", "the country whose phone numbers the privacy guard reads without a + (ISO code: AU, NZ, GB, US...)", str),
+    Setting("calendar_catch_up", "monday", "the weekday on which the calendar feeds place overdue items (the next one from today; today when it is that day), or 'today'", str),
     Setting("owed_from", "", "a date (YYYY-MM-DD): thanks are owed only for referrals received on or after it, updates only for statuses reached on or after it; empty: all", str),
 )
 # The choices of the settings that take one word from a list (checked when the file is read).

@@ -293,48 +293,67 @@ def test_downloads(pages):
     ics = pages["downloads/due-tom.ics"]
     assert ics.startswith("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//refsite//due contacts//EN\r\n")
     assert ics.endswith("END:VCALENDAR\r\n")
-    assert "\nUID:thanks-xss-R-201@refsite\r\nDTSTAMP:20261122T000000Z\r\nDTSTART;VALUE=DATE:20261122\r\n" \
-           "DTEND;VALUE=DATE:20261123\r\n" in ics
+    assert "\nUID:thanks-xss-R-201@refsite\r\nDTSTAMP:20261122T000000Z\r\nDTSTART;VALUE=DATE:20261123\r\n" \
+           "DTEND;VALUE=DATE:20261124\r\n" in ics
     assert all(len(line.encode()) <= 75 for line in ics.split("\r\n"))
     assert "\n" not in ics.replace("\r\n", "")
     assert "maya" not in ics and "Harbour" not in ics
 
 
-def test_ics_events_describe_the_reason_and_the_action(loaded):
+def test_ics_each_item_on_its_day_overdue_on_the_catch_up_day_notices_left_out(loaded):
+    icalendar = pytest.importorskip("icalendar")
     records, settings = loaded
     model = render.build_model(records, settings, TODAY)
     ics = downloads.due_ics(model)
-    unfolded = ics.replace("\r\n ", "")
-    descriptions = [line for line in unfolded.split("\r\n") if line.startswith("DESCRIPTION:")]
-    assert len(descriptions) == len(model.items) == sum(1 for line in unfolded.split("\r\n") if line == "BEGIN:VEVENT")
-    for item, line in zip(model.items, descriptions):
-        assert line == "DESCRIPTION:" + downloads._ics_text(f"{item.reason}\nNext: {item.action}")
+    calendar = icalendar.Calendar.from_ical(ics)
+    events = {str(e["UID"]): e for e in calendar.walk("VEVENT")}
+    contacts = [i for i in model.items if i.rule not in ("gift-cap", "single-contact")]
+    assert len(events) == len(contacts) < len(model.items)  # the single-contact notice is no event
+    monday = dt.date(2026, 11, 23)  # 22 Nov 2026 is a Sunday; calendar_catch_up: monday (the default)
+    for item in contacts:
+        event = events[f"{item.rule}-{item.partner_id}" + (f"-{item.ref}" if item.ref else "") + "@refsite"]
+        start = event.decoded("DTSTART")
+        assert start == (item.due_date if item.due_date >= TODAY else monday), item
+        assert event.decoded("DTEND") - start == dt.timedelta(days=1)
+        assert str(event["SUMMARY"]) == downloads.ics_title(item)
+        assert str(event["DESCRIPTION"]) == downloads.ics_description(item)
+        assert str(event["SUMMARY"]).startswith(item.partner_name + ": ")
+    # no phone number, no email, no notes, no log text anywhere in the feed
+    for partner in records.partners:
+        for value in (partner.phone, partner.email, *(c.phone for c in partner.contacts),
+                      *(c.email for c in partner.contacts)):
+            assert not value or value not in ics.replace("\r\n ", ""), value
+    assert "zeppelin" not in ics and "alert(5)" not in ics
     assert all(len(line.encode()) <= 75 for line in ics.split("\r\n"))
-    # no notes, no contact details, no log text: the xss partner's note and email stay out
-    assert "zeppelin" not in ics and "priya@harbour.example" not in ics and "alert(5)" not in ics
     assert ics == downloads.due_ics(render.build_model(records, settings, TODAY))  # deterministic
 
 
-def test_ics_description_is_reason_then_action_escaped_and_folded():
-    item = DueItem("harbour", "Harbour Street", "maya", "thanks", TODAY, 1, "overdue",
+@pytest.mark.parametrize(("setting", "day"), [
+    ("monday", dt.date(2026, 11, 23)), ("sunday", TODAY), ("Friday", dt.date(2026, 11, 27)), ("today", TODAY)])
+def test_the_catch_up_day_is_the_next_such_weekday_from_today(setting, day):
+    assert downloads.catch_up_day(TODAY, setting) == day
+
+
+def test_ics_title_and_description_carry_no_number_or_address():
+    item = DueItem("harbour", "Harbour Street", "maya", "thanks", TODAY - dt.timedelta(days=1), 1, "overdue",
                    "Thank-you owed: referral R-2418 (knee) received 2026-11-18, 4 days ago; thank within 3 days",
-                   "Call Leah Ortiz (prefers phone): thank them for referral R-2418", Source("harbour.md", 9),
-                   ref="R-2418")
+                   "Call Leah Ortiz on 02 5550 4128 (prefers phone): thank them for referral R-2418",
+                   Source("harbour.md", 9), ref="R-2418", contact="Leah Ortiz", channel="phone", address="02 5550 4128")
+    assert downloads.ics_title(item) == "Harbour Street: thank Leah Ortiz for referral R-2418 (phone)"
     assert downloads.ics_description(item) == (
         "Thank-you owed: referral R-2418 (knee) received 2026-11-18, 4 days ago; thank within 3 days\n"
-        "Next: Call Leah Ortiz (prefers phone): thank them for referral R-2418")
+        "Next: thank Leah Ortiz for referral R-2418 (phone)")
     model = dataclasses.replace(render.build_model(*load_and_validate(FIXTURE, None, TODAY)[:2], TODAY), items=(item,))
     event = downloads.due_ics(model).split("BEGIN:VEVENT\r\n", 1)[1].split("END:VEVENT", 1)[0]
     assert event == (
         "UID:thanks-harbour-R-2418@refsite\r\n"
         "DTSTAMP:20261122T000000Z\r\n"
-        "DTSTART;VALUE=DATE:20261122\r\n"
-        "DTEND;VALUE=DATE:20261123\r\n"
-        "SUMMARY:Harbour Street: Call Leah Ortiz (prefers phone): thank them for ref\r\n"
-        " erral R-2418\r\n"
+        "DTSTART;VALUE=DATE:20261123\r\n"
+        "DTEND;VALUE=DATE:20261124\r\n"
+        "SUMMARY:Harbour Street: thank Leah Ortiz for referral R-2418 (phone)\r\n"
         "DESCRIPTION:Thank-you owed: referral R-2418 (knee) received 2026-11-18\\, 4 \r\n"
-        " days ago\\; thank within 3 days\\nNext: Call Leah Ortiz (prefers phone): tha\r\n"
-        " nk them for referral R-2418\r\n"
+        " days ago\\; thank within 3 days\\nNext: thank Leah Ortiz for referral R-2418\r\n"
+        "  (phone)\r\n"
         "TRANSP:TRANSPARENT\r\n"
     )
 
