@@ -228,6 +228,20 @@ def test_the_review_and_the_lists_print_on_a4_landscape(built_site, visit):
     assert v.page.pdf(prefer_css_page_size=True)[:5] == b"%PDF-"
 
 
+def test_a_draft_opens_with_its_link_and_prints_as_a_letter_alone(built_site, visit):
+    v = visit(viewport={"width": 390, "height": 844})
+    v.page.goto(url(built_site, "partners/harbour.html"))
+    draft = v.page.locator("aside.rs-next details.rs-draft")
+    draft.locator("summary").click()
+    link = draft.locator("a.rs-draft__open").last
+    assert link.get_attribute("href").startswith("mailto:") and "body=Hi%20" in link.get_attribute("href")
+    box = draft.locator(".rs-draft__letter").bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= 390  # no overflow on a phone
+    v.page.emulate_media(media="print")
+    assert draft.locator(".rs-draft__letter").is_visible()
+    assert not v.page.locator(".rs-next__action").is_visible() and not v.page.locator("h1").is_visible()
+
+
 def test_search_answers_the_front_desk(built_site, visit):
     """Notes, referral ids, a contact as a result of their own, a typo, and a partner's own name first."""
     v = visit()
