@@ -590,16 +590,16 @@ def search_latency(size: Size, repeat: int, prefix: str = "site") -> float | Non
 
 
 PROFILE_GROUPS = (  # (function, file), label: the first group a sample's stack contains claims the sample
-    (("read_text", "refsite/load.py"), "reading the files (bytes to text)"),
-    (("conflict_markers", "refsite/load.py"), "scanning for merge-conflict markers"),
-    (("parse_yaml_mapping", "refsite/load.py"), "YAML front matter (libyaml, constructing values, duplicate keys)"),
-    (("_body", "refsite/load.py"), "log lines (splitting, duplicates, the line grammar)"),
-    (("partner_files", "refsite/load.py"), "listing the folder"),
-    (("load_partner", "refsite/load.py"), "front-matter fields to partners (converters, contacts)"),
+    (("decode_text", "refsite/load/"), "reading the files (bytes to text)"),
+    (("conflict_markers", "refsite/load/"), "scanning for merge-conflict markers"),
+    (("parse_yaml_mapping", "refsite/load/"), "YAML front matter (libyaml, constructing values, duplicate keys)"),
+    (("_body", "refsite/load/"), "log lines (splitting, duplicates, the line grammar)"),
+    (("partner_files", "refsite/load/"), "listing the folder"),
+    (("load_partner", "refsite/load/"), "front-matter fields to partners (converters, contacts)"),
     (("check_privacy", "refsite/checks.py"), "the patient-identifier guard (checks.check_privacy, refsite/privacy.py)"),
     (("derive_referrals", "refsite/model.py"), "referrals derived from the log (model.derive_referrals)"),
     (("validate", "refsite/validate.py"), "semantic checks, the rest (refsite/checks.py)"),
-    (("due", "refsite/due.py"), "what is due (refsite/due.py)"),
+    (("", "refsite/due/"), "what is due (refsite/due/)"),
     (("_find_and_load", "<frozen importlib._bootstrap>"), "imports"),
 )
 
@@ -620,11 +620,11 @@ BUILD_GROUPS = (  # (function or "", file prefix as py-spy shows it), label: the
     (("", "mkdocs/contrib/search/"), "MkDocs' search plugin (the search index)"),
     (("", "refsite/site/fastpages.py"), "the fast-page plugin (refsite/site/fastpages.py)"),
     (("", "material/plugins/offline/"), "Material's offline plugin"),
-    (("", "refsite/due.py"), "what is due (refsite/due.py)"),
+    (("", "refsite/due/"), "what is due (refsite/due/)"),
     (("", "refsite/metrics/"), "metrics (refsite/metrics/)"),
     (("", "refsite/render/"), "rendering refsite's pages (refsite/render/, its Jinja templates)"),
-    (("load_and_validate", "refsite/validate.py"), "reading and validating the records"),
-    (("stage_pages", "refsite/site.py"), "writing the pages for MkDocs"),
+    (("load_and_validate", "refsite/workspace.py"), "reading and validating the records"),
+    (("stage_pages", "refsite/site/pipeline.py"), "writing the pages for MkDocs"),
     (("HtmlBlockPreprocessor.run", "markdown/preprocessors.py"), "Python-Markdown's raw-HTML block preprocessor (HTMLParser)"),
     (("_RawHTMLPreprocessor.run", "mkdocs/structure/pages.py"), "MkDocs' anchor scan of raw HTML (HTMLParser)"),
     (("Page.render", "mkdocs/structure/pages.py"), "Markdown to HTML, the rest (MkDocs' Page.render)"),

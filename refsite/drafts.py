@@ -12,6 +12,7 @@ app with the subject and body filled in (for the site).
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -84,6 +85,7 @@ def greeting_name(name: str | None) -> str:
     return words[0]
 
 
+@functools.lru_cache(maxsize=8)  # one per templates folder: the site drafts every due item (compiled once, not per item)
 def _environment(templates: Path | None) -> jinja2.Environment:
     loaders: list[jinja2.BaseLoader] = []
     if templates is not None and (templates / MESSAGES).is_dir():

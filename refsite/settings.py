@@ -70,10 +70,14 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("gift_cap_warn", 0.8, "warn when a partner's gifts this year reach this share of the cap", float, 0, 1),
     Setting("privacy", "warn", "the patient-identifier guard (docs/privacy.md): warn, error (fails validate and CI) or off", str),
     Setting("privacy_region", "AU", "the country whose phone numbers the privacy guard reads without a + (ISO code: AU, NZ, GB, US...)", str),
+    Setting("calendar_catch_up", "monday", "the weekday on which the calendar feeds place overdue items (the next one from today; today when it is that day), or 'today'", str),
     Setting("owed_from", None, "a date (YYYY-MM-DD): thanks are owed only for referrals received on or after it, updates only for statuses reached on or after it; empty: all", dt.date),
 )
 # The choices of the settings that take one word from a list (checked when the file is read).
-CHOICES: Mapping[str, tuple[str, ...]] = MappingProxyType({"privacy": get_args(Privacy)})
+CHOICES: Mapping[str, tuple[str, ...]] = MappingProxyType({
+    "privacy": get_args(Privacy),
+    "calendar_catch_up": ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "today"),
+})
 
 SETTINGS_BY_NAME: Mapping[str, Setting] = MappingProxyType({s.name: s for s in SETTINGS})
 STRUCTURED_KEYS = MappingProxyType(
@@ -157,6 +161,7 @@ class Settings:
     gift_cap_warn: float = _default("gift_cap_warn")
     privacy: Privacy = _default("privacy")
     privacy_region: str = _default("privacy_region")
+    calendar_catch_up: str = _default("calendar_catch_up")
     owed_from: dt.date | None = _default("owed_from")
 
     @property

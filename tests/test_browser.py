@@ -228,15 +228,43 @@ def test_the_review_and_the_lists_print_on_a4_landscape(built_site, visit):
     assert v.page.pdf(prefer_css_page_size=True)[:5] == b"%PDF-"
 
 
-def test_search_finds_a_partner_by_a_word_from_its_notes(built_site, visit):
+def test_a_draft_opens_with_its_link_and_prints_as_a_letter_alone(built_site, visit):
+    v = visit(viewport={"width": 390, "height": 844})
+    v.page.goto(url(built_site, "partners/harbour.html"))
+    draft = v.page.locator("aside.rs-next details.rs-draft")
+    draft.locator("summary").click()
+    link = draft.locator("a.rs-draft__open").last
+    assert link.get_attribute("href").startswith("mailto:") and "body=Hi%20" in link.get_attribute("href")
+    box = draft.locator(".rs-draft__letter").bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= 390  # no overflow on a phone
+    v.page.emulate_media(media="print")
+    assert draft.locator(".rs-draft__letter").is_visible()
+    assert not v.page.locator(".rs-next__action").is_visible() and not v.page.locator("h1").is_visible()
+
+
+def test_search_answers_the_front_desk(built_site, visit):
+    """Notes, referral ids, a contact as a result of their own, a typo, and a partner's own name first."""
     v = visit()
     v.page.goto(url(built_site, "lists/index.html"))
     v.page.locator("label.md-search__icon, .md-search__input").first.click()
-    v.page.locator("input.md-search__input").press_sequentially("zeppelin", delay=20)
-    result = v.page.locator(".md-search-result__item").first
-    result.wait_for(timeout=15_000)
-    assert "Harbour Street Family Practice" in result.inner_text()
-    result.locator("a").first.click()
+    box = v.page.locator("input.md-search__input")
+
+    def first(query: str) -> str:
+        box.fill("")
+        v.page.wait_for_function("() => !document.querySelector('.md-search-result__item')")
+        box.press_sequentially(query, delay=10)
+        result = v.page.locator(".md-search-result__item").first
+        result.wait_for(timeout=15_000)
+        return result.inner_text()
+
+    assert "Harbour Street Family Practice" in first("zeppelin")  # a word from its notes
+    assert "Closed Clinic" in first("R-001")  # a referral id finds its partner
+    person = first("Natarjan")  # a typo: Dr. Priya Natarajan, a result of her own
+    assert "Harbour Street Family Practice" in person
+    assert "Natarajan" in v.page.locator(".md-search-result__item").first.locator("a").first.inner_text() or \
+        "Natarajan" in person
+    assert first("Harbor Street").splitlines()[0] == "Harbour Street Family Practice"  # its own name first
+    v.page.locator(".md-search-result__item").first.locator("a").first.click()
     v.page.wait_for_url("**/partners/harbour.html*")
 
 
@@ -299,7 +327,7 @@ def test_on_a_phone_people_are_cards_and_ids_do_not_break(built_site, visit):
         "e => getComputedStyle(e, '::before').content") == '"Last together: "'
     assert phone.page.locator(".rs-table--contacts thead").bounding_box()["height"] <= 1
     for link in ("mailto:priya@harbour.example", "tel:0255504128"):
-        box = phone.page.locator(f'a[href="{link}"]').bounding_box()
+        box = people.locator(f'a[href="{link}"]').bounding_box()
         assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 390, link
     shoot(phone.page, "profile-people-phone")
     # referral ids and dates in due text each stay on one line

@@ -85,7 +85,7 @@ def test_record_values_are_text_never_markup(pages):
     for raw in ("<script>", "<img", "<b>Gym", "<i>evil", "<em>html"):
         assert raw not in page
     assert "<h1>&lt;script&gt;alert(1)&lt;/script&gt;</h1>" in page
-    assert "<strong>Eve &lt;img src=x onerror=alert(2)&gt;</strong>" in page
+    assert '<h3 class="rs-person__title" id="person-1">Eve &lt;img src=x onerror=alert(2)&gt;</h3>' in page
     # Notes are Markdown: emphasis and lists render, raw HTML is text, only http(s)/mailto/tel links are links.
     assert ('<div class="rs-person__notes"><p><strong>not bold</strong> [link](javascript:alert(3))</p></div>'
             in page)
@@ -127,38 +127,65 @@ def test_dashboard_lists_the_items_due_soon_per_owner(loaded, pages):
     model = render.build_model(records, settings, TODAY)
     page = render.dashboard_page(model)
     items = within(due(records, settings, TODAY), settings.due_soon_days)
-    assert [(r.partner.text, r.rule, r.due_date) for r in page.owed] == [
-        (i.partner_name, i.rule, i.due_date) for i in items if i.rule in ("thanks", "update")
-    ]
-    assert [(o.owner, o.more, o.due_url) for o in page.owners] == [("maya", 0, "due/maya.html"), ("tom", 0, "due/tom.html")]
-    assert page.owed_more == 0
+    contacts = [i for i in items if i.rule not in ("gift-cap", "single-contact")]
+    assert [(o.owner, o.more, o.due_url) for o in page.owners] == [("maya", 2, "due/maya.html"), ("tom", 0, "due/tom.html")]
     assert [(o.owner, [(r.partner.url, r.rule) for r in o.items]) for o in page.owners] == [
-        ("maya", [("partners/harbour.html", "meeting"), ("partners/harbour.html", "cadence")]),
-        ("tom", [("partners/prospect.html", "prospect"), ("partners/xss.html", "cadence"),
-                 ("partners/xss.html", "single-contact")]),
+        ("maya", [(f"partners/{i.partner_id}.html", i.rule) for i in contacts if i.owner == "maya"][:3]),
+        ("tom", [("partners/prospect.html", "prospect"), ("partners/xss.html", "cadence"), ("partners/xss.html", "thanks")]),
     ]
+    # the counts over each owner's cards add up to them: the three shown and the rest on their page
+    for o in page.owners:
+        assert o.overdue + o.today + o.soon == len(o.items) + o.more == sum(1 for i in contacts if i.owner == o.owner)
+    # a notice is apart from the contacts, and no count holds it
+    assert [(n.partner.url, n.rule) for n in page.notices] == [("partners/xss.html", "single-contact")]
     assert [(f.label, f.value) for f in page.counts] == [
-        ("Overdue", "8"), ("Due today", "1"), ("Due in 7 days", "0"), ("Thanks owed", "2"), ("Updates owed", "2"),
+        ("Overdue", "8"), ("Due today", "0"), ("Due in 7 days", "0"), ("Thanks owed", "2"), ("Updates owed", "2"),
     ]
-    assert sum(1 for i in items if i.status == "overdue") == 8
     text = pages["index.md"]
-    for item in items:
-        assert f'href="partners/{item.partner_id}.html"' in text
-        assert str(render.keep_together(item.action)) in text
+    for o in page.owners:
+        for row in o.items:
+            assert str(render.keep_together(row.action)) in text
+    due_text = pages["due/maya.md"] + pages["due/tom.md"]
+    for item in contacts:
+        assert f'href="../partners/{item.partner_id}.html"' in due_text
+        assert str(render.keep_together(item.action)) in due_text
 
 
 def test_the_dashboard_shows_a_few_items_per_owner_and_links_to_the_rest(loaded, monkeypatch):
     records, settings = loaded
     monkeypatch.setattr(page_builders, "DASHBOARD_ITEMS", 1)
-    monkeypatch.setattr(page_builders, "DASHBOARD_OWED", 1)
     model = render.build_model(records, settings, TODAY)
     page = render.dashboard_page(model)
-    assert [(o.owner, len(o.items), o.more) for o in page.owners] == [("maya", 1, 1), ("tom", 1, 2)]
-    assert (len(page.owed), page.owed_more) == (1, 3)
+    assert [(o.owner, len(o.items), o.more) for o in page.owners] == [("maya", 1, 4), ("tom", 1, 2)]
     due_pages = render.due_pages(model)
     assert [(p.path, p.title, len(p.rows)) for p in due_pages] == [
-        ("due/maya.md", "Due: Maya Chen", 5), ("due/tom.md", "Due: Tom Alvarez", 4)]
-    assert [r.rule for r in due_pages[1].rows] == ["prospect", "cadence", "thanks", "single-contact"]
+        ("due/maya.md", "Due: Maya Chen", 5), ("due/tom.md", "Due: Tom Alvarez", 3)]
+    assert [r.rule for r in due_pages[1].rows] == ["prospect", "cadence", "thanks"]
+
+
+def test_the_first_glance_month_so_far_leaderboards_and_compliance(loaded):
+    records, settings = loaded
+    model = render.build_model(records, settings, TODAY)
+    page = render.dashboard_page(model)
+    facts = [partner_facts(p, settings, TODAY) for p in records.partners]
+    so_far = figures(facts, Period.between(dt.date(2026, 11, 1), TODAY)).received
+    then = figures(facts, Period.between(dt.date(2026, 10, 1), dt.date(2026, 10, 22))).received
+    assert [(f.label, f.value, f.previous, f.note) for f in page.glance] == [
+        ("Referrals, November to date", str(so_far), str(then), "against 1 Oct to 22 Oct"),
+        ("Referrals in October", "1", "1", "against September"),
+    ]
+    quarter = [(p.name, n) for p in records.partners
+               if (n := p.referrals_received(dt.date(2026, 10, 1), TODAY))]
+    assert [(r.partner.text, r.value) for r in page.top_referrers] == [
+        (name, render.plural(n, "referral")) for name, n in sorted(quarter, key=lambda x: (-x[1], x[0].casefold()))][:5]
+    month = figures(facts, Period.month(2026, 10))
+    assert [(f.label, f.value) for f in page.compliance] == [
+        ("Thanked on time", render.fmt_pct(month.thanked_on_time_rate) or "–"),
+        ("Updates on time", render.fmt_pct(month.updates_on_time_rate) or "–"),
+        ("Cadence kept", render.fmt_pct(month.cadence_kept_rate) or "–"),
+        ("Key partners met", render.fmt_pct(month.met_quarterly_rate) or "–"),
+    ]
+    assert render.review_page(model).compliance[0].label == "Thanked on time"
 
 
 def test_dashboard_headline_is_last_month_against_the_month_before(loaded):
@@ -266,48 +293,67 @@ def test_downloads(pages):
     ics = pages["downloads/due-tom.ics"]
     assert ics.startswith("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//refsite//due contacts//EN\r\n")
     assert ics.endswith("END:VCALENDAR\r\n")
-    assert "\nUID:thanks-xss-R-201@refsite\r\nDTSTAMP:20261122T000000Z\r\nDTSTART;VALUE=DATE:20261122\r\n" \
-           "DTEND;VALUE=DATE:20261123\r\n" in ics
+    assert "\nUID:thanks-xss-R-201@refsite\r\nDTSTAMP:20261122T000000Z\r\nDTSTART;VALUE=DATE:20261123\r\n" \
+           "DTEND;VALUE=DATE:20261124\r\n" in ics
     assert all(len(line.encode()) <= 75 for line in ics.split("\r\n"))
     assert "\n" not in ics.replace("\r\n", "")
     assert "maya" not in ics and "Harbour" not in ics
 
 
-def test_ics_events_describe_the_reason_and_the_action(loaded):
+def test_ics_each_item_on_its_day_overdue_on_the_catch_up_day_notices_left_out(loaded):
+    icalendar = pytest.importorskip("icalendar")
     records, settings = loaded
     model = render.build_model(records, settings, TODAY)
     ics = downloads.due_ics(model)
-    unfolded = ics.replace("\r\n ", "")
-    descriptions = [line for line in unfolded.split("\r\n") if line.startswith("DESCRIPTION:")]
-    assert len(descriptions) == len(model.items) == sum(1 for line in unfolded.split("\r\n") if line == "BEGIN:VEVENT")
-    for item, line in zip(model.items, descriptions):
-        assert line == "DESCRIPTION:" + downloads._ics_text(f"{item.reason}\nNext: {item.action}")
+    calendar = icalendar.Calendar.from_ical(ics)
+    events = {str(e["UID"]): e for e in calendar.walk("VEVENT")}
+    contacts = [i for i in model.items if i.rule not in ("gift-cap", "single-contact")]
+    assert len(events) == len(contacts) < len(model.items)  # the single-contact notice is no event
+    monday = dt.date(2026, 11, 23)  # 22 Nov 2026 is a Sunday; calendar_catch_up: monday (the default)
+    for item in contacts:
+        event = events[f"{item.rule}-{item.partner_id}" + (f"-{item.ref}" if item.ref else "") + "@refsite"]
+        start = event.decoded("DTSTART")
+        assert start == (item.due_date if item.due_date >= TODAY else monday), item
+        assert event.decoded("DTEND") - start == dt.timedelta(days=1)
+        assert str(event["SUMMARY"]) == downloads.ics_title(item)
+        assert str(event["DESCRIPTION"]) == downloads.ics_description(item)
+        assert str(event["SUMMARY"]).startswith(item.partner_name + ": ")
+    # no phone number, no email, no notes, no log text anywhere in the feed
+    for partner in records.partners:
+        for value in (partner.phone, partner.email, *(c.phone for c in partner.contacts),
+                      *(c.email for c in partner.contacts)):
+            assert not value or value not in ics.replace("\r\n ", ""), value
+    assert "zeppelin" not in ics and "alert(5)" not in ics
     assert all(len(line.encode()) <= 75 for line in ics.split("\r\n"))
-    # no notes, no contact details, no log text: the xss partner's note and email stay out
-    assert "zeppelin" not in ics and "priya@harbour.example" not in ics and "alert(5)" not in ics
     assert ics == downloads.due_ics(render.build_model(records, settings, TODAY))  # deterministic
 
 
-def test_ics_description_is_reason_then_action_escaped_and_folded():
-    item = DueItem("harbour", "Harbour Street", "maya", "thanks", TODAY, 1, "overdue",
+@pytest.mark.parametrize(("setting", "day"), [
+    ("monday", dt.date(2026, 11, 23)), ("sunday", TODAY), ("Friday", dt.date(2026, 11, 27)), ("today", TODAY)])
+def test_the_catch_up_day_is_the_next_such_weekday_from_today(setting, day):
+    assert downloads.catch_up_day(TODAY, setting) == day
+
+
+def test_ics_title_and_description_carry_no_number_or_address():
+    item = DueItem("harbour", "Harbour Street", "maya", "thanks", TODAY - dt.timedelta(days=1), 1, "overdue",
                    "Thank-you owed: referral R-2418 (knee) received 2026-11-18, 4 days ago; thank within 3 days",
-                   "Call Leah Ortiz (prefers phone): thank them for referral R-2418", Source("harbour.md", 9),
-                   ref="R-2418")
+                   "Call Leah Ortiz on 02 5550 4128 (prefers phone): thank them for referral R-2418",
+                   Source("harbour.md", 9), ref="R-2418", contact="Leah Ortiz", channel="phone", address="02 5550 4128")
+    assert downloads.ics_title(item) == "Harbour Street: thank Leah Ortiz for referral R-2418 (phone)"
     assert downloads.ics_description(item) == (
         "Thank-you owed: referral R-2418 (knee) received 2026-11-18, 4 days ago; thank within 3 days\n"
-        "Next: Call Leah Ortiz (prefers phone): thank them for referral R-2418")
+        "Next: thank Leah Ortiz for referral R-2418 (phone)")
     model = dataclasses.replace(render.build_model(*load_and_validate(FIXTURE, None, TODAY)[:2], TODAY), items=(item,))
     event = downloads.due_ics(model).split("BEGIN:VEVENT\r\n", 1)[1].split("END:VEVENT", 1)[0]
     assert event == (
         "UID:thanks-harbour-R-2418@refsite\r\n"
         "DTSTAMP:20261122T000000Z\r\n"
-        "DTSTART;VALUE=DATE:20261122\r\n"
-        "DTEND;VALUE=DATE:20261123\r\n"
-        "SUMMARY:Harbour Street: Call Leah Ortiz (prefers phone): thank them for ref\r\n"
-        " erral R-2418\r\n"
+        "DTSTART;VALUE=DATE:20261123\r\n"
+        "DTEND;VALUE=DATE:20261124\r\n"
+        "SUMMARY:Harbour Street: thank Leah Ortiz for referral R-2418 (phone)\r\n"
         "DESCRIPTION:Thank-you owed: referral R-2418 (knee) received 2026-11-18\\, 4 \r\n"
-        " days ago\\; thank within 3 days\\nNext: Call Leah Ortiz (prefers phone): tha\r\n"
-        " nk them for referral R-2418\r\n"
+        " days ago\\; thank within 3 days\\nNext: thank Leah Ortiz for referral R-2418\r\n"
+        "  (phone)\r\n"
         "TRANSP:TRANSPARENT\r\n"
     )
 
@@ -333,11 +379,11 @@ def test_mail_and_phone_links():
 
 def test_the_people_on_a_profile_link_their_email_and_phone(pages):
     page = pages["partners/harbour.md"]
-    assert ('<td class="rs-person__reach"><span>Prefers email</span> <span><a href="mailto:priya@harbour.example">'
+    assert ('<td class="rs-person__reach" data-search-exclude><span>Prefers email</span> <span><a href="mailto:priya@harbour.example">'
             'priya@harbour.example</a></span> </td>') in page
-    assert ('<td class="rs-person__reach"><span>Prefers phone</span> <span><a href="tel:0255504128">02 5550 4128</a>'
+    assert ('<td class="rs-person__reach" data-search-exclude><span>Prefers phone</span> <span><a href="tel:0255504128">02 5550 4128</a>'
             '</span></td>') in page
-    assert '<td class="rs-person__seen" data-label="Last together">11 Sep 2026</td>' in page
+    assert '<td class="rs-person__seen" data-label="Last together" data-search-exclude>11 Sep 2026</td>' in page
     assert ('<p class="rs-next__action">Call Leah Ortiz (prefers phone): update them on referral '
             '<span class="rs-nowrap">R-101</span> (converted)</p>') in page
 
@@ -417,3 +463,112 @@ def test_every_page_context_is_documented():
         section = text.split(f"### {page.template}: `{page.__name__}`", 1)[1].split("\n### ", 1)[0]
         for f in dataclasses.fields(page):
             assert f"`{f.name}`" in section, (page.__name__, f.name)
+
+
+# --------------------------------------------------------------------------- drafts on the site
+
+DEMO = Path(__file__).parent.parent / "records"
+
+
+@pytest.fixture(scope="module")
+def demo_model():
+    records, settings, problems = load_and_validate(DEMO, None, TODAY, as_of=True)
+    assert [str(p) for p in problems if p.is_error] == []
+    return render.build_model(records, settings, TODAY), render.render_pages(records, settings, TODAY)
+
+
+def test_every_due_item_on_the_site_has_its_draft_and_the_link_fills_it_in(demo_model):
+    model, pages = demo_model
+    update = next(i for i in model.items if i.partner_id == "crown-lane-medical" and i.rule == "update"
+                  and i.ref == "R-2374")
+    d = model.due_row(update).draft
+    assert d.href == (
+        "mailto:r.delgado@crownlanemedical.example?subject=Update%20on%20referral%20R-2374&body=Hi%20Rosa%2C%0A%0A"
+        "A%20short%20update%20on%20referral%20R-2374%3A%20the%20status%20is%20now%20discharged.%20Thank%20you%20again"
+        "%20for%20sending%20them%20to%20us.%0A%0AIf%20you%20would%20like%20more%20detail%2C%20please%20call%20us%20and"
+        "%20we%20can%20talk%20it%20through.%0A%0ATom%20Alvarez%0ACrown%20Street%20Physiotherapy%0A")
+    assert (d.name, d.to, d.href_label, d.call) == ("Rosa Delgado", "r.delgado@crownlanemedical.example",
+                                                    "Open in email", None)
+    assert d.points == ("A short update on referral R-2374: the status is now discharged. Thank you again for "
+                        "sending them to us.", "If you would like more detail, please call us and we can talk it through.")
+    assert d.letter.splitlines()[:5] == ["22 Nov 2026", "", "Rosa Delgado, Crown Lane Medical Centre", "",
+                                         "Re: Update on referral R-2374"]
+    assert f'href="{d.href.replace("&", "&amp;")}"' in pages["partners/crown-lane-medical.md"]
+    assert f'href="{d.href.replace("&", "&amp;")}"' in pages["due/tom.md"]
+    # by text: an sms: link; by phone: a tel: link besides
+    thanks = next(i for i in model.items if i.partner_id == "glebe-point-medical" and i.rule == "thanks")
+    assert model.due_row(thanks).draft.call == "tel:0255506120"
+    texted = [model.due_row(i).draft for i in model.items if i.channel == "text" and i.rule == "thanks"]
+    assert texted and all(d.href.startswith("sms:04") and d.href_label == "Open in messages" for d in texted)
+    # every item shown gets one, except the notices, which have no message
+    for item in model.items:
+        assert (model.due_row(item).draft is None) == (item.rule in ("gift-cap", "single-contact")), item
+    shown = sum(1 for i in model.items if i.status in ("overdue", "due", "soon") and i.rule not in ("gift-cap", "single-contact"))
+    assert pages["due/maya.md"].count('<details class="rs-draft">') + pages["due/tom.md"].count(
+        '<details class="rs-draft">') + pages.get("due/sam.md", "").count('<details class="rs-draft">') + pages.get(
+        "due/unassigned.md", "").count('<details class="rs-draft">') == shown
+
+
+def test_no_draft_on_any_page_says_more_about_a_referral_than_its_id_status_and_date(demo_model):
+    model, pages = demo_model
+    ids = {r.id for p in model.records.partners for r in p.referrals}
+    for item in model.items:
+        d = model.due_row(item).draft
+        if d is None:
+            continue
+        text = "\n".join([d.subject, d.body, d.letter, *d.points])
+        assert set(re.findall(r"\bR-\d+\b", text)) <= ({item.ref} if item.ref else set()), item
+        assert {w for w in re.findall(r"[\w-]+", text) if w in ids} <= {item.ref}
+        partner = model.records.get(item.partner_id)
+        for who in model.records.partners:  # names are the records' own words, not the referral's
+            for name in (who.name, who.organisation, *(c.name for c in who.contacts)):
+                text = text.replace(name, "") if name else text
+        for event in partner.events:
+            if event.kind != "referral-in":
+                continue
+            private = [event.text, event.service and render.label(event.service).lower(),
+                       event.value is not None and render.fmt_money(event.value, model.site.currency),
+                       event.satisfaction is not None and f"{event.satisfaction}/5"]
+            for words in filter(None, private):
+                assert not re.search(rf"\b{re.escape(str(words))}\b", text, re.IGNORECASE), (item, words)
+    # and what the pages hold is exactly those drafts
+    letters = {model.due_row(i).draft.letter for i in model.items if model.due_row(i).draft}
+    for path, text in pages.items():
+        for block in re.findall(r'<div class="rs-draft__letter">(.*?)</div>', text, re.DOTALL):
+            assert html_unescape(block) in letters, path
+
+
+def html_unescape(text: str) -> str:
+    import html
+
+    return html.unescape(text)
+
+
+def test_a_partner_at_a_glance_states_trend_rhythm_and_no_empty_tiles(demo_model, loaded):
+    model, pages = demo_model
+    atlas = render.partner_page(model, model.records.get("atlas-creative"))
+    assert [(s.kind, s.text) for s in atlas.states] == [
+        ("snoozed", "Snoozed until 1 Feb 2027"), ("prospect", "Prospect · step 1 of 3: engaging")]
+    king = render.partner_page(model, model.records.get("king-street-medical"))
+    assert [s.kind for s in king.states] == ["at-risk"]
+    assert king.rhythm == "usually every 20 days, last one 171 days ago"
+    received = [r.received for r in model.records.get("king-street-medical").referrals]
+    assert sum(b.value for b in king.trend.bars) == sum(1 for d in received if d >= dt.date(2025, 12, 1))
+    assert len(king.trend.bars) == 12 and king.trend.summary.startswith("Dec 2025: ")
+    assert '<svg class="rs-spark"' in pages["partners/king-street-medical.md"]
+    records, settings = loaded
+    fixture = render.build_model(records, settings, TODAY)
+    prospect = render.partner_page(fixture, records.get("prospect"))
+    assert ([f.label for f in prospect.figures], prospect.trend, prospect.rhythm) == (["Last contact"], None, "")
+    assert all(f.value not in ("0", "$0", "–") for p in model.records.partners
+               for f in render.partner_page(model, p).figures)
+
+
+def test_the_privacy_marker_never_shows_on_a_page(demo_model):
+    model, _ = demo_model
+    partner = model.records.partners[0]
+    marked = dataclasses.replace(partner, notes="Send the *handout* <!-- not-patient -->\n",
+                                 value_ideas=("Share the ACL protocol <!-- not-patient -->",))
+    page = render.partner_page(model, marked)
+    assert page.notes == "Send the *handout*\n"
+    assert [i.text for i in page.ideas] == ["Share the ACL protocol"]

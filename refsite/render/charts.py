@@ -94,3 +94,25 @@ def referral_charts(model: Model) -> tuple[BarChart, BarChart]:
             by_category[count.name] = by_category.get(count.name, 0) + count.count
     by_source = _bar_rows(f"Referrals by source since {fmt_date(span.start)}", source_points(by_category))
     return per_month, by_source
+
+
+def sparkline(model: Model, partner_id: str, width: int = 120, height: int = 28) -> BarChart:
+    """A partner's referrals received per month over the last 12 months, as small columns (no labels)."""
+    span = chart_months(model.today)
+    months = []
+    first = span.start
+    for _ in range(12):
+        month = Period.containing(first, "month")
+        months.append(month)
+        first = month.end + dt.timedelta(days=1)
+    received = [r.received for f in model.facts_of([partner_id]) for r in f.received]
+    counts = [sum(1 for d in received if month.start <= d <= month.end) for month in months]
+    peak = max(counts) or 1
+    slot = width / len(counts)
+    bars = tuple(
+        Bar(MONTHS[m.start.month - 1], n, str(n), round(i * slot + 1, 2), round(height - 2 - (height - 4) * n / peak, 2),
+            round(slot - 2, 2), round((height - 4) * n / peak + 2 if n else 1, 2))
+        for i, (m, n) in enumerate(zip(months, counts)))
+    summary = ", ".join(f"{MONTHS[m.start.month - 1]} {m.start.year}: {n}" for m, n in zip(months, counts))
+    return BarChart(f"Referrals per month since {fmt_date(span.start)}", "spark", width, height, bars,
+                    not any(counts), summary, axis=height)

@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Iterable, Mapping
 
+from refsite import drafts
 from refsite.due import DueItem, due
 from refsite.metrics import PartnerFacts, partner_facts
 from refsite.model import Partner, Records
-from refsite.render.contexts import DueRow, Link, PartnerRow, SiteInfo, TeamMember
-from refsite.render.formatting import label, relative_days, slugify
+from refsite.render.contexts import DraftView, DueRow, Link, PartnerRow, SiteInfo, TeamMember
+from refsite.render.formatting import fmt_date, label, relative_days, slugify, tel_url
 from refsite.settings import Settings
 
 
@@ -40,6 +42,8 @@ class Model:
     introduced: Mapping[str, tuple[str, ...]]
     facts: tuple[PartnerFacts, ...]  # refsite.metrics' view of every partner, in id order
     tag_slugs: Mapping[str, str] = field(default_factory=dict)
+    templates: Path | None = None  # the repository's site_templates/ (its messages/ override the drafts')
+    _drafts: dict[tuple[object, ...], DraftView | None] = field(default_factory=dict, repr=False, compare=False)
     _facts_by_id: Mapping[str, PartnerFacts] = field(init=False, repr=False, compare=False)
 
     def facts_of(self, partner_ids: Iterable[str]) -> list[PartnerFacts]:
@@ -73,7 +77,45 @@ class Model:
             action=item.action,
             ref=item.ref,
             introducers=tuple(self.link(p) for p in item.introducers if self.records.get(p) is not None),
+            draft=self.draft(item),
         )
+
+    def draft(self, item: DueItem) -> DraftView | None:
+        """The item's message (refsite.drafts), computed once per item; None for a notice with no message."""
+        key = (item.partner_id, item.rule, item.ref, item.due_date, item.step)
+        if key not in self._drafts:
+            self._drafts[key] = _draft_view(self, item)
+        return self._drafts[key]
+
+
+def _draft_view(model: Model, item: DueItem) -> DraftView | None:
+    partner = model.records.get(item.partner_id)
+    if partner is None:
+        return None
+    introducer = next((p for p in (model.records.get(i) for i in item.introducers) if p is not None), None)
+    try:
+        d = drafts.draft(item, partner, model.settings, model.templates, introducer)
+    except drafts.NoDraft:
+        return None
+    by_text = d.channel == "text"
+    paragraphs = [p.strip() for p in d.body.strip().split("\n\n") if p.strip()]
+    points = tuple(" ".join(p.split()) for p in paragraphs[1:-1]) or tuple(" ".join(p.split()) for p in paragraphs)
+    introducer_asked = item.rule == "introduction" and introducer is not None
+    to_partner = introducer.name if introducer_asked and introducer is not None else partner.name
+    name = (d.to if introducer_asked and d.to and "@" not in d.to and not tel_url(d.to) else None) or (
+        None if introducer_asked else item.contact) or to_partner
+    address = d.to if d.to and ("@" in d.to or tel_url(d.to)) else None
+    heading = [fmt_date(model.today), "", name if name == to_partner else f"{name}, {to_partner}"]
+    if d.channel == "fax" and address:
+        heading.append(f"By fax: {address}")
+    letter = "\n".join([*heading, "", *([f"Re: {d.subject}", ""] if d.subject else []), d.body.strip()]) + "\n"
+    return DraftView(
+        channel=d.channel, name=name, to=address, subject=d.subject, body=d.body,
+        href=drafts.sms_url(d) if by_text else drafts.mailto_url(d),
+        href_label="Open in messages" if by_text else "Open in email",
+        call=tel_url(address) if d.channel == "phone" and address else None,
+        points=points, letter=letter,
+    )
 
 
 RULE_LABELS = {
@@ -90,7 +132,8 @@ RULE_LABELS = {
 }
 
 
-def build_model(records: Records, settings: Settings, today: dt.date) -> Model:
+def build_model(records: Records, settings: Settings, today: dt.date, templates: Path | None = None) -> Model:
+    """``templates``: the repository's own site_templates/ (for the message drafts' overrides)."""
     items = tuple(due(records, settings, today))
     by_partner: dict[str, list[DueItem]] = {}
     for item in items:
@@ -119,6 +162,7 @@ def build_model(records: Records, settings: Settings, today: dt.date) -> Model:
         introduced={k: tuple(sorted(v)) for k, v in introduced.items()},
         facts=tuple(partner_facts(p, settings, today) for p in records.partners),
         tag_slugs=slugs,
+        templates=templates,
     )
 
 

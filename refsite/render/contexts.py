@@ -60,6 +60,23 @@ class DueRow:
     action: str
     ref: str | None
     introducers: tuple[Link, ...]
+    draft: DraftView | None = None  # the message for this item (refsite.drafts); None for notices (gift cap, one contact)
+
+
+@dataclass(frozen=True)
+class DraftView:
+    """A due item's message as the site offers it: a link that opens it, talking points, a letter."""
+
+    channel: str | None  # the contact's preferred channel (refsite.vocab.CHANNELS), or None
+    name: str  # whom the message is for: the contact's name, else the partner's
+    to: str | None  # the email address or number the draft goes to, when one is known
+    subject: str
+    body: str
+    href: str  # 'mailto:...?subject=...&body=...' or, by text, 'sms:...?body=...'
+    href_label: str  # 'Open in email', 'Open in messages'
+    call: str | None  # by phone: a 'tel:' link to the number, else None
+    points: tuple[str, ...]  # talking points for a call: the body's paragraphs without greeting and signature
+    letter: str  # the message as a letter for post or fax: the date, whom to, subject, body
 
 
 @dataclass(frozen=True)
@@ -157,12 +174,15 @@ class PageContext:
 @dataclass(frozen=True, kw_only=True)
 class DashboardPage(PageContext):
     template: ClassVar[str] = "dashboard.md"
-    counts: tuple[Figure, ...]  # overdue, due today, due soon, thanks owed, updates owed
-    owed: tuple[DueRow, ...]  # the most urgent thanks and updates owed (at most DASHBOARD_OWED)
-    owed_more: int  # how many more thanks and updates are owed
-    owners: tuple[OwnerDue, ...]  # per team member (and 'unassigned'), the other rules
+    glance: tuple[Figure, ...]  # referrals this month so far against the same point last month; last month's
+    top_referrers: tuple[RankRow, ...]  # the quarter under way, most referrals first (at most LEADERBOARD)
+    below_usual: tuple[RankRow, ...]  # partners the due engine finds at risk, longest overdue first
+    counts: tuple[Figure, ...]  # overdue, due today, due soon, thanks owed, updates owed (notices left out)
+    owners: tuple[OwnerDue, ...]  # per team member (and 'unassigned'): counts and the most urgent cards
+    notices: tuple[DueRow, ...]  # gift caps and single contacts: for the team to know, not contacts to make
     headline: tuple[Figure, ...]  # metrics for the last full month against the month before
     headline_period: str
+    compliance: tuple[Figure, ...]  # whether the system is followed, the last full month against the one before
     per_month: BarChart
     by_source: BarChart
 
@@ -172,11 +192,12 @@ class OwnerDue:
     owner: str | None
     name: str
     url: str | None  # the owner's list of partners
-    items: tuple[DueRow, ...]  # the most urgent of their other items (at most DASHBOARD_ITEMS)
+    items: tuple[DueRow, ...]  # their most urgent items (at most DASHBOARD_ITEMS), notices left out
     more: int  # how many more are on their due page
     due_url: str  # their due page: every item overdue, due or soon
-    overdue: int
-    owed: int  # thanks and updates, listed in the dashboard's own section
+    overdue: int  # overdue + today + soon == len(items) + more
+    today: int
+    soon: int
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -206,6 +227,19 @@ class PartnerPage(PageContext):
     introduced_by: Link | None
     introduced: tuple[Link, ...]
     source: str  # the record's file name
+    states: tuple[State, ...] = ()  # chips in the header: snoozed, at risk, prospect step, former
+    trend: BarChart | None = None  # referrals per month over the last 12 months (a sparkline); None: none ever
+    rhythm: str = ""  # 'usually every 20 days, last one 171 days ago' (empty without referrals)
+    referral_ids: tuple[str, ...] = ()  # the referrals received, newest first (searchable: R-2418 finds them)
+
+
+@dataclass(frozen=True)
+class State:
+    """A chip in a partner's header: ``kind`` (snoozed, at-risk, prospect, former) and its words."""
+
+    kind: str
+    text: str
+    title: str = ""  # more, on hover: why
 
 
 @dataclass(frozen=True)
@@ -287,6 +321,7 @@ class ReviewPage(PageContext):
     period: str  # 'Q3 2026 (July to September)'
     previous: str
     figures: tuple[Figure, ...]  # the quarter against the one before
+    compliance: tuple[Figure, ...]  # whether the system is followed, the quarter against the one before
     rankings: tuple[Ranking, ...]  # top ten by score, rising, falling
     ranked: tuple[RankedRow, ...]  # every partner ranked (refsite.metrics.review), best first
     focus: tuple[FocusRow, ...]  # the short list for next quarter

@@ -32,26 +32,73 @@ def _ics_fold(line: str) -> str:
     return "\r\n ".join(parts)
 
 
+NOTICES = ("gift-cap", "single-contact")  # things to know, not contacts to make: no event
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+def catch_up_day(today: dt.date, setting: object) -> dt.date:
+    """Where overdue items go: the next ``calendar_catch_up`` weekday from today (today if it is one), or today."""
+    word = str(setting or "").strip().lower()
+    if word not in WEEKDAYS:
+        return today
+    return today + dt.timedelta(days=(WEEKDAYS.index(word) - today.weekday()) % 7)
+
+
+def ics_day(item: DueItem, today: dt.date, catch_up: dt.date) -> dt.date:
+    """An item's day in the calendar: its due date, or the catch-up day when that has passed."""
+    return item.due_date if item.due_date >= today else catch_up
+
+
+def ics_title(item: DueItem) -> str:
+    """The partner and the action in few words, from the item's structured facts: no number, no address."""
+    who = item.contact or "them"
+    ref = f" for referral {item.ref}" if item.ref else ""
+    by = f" ({item.channel})" if item.channel else ""
+    if item.rule == "thanks":
+        what = f"thank {who}{ref}{by}"
+    elif item.rule == "update":
+        what = f"update {who} on referral {item.ref}{by}" if item.ref else f"update {who}{by}"
+    elif item.rule == "meeting":
+        what = f"meet {who} in person"
+    elif item.rule == "introduction":
+        what = f"ask for an introduction to {item.introduce or who}"
+    elif item.rule in ("nurture", "prospect"):
+        what = f"ask {who} for a meeting{by}" if item.step == "ask-meeting" else f"give {who} something of value{by}"
+    elif item.rule == "at-risk":
+        what = f"talk with {who}: referrals are down{by}"
+    elif item.rule == "reactivate":
+        what = f"thank {who}{ref} and welcome them back{by}"
+    elif item.rule == "promote":
+        what = f"thank {who}{ref}; they now refer{by}"
+    else:  # cadence
+        what = f"check in with {who}{by}"
+    return f"{item.partner_name}: {what}"
+
+
 def ics_description(item: DueItem) -> str:
     """An event's description: why it is due and what to do, nothing more (no notes, no contact details).
 
-    The due engine's reasons name a referral by its opaque id only, never a patient.
+    The due engine's reasons name a referral by its opaque id only, never a patient; the action is
+    the title's few words (the engine's own sentence can carry a phone number or an address).
     """
-    return f"{item.reason}\nNext: {item.action}"
+    text = f"{item.reason}\nNext: {ics_title(item).split(': ', 1)[1]}"
+    return text.replace(item.address, "") if item.address else text
 
 
 def due_ics(model: Model, owner: str | None = None, name: str = "Referral contacts") -> str:
     """An iCalendar feed of due contacts (all owners, or one): all-day events, stable UIDs, no clock.
 
-    Each event: the partner and the action as its summary, the reason and the action as its description.
+    Each item on its due date, an overdue one on the catch-up day (``calendar_catch_up``); notices
+    (gift cap, single contact) left out. Summary: the partner and the action; description: the reason.
     """
     stamp = f"{model.today:%Y%m%d}T000000Z"
+    catch_up = catch_up_day(model.today, model.settings.values.get("calendar_catch_up"))
     lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//refsite//due contacts//EN", "CALSCALE:GREGORIAN",
              f"X-WR-CALNAME:{_ics_text(name)}"]
     for item in model.items:
-        if owner is not None and item.owner != owner:
+        if (owner is not None and item.owner != owner) or item.rule in NOTICES:
             continue
-        day = max(item.due_date, model.today)
+        day = ics_day(item, model.today, catch_up)
         uid = f"{item.rule}-{item.partner_id}" + (f"-{item.ref}" if item.ref else "")
         lines += [
             "BEGIN:VEVENT",
@@ -59,7 +106,7 @@ def due_ics(model: Model, owner: str | None = None, name: str = "Referral contac
             f"DTSTAMP:{stamp}",
             f"DTSTART;VALUE=DATE:{day:%Y%m%d}",
             f"DTEND;VALUE=DATE:{day + dt.timedelta(days=1):%Y%m%d}",
-            f"SUMMARY:{_ics_text(f'{item.partner_name}: {item.action}')}",
+            f"SUMMARY:{_ics_text(ics_title(item))}",
             f"DESCRIPTION:{_ics_text(ics_description(item))}",
             "TRANSP:TRANSPARENT",
             "END:VEVENT",

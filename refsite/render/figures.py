@@ -9,7 +9,8 @@ from refsite.metrics import Figures, Period, figures, points_change
 from refsite.model import Partner
 from refsite.render.computed import Model, last_contact
 from refsite.render.contexts import Figure
-from refsite.render.formatting import ago, fmt_date, fmt_money, fmt_pct, label, plural
+from refsite.render.formatting import MONTHS_LONG, ago, fmt_date, fmt_money, fmt_pct, label, plural
+from refsite.words import short_date
 
 
 def compare(name: str, now: float | None, before: float | None, shown: str, shown_before: str, *,
@@ -71,7 +72,7 @@ def partner_figures(model: Model, partner: Partner) -> tuple[Figure, ...]:
     last_referral = max((r.received for f in facts for r in f.received), default=None)
     costs = sum((c for f in facts for d, c in f.costs if d.year == today.year), Decimal(0))
     cap = Decimal(str(model.settings.gift_cap))
-    return (
+    shown = (
         Figure("Referrals received", str(year.received), note=f"last 12 months; {ever.received} in all"),
         Figure("Converted", str(year.conversions),
                note=f"{fmt_pct(year.conversion_rate)} of the year's referrals" if year.conversion_rate is not None else None),
@@ -87,6 +88,9 @@ def partner_figures(model: Model, partner: Partner) -> tuple[Figure, ...]:
         Figure(f"Gifts {today.year}", fmt_money(costs, currency),
                note=f"cap {fmt_money(cap, currency)}" if cap else None),
     )
+    # A tile with nothing in it says nothing: 0, $0 and '–' are left out (a prospect shows none).
+    empty = {"0", "–", fmt_money(0, currency)}
+    return tuple(f for f in shown if f.value not in empty)
 
 
 def pipeline_funnel(model: Model) -> tuple[Figure, ...]:
@@ -99,3 +103,59 @@ def pipeline_funnel(model: Model) -> tuple[Figure, ...]:
         shown.append(Figure(label(step.step), str(step.count), note=note))
     return (Figure("Prospects now", str(sum(1 for p in model.records.partners if p.stage == "prospect")),
                    note="last 12 months below"), *shown)
+
+
+def usual_gap(usual_days: float | None, since_days: int | None) -> str:
+    """'usually every 30 days, last one 75 days ago' (or the half that is known)."""
+    parts = []
+    if usual_days is not None:
+        parts.append(f"usually every {plural(round(usual_days), 'day')}")
+    if since_days is not None:
+        parts.append("last one today" if since_days == 0 else f"last one {plural(since_days, 'day')} ago")
+    return ", ".join(parts)
+
+
+def glance_figures(model: Model) -> tuple[Figure, ...]:
+    """This month so far against the same point last month, and last month against the month before."""
+    today = model.today
+    month = Period.containing(today, "month")
+    last = month.previous()
+    same_point = Period.between(last.start, min(last.end, last.start + (today - month.start)))
+    so_far = figures(model.facts, Period.between(month.start, today))
+    then = figures(model.facts, same_point)
+    full = figures(model.facts, last)
+    before = figures(model.facts, last.previous())
+    this_name, last_name = MONTHS_LONG[month.start.month - 1], MONTHS_LONG[last.start.month - 1]
+    return (
+        compare(f"Referrals, {this_name} to date", so_far.received, then.received, str(so_far.received),
+                str(then.received), note=f"against {short_date(same_point.start, today)} to {short_date(same_point.end, today)}"),
+        compare(f"Referrals in {last_name}", full.received, before.received, str(full.received), str(before.received),
+                note=f"against {MONTHS_LONG[last.previous().start.month - 1]}"),
+    )
+
+
+COMPLIANCE = (
+    ("Thanked on time", "thanked_on_time_rate", "thanked_on_time", "thanks_counted", "referral"),
+    ("Updates on time", "updates_on_time_rate", "updates_on_time", "updates_counted", "update"),
+    ("Cadence kept", "cadence_kept_rate", "cadence_kept", "cadence_partners", "partner"),
+    ("Key partners met", "met_quarterly_rate", "met_quarterly", "key_partners", "key partner"),
+)
+
+
+def system_figures(current: Figures, previous: Figures) -> tuple[Figure, ...]:
+    """Whether the system is followed (refsite.metrics, docs/metrics.md): four shares against the period before."""
+    shown = []
+    for name, rate, done, counted, unit in COMPLIANCE:
+        now, before = getattr(current, rate), getattr(previous, rate)
+        change = points_change(now, before)
+        total = getattr(current, counted)
+        note = f"{getattr(current, done)} of {plural(total, unit)}" if total else "none to count"
+        shown.append(compare(name, now, before, fmt_pct(now) or "–", fmt_pct(before) or "–",
+                             change=None if change is None else f"{change:+d} pts", note=note))
+    return tuple(shown)
+
+
+def compliance_figures(model: Model) -> tuple[Figure, ...]:
+    """The last full month against the month before (the dashboard; the review shows its quarter)."""
+    month = Period.last_full("month", model.today)
+    return system_figures(figures(model.facts, month), figures(model.facts, month.previous()))

@@ -16,7 +16,8 @@ from refsite.due import DueItem, value_ideas_not_given
 from refsite.fit import fit_score
 from refsite.metrics import PartnerFacts, Period, figures, review
 from refsite.model import Partner, Records
-from refsite.render.charts import referral_charts
+from refsite.privacy import without_marker
+from refsite.render.charts import referral_charts, sparkline
 from refsite.render.computed import Model, build_model, list_url, partner_row
 from refsite.render.contexts import (
     ContactRow,
@@ -44,13 +45,24 @@ from refsite.render.contexts import (
     Ranking,
     RankRow,
     ReviewPage,
+    State,
     TimelineRow,
 )
 from refsite.render.downloads import download_files
-from refsite.render.figures import headline_figures, partner_figures, period_figures, pipeline_funnel
-from refsite.render.formatting import fmt_money, fmt_pct, label, safe_url
+from refsite.render.figures import (
+    compliance_figures,
+    glance_figures,
+    headline_figures,
+    partner_figures,
+    period_figures,
+    pipeline_funnel,
+    system_figures,
+    usual_gap,
+)
+from refsite.render.formatting import fmt_money, fmt_pct, label, plural, safe_url
 from refsite.render.templates import Renderer, RenderError
 from refsite.settings import Settings
+from refsite.words import short_date
 
 SOON_STATUSES = ("overdue", "due", "soon")
 
@@ -97,7 +109,7 @@ def _timeline(model: Model, partner: Partner) -> tuple[TimelineRow, ...]:
             who=model.settings.member_name(event.author) if event.author else "",
             with_=", ".join(event.with_),
             detail=" · ".join(detail),
-            text=event.text,
+            text=without_marker(event.text) if event.text else event.text,
         ))
     return tuple(rows)
 
@@ -112,10 +124,33 @@ def _contacts(partner: Partner) -> tuple[ContactRow, ...]:
             prefers=contact.prefers,
             email=contact.email,
             phone=contact.phone,
-            notes=contact.notes,
+            notes=without_marker(contact.notes) if contact.notes else contact.notes,
             last_seen=max(seen) if seen else None,
         ))
     return tuple(rows)
+
+
+PROSPECT_STEPS = {"value": (1, "engaging"), "ask-meeting": (2, "asking for a meeting"),
+                  "introduction": (3, "asking for an introduction")}
+
+
+def partner_states(model: Model, partner: Partner, items: Sequence[DueItem]) -> tuple[State, ...]:
+    """The chips in a partner's header, from the record and the due engine's structured items."""
+    states = []
+    if partner.stage == "former":
+        states.append(State("former", "Former partner"))
+    if partner.snooze_until is not None and partner.snooze_until > model.today:
+        states.append(State("snoozed", f"Snoozed until {short_date(partner.snooze_until, model.today)}",
+                            "Nothing is due for them before then."))
+    risk = next((i for i in items if i.rule == "at-risk"), None)
+    if risk is not None:
+        states.append(State("at-risk", "At risk", risk.reason))
+    if partner.stage == "prospect":
+        step = next((PROSPECT_STEPS[(i.step or "") if i.rule == "prospect" else i.rule] for i in items
+                     if (i.rule == "prospect" and i.step in PROSPECT_STEPS) or i.rule == "introduction"), None)
+        if step is not None:
+            states.append(State("prospect", f"Prospect · step {step[0]} of 3: {step[1]}"))
+    return tuple(states)
 
 
 def partner_page(model: Model, partner: Partner) -> PartnerPage:
@@ -123,6 +158,9 @@ def partner_page(model: Model, partner: Partner) -> PartnerPage:
     items = model.by_partner.get(partner.id, ())
     rows = tuple(model.due_row(i) for i in items)
     ideas_left = value_ideas_not_given(partner, model.today)
+    received = sorted(r.received for f in model.facts_of([partner.id]) for r in f.received if r.received <= model.today)
+    usual = (figures(model.facts_of([partner.id]), Period.between(received[0], model.today)).repeat_days
+             if received else None)
     return PartnerPage(
         path=path,
         title=partner.name,
@@ -140,12 +178,17 @@ def partner_page(model: Model, partner: Partner) -> PartnerPage:
         contacts=_contacts(partner),
         figures=partner_figures(model, partner),
         timeline=_timeline(model, partner),
-        ideas=tuple(IdeaRow(i, i not in ideas_left) for i in partner.value_ideas),
-        notes=partner.notes or "",
+        ideas=tuple(IdeaRow(without_marker(i), i not in ideas_left) for i in partner.value_ideas),
+        notes=without_marker(partner.notes or ""),
         introduced_by=model.link(partner.introduced_by) if partner.introduced_by and model.records.get(
             partner.introduced_by) else None,
         introduced=tuple(model.link(p) for p in model.introduced.get(partner.id, ())),
         source=f"{partner.id}.md",
+        states=partner_states(model, partner, items),
+        trend=sparkline(model, partner.id) if received else None,
+        rhythm=usual_gap(usual, (model.today - received[-1]).days if received else None),
+        referral_ids=tuple(r.id for r in sorted((r for r in partner.referrals if r.direction == "in"),
+                                                key=lambda r: (r.received, r.id), reverse=True)),
     )
 
 
@@ -235,9 +278,10 @@ def list_pages(model: Model) -> tuple[PartnersPage, list[ListPage]]:
 # --------------------------------------------------------------------------- due pages and dashboard
 
 
-DASHBOARD_ITEMS = 8  # per owner; the rest are on the owner's due page
-DASHBOARD_OWED = 10
+DASHBOARD_ITEMS = 3  # per owner; the rest are on the owner's due page
+LEADERBOARD = 5
 OWED_RULES = ("thanks", "update")
+NOTICES = ("gift-cap", "single-contact")  # things to know, not contacts to make
 
 
 def due_url(owner: str | None) -> str:
@@ -251,8 +295,13 @@ def _owners(model: Model, items: Sequence[DueItem]) -> list[str | None]:
     return [*order, *extra]
 
 
+def _contacts_due(model: Model) -> list[DueItem]:
+    """Items overdue, due today or due soon, notices left out: the contacts to make."""
+    return [i for i in model.items if i.status in SOON_STATUSES and i.rule not in NOTICES]
+
+
 def due_pages(model: Model) -> list[DuePage]:
-    soon = [i for i in model.items if i.status in SOON_STATUSES]
+    soon = _contacts_due(model)
     pages = []
     for owner in _owners(model, soon):
         path = due_url(owner)[: -len(".html")] + ".md"
@@ -264,19 +313,17 @@ def due_pages(model: Model) -> list[DuePage]:
 
 def dashboard_page(model: Model) -> DashboardPage:
     settings = model.settings
-    soon = [i for i in model.items if i.status in SOON_STATUSES]
-    owed = [i for i in soon if i.rule in OWED_RULES]
+    soon = _contacts_due(model)
     owners: list[OwnerDue] = []
     for owner in _owners(model, soon):
         mine = [i for i in soon if i.owner == owner]
-        rest = [i for i in mine if i.rule not in OWED_RULES]
         if owner not in settings.member_ids and not mine:
             continue
         owners.append(OwnerDue(
             owner=owner, name=model.owner_name(owner), url=model.owner_url(owner),
-            items=tuple(model.due_row(i) for i in rest[:DASHBOARD_ITEMS]), more=max(0, len(rest) - DASHBOARD_ITEMS),
+            items=tuple(model.due_row(i) for i in mine[:DASHBOARD_ITEMS]), more=max(0, len(mine) - DASHBOARD_ITEMS),
             due_url=due_url(owner), overdue=sum(1 for i in mine if i.status == "overdue"),
-            owed=sum(1 for i in mine if i.rule in OWED_RULES),
+            today=sum(1 for i in mine if i.status == "due"), soon=sum(1 for i in mine if i.status == "soon"),
         ))
     counts = (
         Figure("Overdue", str(sum(1 for i in soon if i.status == "overdue")), good=False),
@@ -285,14 +332,46 @@ def dashboard_page(model: Model) -> DashboardPage:
         Figure("Thanks owed", str(sum(1 for i in soon if i.rule == "thanks"))),
         Figure("Updates owed", str(sum(1 for i in soon if i.rule == "update"))),
     )
+    notices = tuple(model.due_row(i) for i in model.items if i.rule in NOTICES and i.status in SOON_STATUSES)
     per_month, by_source = referral_charts(model)
     headline, period = headline_figures(model)
     return DashboardPage(
         path="index.md", title="Dashboard", root="", site=model.site, search=False,
-        counts=counts, owed=tuple(model.due_row(i) for i in owed[:DASHBOARD_OWED]),
-        owed_more=max(0, len(owed) - DASHBOARD_OWED), owners=tuple(owners), headline=headline,
-        headline_period=period, per_month=per_month, by_source=by_source,
+        glance=glance_figures(model), top_referrers=_top_referrers(model), below_usual=_below_usual(model),
+        counts=counts, owners=tuple(owners), notices=notices, headline=headline, headline_period=period,
+        compliance=compliance_figures(model), per_month=per_month, by_source=by_source,
     )
+
+
+def _top_referrers(model: Model) -> tuple[RankRow, ...]:
+    """The quarter under way: the partners who referred the most, most first (ties by name)."""
+    quarter = Period.containing(model.today, "quarter")
+    so_far = Period.between(quarter.start, model.today)
+    counts = []
+    for f in model.facts:
+        n = sum(1 for r in f.received if r.received in so_far)
+        if n:
+            partner = model.records.get(f.id)
+            counts.append((-n, partner.name.casefold() if partner else f.id, f.id, n))
+    counts.sort()
+    return tuple(RankRow(rank, model.link(pid), plural(n, "referral"))
+                 for rank, (_, _, pid, n) in enumerate(counts[:LEADERBOARD], 1))
+
+
+def _below_usual(model: Model) -> tuple[RankRow, ...]:
+    """Partners referring less than usual (the due engine's at-risk items): how often they used to, and since when."""
+    rows = []
+    for item in model.items:
+        if item.rule != "at-risk":
+            continue
+        facts = model.facts_of([item.partner_id])
+        received = sorted(r.received for f in facts for r in f.received)
+        usual = figures(facts, Period.between(received[0], model.today)).repeat_days if received else None
+        since = (model.today - received[-1]).days if received else None
+        text = usual_gap(usual, since)
+        rows.append((-item.days_overdue, item.partner_name.casefold(), item.partner_id, text))
+    rows.sort()
+    return tuple(RankRow(rank, model.link(pid), text) for rank, (_, _, pid, text) in enumerate(rows[:LEADERBOARD], 1))
 
 
 # --------------------------------------------------------------------------- pipeline
@@ -379,6 +458,7 @@ def review_page(model: Model) -> ReviewPage:
         path="review.md", title="Quarterly review", root="", site=model.site, search=False,
         period=quarter.title, previous=result.previous.title,
         figures=period_figures(total.current, total.previous, currency),
+        compliance=system_figures(total.current, total.previous),
         rankings=rankings, ranked=tuple(_ranked_row(model, r) for r in result.ranking),
         focus=focus, by_category=_group_rows(model, quarter, "category"), by_owner=_group_rows(model, quarter, "owner"),
     )
@@ -436,7 +516,7 @@ def render_pages(
     ``templates_dir`` is the records repository's own ``site_templates/`` (overrides, file by
     file). Raises :class:`RenderError` (with file and line) when a template fails.
     """
-    model = build_model(records, settings, today)
+    model = build_model(records, settings, today, templates_dir)
     files = download_files(model)
     renderer = Renderer(templates_dir)
     pages: dict[str, str] = {}

@@ -174,8 +174,12 @@ def _nest(flat: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def page_text(content: str) -> str:
-    """The visible text of HTML, outside ``data-search-exclude`` blocks (a cheap stand-in for refsite's own choice)."""
-    return _SPACE.sub(" ", html.unescape(_TAGS.sub(" ", content))).strip()
+    """The visible text of HTML, outside ``data-search-exclude`` blocks (a cheap stand-in for refsite's own choice).
+
+    Escaped again for HTML: Material's search shows a result's text as HTML, so a record's
+    ``<iframe>`` (shown escaped on its page) must stay text in the index too, never live markup.
+    """
+    return html.escape(_SPACE.sub(" ", html.unescape(_TAGS.sub(" ", content))).strip(), quote=False)
 
 
 class FastPages(BasePlugin):
@@ -235,7 +239,8 @@ class FastPages(BasePlugin):
             for item in self._sidecar[page.file.src_uri]:
                 anchor = item.get("anchor")
                 entries.append({"location": page.url + (f"#{anchor}" if anchor else ""),
-                                      "title": item.get("title") or title, "text": item.get("text", "")})
+                                      "title": html.escape(item.get("title") or title, quote=False),
+                                      "text": html.escape(item.get("text", ""), quote=False)})
             return
         for anchor, heading, body in _sections(content):
             entries.append({"location": page.url + (f"#{anchor}" if anchor else ""),
