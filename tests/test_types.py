@@ -10,7 +10,7 @@ import pytest
 
 from refsite import vocab
 from refsite.due import items
-from refsite.settings import CHOICES, SETTINGS, Privacy, Settings, settings_from_mapping
+from refsite.settings import SETTINGS, Privacy, Settings, settings_from_mapping
 
 # What each kind of setting is as a Settings field.
 FIELD_TYPE = {int: int, float: float, str: str, dt.date: dt.date | None}
