@@ -25,7 +25,14 @@ import yaml
 from filelock import FileLock
 
 from refsite import privacy, vocab
-from refsite.checks import CHECKS, check_duplicate_names, check_introduced_by, check_privacy, line_privacy_problems
+from refsite.checks import (
+    CHECKS,
+    check_duplicate_names,
+    check_introduced_by,
+    check_privacy,
+    check_referrals,
+    line_privacy_problems,
+)
 from refsite.load import (
     CONTROL,
     SETTINGS_FILE,
@@ -128,13 +135,16 @@ def append_event(
         partner = dataclasses.replace(old, events=(*old.events, event))
         if any(" ".join(e.raw.split()) == " ".join(event.raw.split()) for e in old.events):
             line_problems.append(error(source, "this event is already in the log", check="log"))
-        # The line against every record, as the next `refsite validate` will see it (a referral id
-        # another partner has, an introducer that does not exist ...): what it would reject is refused.
-        root = display.rpartition("/")[0]
-        others, _ = load_records(path.parent, settings, root)
-        before = set(validate(_with_partner(others, old), settings, today, _APPEND_CHECKS))
-        line_problems += [p for p in validate(_with_partner(others, partner), settings, today, _APPEND_CHECKS)
-                          if p not in before and p.is_error or p.source == source]
+        # The line as the next `refsite validate` will see it: the partner's own checks on the partner
+        # alone, then the one check that spans partners (a referral id another partner has) over every
+        # record, before and after: whatever the new line would make it reject is refused.
+        line_problems += [p for p in validate(Records((partner,)), settings, today, _APPEND_CHECKS)
+                          if p.source == source]
+        if event.ref is not None:
+            others, _ = load_records(path.parent, settings, display.rpartition("/")[0])
+            before = set(validate(_with_partner(others, old), settings, today, _ACROSS_PARTNERS))
+            line_problems += [p for p in validate(_with_partner(others, partner), settings, today, _ACROSS_PARTNERS)
+                              if p.is_error and p not in before]
         line_problems += line_privacy_problems(old, event, settings, "run again with --not-patient")
         if has_errors(line_problems):
             return None, sort_problems(line_problems)
@@ -162,7 +172,8 @@ def _unwritable(path: Path) -> str | None:
         return (f"this record has {links} hard links: replacing it atomically would split them, so nothing was "
                 "written; make it a single file (e.g. `cp FILE FILE.new && mv FILE.new FILE`) and try again")
     return None
-_APPEND_CHECKS = tuple(c for c in CHECKS if c is not check_privacy)  # privacy: the new line is refused, not warned
+_APPEND_CHECKS = tuple(c for c in SINGLE_PARTNER_CHECKS if c is not check_privacy)  # privacy: refused, not warned
+_ACROSS_PARTNERS = (check_referrals,)  # the only check a log line can fail because of another partner
 
 
 def with_privacy_ok(body: str) -> str:
