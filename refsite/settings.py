@@ -356,10 +356,12 @@ def settings_from_mapping(
     default_owner = data.get("default_owner")
     if default_owner is not None:
         default_owner = str(default_owner)
-        if default_owner not in {m.id for m in team}:
+        # Checked against the team only when there is one, as a partner's owner is.
+        if team and default_owner not in {m.id for m in team}:
             problems.append(
                 error(src("default_owner"), f"default_owner '{default_owner}' is not on the team"
-                      + vocab.did_you_mean(default_owner, [m.id for m in team]), check="team")
+                      + (vocab.did_you_mean(default_owner, [m.id for m in team])
+                         or " (team: " + ", ".join(sorted(m.id for m in team)) + ")"), check="team")
             )
     elif team:
         default_owner = team[0].id

@@ -6,11 +6,13 @@ looked at (an empty records folder adds its own warning).
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
 from refsite.load import load
+from conftest import TODAY_ARGS, run_cli
 
 SETTINGS = "records/settings.yml"
 
@@ -58,9 +60,9 @@ CASES = {
          ("records/settings.yml:7: error: team member 'maya' is listed twice", "team"),
          ("records/settings.yml:9: error: default_owner 'mya' is not on the team (did you mean 'maya'?)", "team")],
     ),
-    "default_owner without a team": (
-        "default_owner: maya\n",
-        [("records/settings.yml:1: error: default_owner 'maya' is not on the team", "team")],
+    "default_owner not a string": (
+        "team:\n  - id: maya\n    name: Maya Chen\ndefault_owner: 7\n",
+        [("records/settings.yml:4: error: default_owner '7' is not on the team (team: maya)", "team")],
     ),
     "vocabulary extensions": (
         "categories:\n  Sports Clubs: clubs\nroles: [coach]\nservices:\n  running: running injuries\n"
@@ -116,3 +118,16 @@ def test_yaml_errors_in_the_settings_file_have_their_line_and_the_yaml_check(tmp
     assert settings_problems(tmp_path, monkeypatch, text) == [
         ("records/settings.yml:4: error: invalid YAML: did not find expected '-' indicator (while parsing a block "
          "collection)", "yaml")]
+
+
+def test_default_owner_without_a_team_is_not_checked_and_owns_partners(tmp_path):
+    """As a partner's owner is not checked without a team, neither is default_owner; it still owns."""
+    records = tmp_path / "records"
+    records.mkdir()
+    (records / "settings.yml").write_text("default_owner: maya\n", encoding="utf-8")
+    (records / "harbour.md").write_text(
+        "---\nname: Harbour Physio\ncategory: allied-health\nstage: active\n---\n\n## Log\n\n"
+        "- 2026-01-05 call\n", encoding="utf-8")
+    result = run_cli("due", "--records", records, "--format", "json", *TODAY_ARGS)
+    assert result.exit_code == 0, result.output
+    assert {item["owner"] for item in json.loads(result.output)} == {"maya"}
