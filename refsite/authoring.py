@@ -102,13 +102,39 @@ def atomic_write(path: Path, data: bytes) -> None:
         os.close(dir_fd)
 
 
+class OtherRecords:
+    """The records a referral line is checked against, read once for a run of appends (``refsite import``).
+
+    ``append_event`` reads the records folder for every referral line it checks when it is given
+    none: right for one ``refsite log``, but an import of a thousand referrals would read every
+    record a thousand times. Given one of these, the folder is read at the first referral line and
+    each line written is kept in it, so later lines are checked against the records as they now stand.
+    """
+
+    def __init__(self, folder: Path, settings: Settings, display_root: str) -> None:
+        self._folder, self._settings, self._display_root = folder, settings, display_root
+        self._records: Records | None = None
+
+    def records(self) -> Records:
+        if self._records is None:
+            self._records, _ = load_records(self._folder, self._settings, self._display_root)
+        return self._records
+
+    def written(self, partner: Partner) -> None:
+        if self._records is not None:
+            self._records = _with_partner(self._records, partner)
+
+
 def append_event(
-    path: Path, display: str, body: str, settings: Settings, today: dt.date, not_patient: bool = False
+    path: Path, display: str, body: str, settings: Settings, today: dt.date, not_patient: bool = False,
+    others: OtherRecords | None = None,
 ) -> tuple[str | None, list[Problem]]:
     """Append ``- {body}`` to a partner's log. Returns (the line written, problems); writes nothing on error.
 
     A line whose text looks like a patient identifier is refused (docs/privacy.md) unless
-    ``not_patient``, which writes the line with its privacy:ok marker.
+    ``not_patient``, which writes the line with its privacy:ok marker. ``others``: the records a
+    referral line is checked against, when the caller appends many lines (read from the folder
+    otherwise).
     """
     found = CONTROL.search(body)
     if found:  # before split(): it would quietly turn some controls (\x1c-\x1f) into spaces
@@ -141,14 +167,16 @@ def append_event(
         line_problems += [p for p in validate(Records((partner,)), settings, today, _APPEND_CHECKS)
                           if p.source == source]
         if event.ref is not None:
-            others, _ = load_records(path.parent, settings, display.rpartition("/")[0])
-            before = set(validate(_with_partner(others, old), settings, today, _ACROSS_PARTNERS))
-            line_problems += [p for p in validate(_with_partner(others, partner), settings, today, _ACROSS_PARTNERS)
+            current = (others or OtherRecords(path.parent, settings, display.rpartition("/")[0])).records()
+            before = set(validate(_with_partner(current, old), settings, today, _ACROSS_PARTNERS))
+            line_problems += [p for p in validate(_with_partner(current, partner), settings, today, _ACROSS_PARTNERS)
                               if p.is_error and p not in before]
         line_problems += line_privacy_problems(old, event, settings, "run again with --not-patient")
         if has_errors(line_problems):
             return None, sort_problems(line_problems)
         atomic_write(path, new_text.encode("utf-8"))
+        if others is not None:
+            others.written(partner)
     return line, sort_problems(line_problems)
 
 

@@ -12,6 +12,7 @@ import pytest
 from click.testing import CliRunner
 from conftest import TODAY
 
+import refsite.authoring
 from refsite.authoring import InitOptions, append_event, init_repository
 from refsite.cli import cli
 from refsite.load import load_partner
@@ -178,3 +179,26 @@ def test_log_refuses_a_referral_id_another_partner_has(tmp_path):
     assert [str(p) for p in problems] == [
         "harbour.md:15: error: referral R-77 is also in bondi's log: referral ids are unique across partners"]
     assert changed_paths(before, tree_state(tmp_path)) == {".refsite.lock"}  # the lock (ignored by Git), nothing else
+
+
+def test_many_appends_read_the_folder_once_and_check_each_line_against_the_lines_written_before(tmp_path, monkeypatch):
+    """refsite import's appends: the records are read at the first referral line, then kept current."""
+    from refsite.authoring import OtherRecords
+
+    reads = []
+    real = refsite.authoring.load_records
+    monkeypatch.setattr(refsite.authoring, "load_records", lambda *a, **k: reads.append(a) or real(*a, **k))
+    other = tmp_path / "bondi.md"
+    other.write_text("---\nname: Bondi Chiro\ncategory: chiropractic\nstage: active\n---\n\n## Log\n\n"
+                     "- 2026-09-01 call\n")
+    path = write(tmp_path, (HEAD + "\n## Log\n\n- 2026-09-03 call\n").encode())
+    others = OtherRecords(tmp_path, SETTINGS, "")
+    written = [append_event(where, f"{where.name}", body, SETTINGS, TODAY, others=others)
+               for where, body in [(path, "2026-11-20 referral-in R-77 @maya service:knee"),
+                                   (path, "2026-11-21 referral-in R-78 @maya service:knee"),
+                                   (other, "2026-11-21 referral-in R-77 @maya service:knee")]]
+    assert [line for line, _ in written] == ["- 2026-11-20 referral-in R-77 @maya service:knee",
+                                             "- 2026-11-21 referral-in R-78 @maya service:knee", None]
+    assert [str(p) for p in written[2][1]] == [
+        "harbour.md:15: error: referral R-77 is also in bondi's log: referral ids are unique across partners"]
+    assert len(reads) == 1

@@ -10,9 +10,9 @@ import json
 from pathlib import Path
 
 import pytest
+from conftest import TODAY_ARGS, run_cli
 
 from refsite.load import load
-from conftest import TODAY_ARGS, run_cli
 
 SETTINGS = "records/settings.yml"
 

@@ -12,7 +12,7 @@ import json
 import tempfile
 from pathlib import Path
 
-from refsite.authoring import SINGLE_PARTNER_CHECKS, append_event, atomic_write
+from refsite.authoring import SINGLE_PARTNER_CHECKS, OtherRecords, append_event, atomic_write
 from refsite.importing.partners import PartnersPlan
 from refsite.importing.referrals import ReferralsPlan
 from refsite.load import load_partner, parse_yaml_mapping, read_text
@@ -109,9 +109,11 @@ def write_referrals(
     """Append each planned line with ``append_event`` (checked, locked, atomic). Returns ((path, line) written, problems)."""
     written: list[tuple[str, str]] = []
     problems: list[Problem] = []
+    others = OtherRecords(records_dir, settings, display_root)  # read once, not once per line
     for line in plan.lines:
         display = f"{display_root}/{line.partner_id}.md"
-        done, found = append_event(records_dir / f"{line.partner_id}.md", display, line.body, settings, today)
+        done, found = append_event(records_dir / f"{line.partner_id}.md", display, line.body, settings, today,
+                                   others=others)
         problems += found
         if done is not None:
             written.append((display, done))
