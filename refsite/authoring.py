@@ -292,20 +292,25 @@ class NewPartner:
     website: str | None = None
     tags: tuple[str, ...] = ()
     contacts: tuple[NewContact, ...] = ()
+    solo: bool = False  # a practitioner on their own: no contacts expected
 
 
-def _front_matter_lines(new: NewPartner, owner: str | None, since: dt.date) -> tuple[list[str], set[str]]:
-    """The optional front-matter lines ``new`` fills, and the keys they fill."""
+def front_matter_lines(new: NewPartner, owner: str | None, since: dt.date) -> tuple[list[str], set[str]]:
+    """The optional front-matter lines of a new partner, and the keys they fill.
+
+    The one writer of a new record's fields, after its name, category, stage and tier:
+    `refsite new` and `refsite import partners` both write through it, in one order.
+    """
     lines: list[str] = []
     if owner:
         lines.append(f"owner: {owner}")
     lines.append(f"since: {since.isoformat()}")
-    for key in ("organisation", "location", "email", "website"):
+    for key in ("organisation", "location", "email", "phone", "website"):
         value = getattr(new, key)
-        if value:
-            lines.append(f"{key}: {yaml_text(value)}")
-    if new.phone:
-        lines.append(f"phone: {json.dumps(new.phone, ensure_ascii=False)}")  # quoted: 0412... is not a number
+        if value:  # a phone always in quotes: YAML would read 0412 345 678 as something else
+            lines.append(f"{key}: {quoted(value) if key == 'phone' else yaml_text(value)}")
+    if new.solo:
+        lines.append("solo: true")
     if new.contacts:
         lines.append("contacts:")
         for c in new.contacts:
@@ -318,6 +323,11 @@ def _front_matter_lines(new: NewPartner, owner: str | None, since: dt.date) -> t
         lines.append(f"tags: [{', '.join(flow_item(t) for t in new.tags)}]")
     filled = {line.split(":", 1)[0] for line in lines if not line.startswith(" ")}
     return lines, filled
+
+
+def head_lines(new: NewPartner) -> list[str]:
+    """The four keys every record starts with."""
+    return [f"name: {yaml_text(new.name)}", f"category: {new.category}", f"stage: {new.stage}", f"tier: {new.tier}"]
 
 
 def _examples(template_lines: list[str], filled: set[str]) -> list[str]:
@@ -364,12 +374,11 @@ def new_partner(
     template = (DATA_DIR / "partner.md").read_text(encoding="utf-8")
     head, _, rest = template.partition("{fields}")
     examples, _, tail = rest.partition("---\n")
-    fields, filled = _front_matter_lines(new, owner, since)
+    fields, filled = front_matter_lines(new, owner, since)
     # The first log line is dated when the relationship began, as the person said, not today.
     added = "added to refsite" if since == today else f"added to refsite on {today.isoformat()}"
     first_line = f"- {since.isoformat()} stage {new.stage}" + (f" @{owner}" if owner else "") + f": {added}"
-    text = (head.format(name=yaml_text(new.name), category=new.category, stage=new.stage, tier=new.tier)
-            + "".join(f"{line}\n" for line in [*fields, *_examples(examples.splitlines(), filled)])
+    text = (head + "".join(f"{line}\n" for line in [*head_lines(new), *fields, *_examples(examples.splitlines(), filled)])
             + "---\n" + tail.format(first_line=first_line))  # what the person typed is never a format string
     with _locked(records_dir):
         if path.exists() or path.is_symlink():

@@ -43,7 +43,7 @@ def test_new_writes_everything_given_and_dates_nothing_today_that_began_earlier(
     assert text.startswith(
         "---\nname: Crown {Gym}\ncategory: fitness\nstage: active\ntier: key\nowner: tom\nsince: 2021-03-01\n"
         "organisation: Crown Group\nlocation: Surry Hills\nemail: desk@crowngym.example\n"
-        "website: https://crowngym.example\nphone: \"0412 345 678\"\ncontacts:\n"
+        "phone: \"0412 345 678\"\nwebsite: https://crowngym.example\ncontacts:\n"
         "  - name: Jo Park\n    role: trainer\n    email: jo@crowngym.example\n    phone: \"0400 111 222\"\n"
         "  - name: Ari Cohen\n    role: owner\n"
         "tags: [gym, rehab]\n# updates: milestones\n")

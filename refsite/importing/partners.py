@@ -16,7 +16,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from refsite import privacy, vocab
-from refsite.authoring import flow_item, quoted, yaml_text
+from refsite.authoring import NewContact, NewPartner, front_matter_lines, head_lines
 from refsite.importing.columns import Columns
 from refsite.importing.csvfile import Row, Table
 from refsite.importing.text import email_key, org_key, person_key, phone_key, slugify
@@ -337,34 +337,14 @@ def _new_id(group: _Group, taken: set[str]) -> str | None:
 
 def _record_text(group: _Group, settings: Settings, today: dt.date, file_name: str) -> str:
     category = group.category or "other"
-    out = ["---", f"name: {yaml_text(group.name)}", f"category: {category}", f"stage: {group.stage or 'active'}",
-           f"tier: {group.tier or 'standard'}"]
-    if group.owner:
-        out.append(f"owner: {group.owner}")
-    out.append(f"since: {today.isoformat()}")
-    if group.organisation and group.organisation != group.name:
-        out.append(f"organisation: {yaml_text(group.organisation)}")
-    if group.location:
-        out.append(f"location: {yaml_text(group.location)}")
-    if group.email:
-        out.append(f"email: {yaml_text(group.email)}")
-    if group.phone:
-        out.append(f"phone: {quoted(group.phone)}")
-    if group.website:
-        out.append(f"website: {yaml_text(group.website)}")
-    if group.solo:
-        out.append("solo: true")
-    if group.people:
-        out.append("contacts:")
-        for person in group.people:
-            out.append(f"  - name: {yaml_text(person.name)}")
-            out.append(f"    role: {person.role or ROLE_OF_CATEGORY.get(category, 'other')}")
-            if person.email:
-                out.append(f"    email: {yaml_text(person.email)}")
-            if person.phone:
-                out.append(f"    phone: {quoted(person.phone)}")
-    if group.tags:
-        out.append(f"tags: [{', '.join(flow_item(t) for t in group.tags)}]")
+    fields = NewPartner(
+        id="", name=group.name, category=category, stage=group.stage or "active", tier=group.tier or "standard",
+        organisation=group.organisation if group.organisation != group.name else None, location=group.location,
+        email=group.email or None, phone=group.phone or None, website=group.website, solo=group.solo,
+        contacts=tuple(NewContact(p.name, p.role or ROLE_OF_CATEGORY.get(category, "other"), p.email or None,
+                                  p.phone or None) for p in group.people),
+        tags=tuple(group.tags))
+    out = ["---", *head_lines(fields), *front_matter_lines(fields, group.owner, today)[0]]
     out.append("---")
     out.append("")
     if group.notes:
