@@ -42,13 +42,12 @@ from refsite.settings import SLUG, Settings
 
 NEVER = 1 << 30  # an upper bound meaning "not bounded": a file the scan cannot read is always parsed when it may count
 
-# A top-level key line of block YAML, and the words YAML 1.1 reads as something other than text.
-_KEY_LINE = re.compile(rb"([a-z_]+):(?:[ ]+(.*?))?[ ]*")
-_NOT_TEXT = frozenset({"yes", "no", "true", "false", "on", "off", "null", "~", "y", "n"})
-_UNSAFE_START = frozenset(b"!&*[]{}|>'\"%@`#,?:-0123456789. ")
-_CLOSE = re.compile(rb"^---[ \t\x0b\x0c\x1c-\x1f]*$", re.MULTILINE)
+_NOT_TEXT = frozenset({"yes", "no", "true", "false", "on", "off", "null", "~", "y", "n"})  # YAML 1.1: not text
 _REFERRAL_IN = re.compile(rb"referral-in[ \t\x0b\x0c\x1c-\x1f]+([^ \t\n\x0b\x0c\x1c-\x1f]+)")
 _RUN = re.compile(r"[a-z0-9]+")
+_SAFE_VALUE = re.compile(rb"[A-Za-z](?:[^:#\"\t]|:(?! ))*")  # plain one-line text: no ': ', '#', quote or tab
+_SCANNED_KEYS = frozenset({b"name", b"category", b"stage", b"organisation", b"location", b"introduced_by"})
+_ODD_CLOSE = frozenset(b" \t\x0b\x0c\x1c\x1d\x1e\x1f")
 SCANNED = ("name", "category", "stage", "organisation", "location", "introduced_by")
 
 
@@ -90,40 +89,58 @@ def scan_header(partner_id: str, data: bytes, settings: Settings) -> Header | No
     """
     if not data.startswith(b"---\n") or not data.isascii() or b"\r" in data:
         return None
-    close = _CLOSE.search(data, 4)
-    if close is None:
+    end = _close(data)
+    if end < 0:
         return None
-    lines = data[4:close.start()].split(b"\n")
-    found: dict[str, str] = {}
-    last = len(lines) - 1
-    for i, line in enumerate(lines):
-        first = line[:1]
-        if not first or first in (b" ", b"#", b"-"):
+    found: dict[bytes, bytes] = {}
+    pending = False  # after a scanned key's line: the value must not go on over the next lines
+    for line in data[4:end].split(b"\n"):
+        if not line:
             continue
-        match = _KEY_LINE.fullmatch(line)
-        if match is None:
-            return None  # a flow mapping, a quoted or complex key, a document marker ...
-        key = match.group(1).decode()
-        if key not in SCANNED:
+        first = line[0]
+        if first == 32 or first == 9:  # indented (or blank with spaces)
+            if pending:
+                return None
             continue
-        value = match.group(2)
-        if key in found or not value or value[0] in _UNSAFE_START or b": " in value or b"#" in value or b"\t" in value \
-                or b'"' in value or value.endswith(b":"):
-            return None
-        nxt = next((lines[j] for j in range(i + 1, last + 1) if lines[j].strip()), b"")
-        if nxt[:1] in (b" ", b"\t"):
-            return None  # the value may go on over the next lines
-        text = value.decode()
-        if text.lower() in _NOT_TEXT:
-            return None
-        found[key] = text
-    stage, category, name = found.get("stage"), found.get("category"), found.get("name")
-    introduced_by = found.get("introduced_by")
+        if first == 35:  # a comment
+            continue
+        if first == 45:  # a list item at the top level: after a scanned key, not sure
+            if pending:
+                return None
+            continue
+        pending = False
+        key, colon, rest = line.partition(b":")
+        if not colon or (rest and rest[0] != 32) or not key.replace(b"_", b"a").isalpha() or not key.islower():
+            return None  # not a plain 'key:' line: a flow mapping, a quoted or complex key, a document marker ...
+        if key in _SCANNED_KEYS:
+            value = rest.strip(b" ")
+            if key in found or not _SAFE_VALUE.fullmatch(value) or value.endswith(b":") \
+                    or value.lower().decode() in _NOT_TEXT:
+                return None
+            found[key] = value
+            pending = True
+    text = {k.decode(): v.decode() for k, v in found.items()}
+    stage, category, name = text.get("stage"), text.get("category"), text.get("name")
+    introduced_by = text.get("introduced_by")
     if stage not in vocab.STAGES or category not in settings.categories or name is None \
             or (introduced_by is not None and not SLUG.match(introduced_by)):
         return None
-    return Header(partner_id, name_key(name), category, stage, norm(found.get("organisation")),
-                  norm(found.get("location")), introduced_by)
+    return Header(partner_id, name_key(name), category, stage, norm(text.get("organisation")),
+                  norm(text.get("location")), introduced_by)
+
+
+def _close(data: bytes) -> int:
+    """Where the front matter's closing '---' line starts (its newline), or -1: the loader's rule, on bytes."""
+    at = 3
+    while True:
+        at = data.find(b"\n---", at)
+        if at < 0:
+            return -1
+        stop = data.find(b"\n", at + 4)
+        tail = data[at + 4: stop if stop >= 0 else len(data)]
+        if all(c in _ODD_CLOSE for c in tail):
+            return at
+        at += 4
 
 
 def referrals_bound(data: bytes) -> int:
@@ -146,7 +163,7 @@ class _Folder:
     """Every partner file's bytes, parsed on demand (once) with the folder loader's display paths."""
 
     paths: dict[str, Path]
-    shown: dict[str, str]
+    display_root: str
     settings: Settings
     today: dt.date
     data: dict[str, bytes] = field(default_factory=dict)
@@ -162,10 +179,15 @@ class _Folder:
                 self.data[pid] = self.paths[pid].read_bytes()
             except OSError as exc:
                 self.parsed[pid] = None
-                self.problems[pid] = [error(Source(self.shown[pid]), f"cannot read the file: {exc.strerror or exc}",
+                self.problems[pid] = [error(Source(self.shown(pid)), f"cannot read the file: {exc.strerror or exc}",
                                             check="files")]
                 return None
         return self.data[pid]
+
+    def shown(self, pid: str) -> str:
+        """The file's name as problems show it (as refsite.load.folder.load_records shows it)."""
+        name = shown_name(self.paths[pid].name)
+        return f"{self.display_root}/{name}" if self.display_root else name
 
     def parse(self, pid: str) -> Partner | None:
         """The partner of file ``pid`` as the folder loader reads it, as of today (None: it cannot be read)."""
@@ -174,7 +196,7 @@ class _Folder:
         data = self.read(pid)
         if data is None:
             return None
-        shown = self.shown[pid]
+        shown = self.shown(pid)
         try:
             partner, problems = parse_partner(self.paths[pid], shown, data, self.settings)
         except Exception as exc:  # noqa: BLE001 - the last guard, as in refsite.load.folder.load_records
@@ -272,8 +294,7 @@ def load_one(
     paths = {p.stem: p for p in files}
     if partner_id not in paths:
         return None
-    shown = {pid: f"{display_root}/{shown_name(p.name)}" if display_root else shown_name(p.name) for pid, p in paths.items()}
-    folder = _Folder(paths, shown, settings, today)
+    folder = _Folder(paths, display_root, settings, today)
     target = folder.parse(partner_id)
     if target is None:
         return None
