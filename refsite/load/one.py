@@ -27,6 +27,7 @@ layer: :func:`refsite.workspace.load_for_partner` passes them in.
 from __future__ import annotations
 
 import datetime as dt
+import heapq
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -245,19 +246,19 @@ class _Index:
             for key in keys:
                 self.by.setdefault(key, []).append(h)
 
-    def groups(self, prospect: Header) -> list[tuple[int, list[Header]]]:
-        """The candidate introducers of ``prospect`` in groups of their rank (Network.introducers' order)."""
-        groups: list[tuple[int, list[Header]]] = []
+    def keys(self, prospect: Header) -> list[tuple[int, tuple[str, str]]]:
+        """The index keys of the candidate introducers of ``prospect``, with their rank (Network.introducers')."""
+        keys: list[tuple[int, tuple[str, str]]] = []
         if prospect.organisation:
-            groups.append((0, self.by.get(("organisation", prospect.organisation), [])))
+            keys.append((0, ("organisation", prospect.organisation)))
         if prospect.introduced_by:
-            groups.append((1, self.by.get(("id", prospect.introduced_by), [])))
-            groups.append((2, self.by.get(("introduced_by", prospect.introduced_by), [])))
-        groups.append((1, self.by.get(("introduced_by", prospect.id), [])))
+            keys.append((1, ("id", prospect.introduced_by)))
+            keys.append((2, ("introduced_by", prospect.introduced_by)))
+        keys.append((1, ("introduced_by", prospect.id)))
         if prospect.location:
-            groups.append((3, self.by.get(("location", prospect.location), [])))
-        groups.append((4, self.by.get(("category", prospect.category), [])))
-        return groups
+            keys.append((3, ("location", prospect.location)))
+        keys.append((4, ("category", prospect.category)))
+        return keys
 
 
 @dataclass(frozen=True)
@@ -329,35 +330,55 @@ def load_one(
     index = _Index(headers)
 
     def mentions(prospect: Partner) -> set[str]:
-        """Files whose intro lines may name ``prospect`` by id or name (every word of one of them is in the file)."""
-        words = [max(runs, key=len) for runs in (_runs(prospect.id), _runs(prospect.name)) if runs]
+        """Files whose intro lines may name ``prospect`` by id or name: every word of one of them is in the file."""
+        names = [runs for runs in (_runs(prospect.id), _runs(prospect.name)) if runs]
         found = set()
         for pid in intro_files:
             text = folder.lowered(pid)
-            if text is None or any(w in text for w in words):
+            if text is None or any(all(w in text for w in words) for words in names):
                 found.add(pid)
         return found
 
+    groups: dict[tuple[str, str], list[tuple[int, str]]] = {}
+    tops: dict[str, list[str]] = {}
+
+    def group(key: tuple[str, str]) -> list[tuple[int, str]]:
+        """An index group's partners in their best possible order: (-referrals bound, id)."""
+        if key not in groups:
+            groups[key] = sorted((-folder.bound(h.id), h.id) for h in index.by.get(key, ()))
+        return groups[key]
+
     def top(prospect: Header) -> list[str]:
-        """The exact best ``max_introducers`` introducers of ``prospect`` (parsing only those that can be)."""
+        """The exact best ``max_introducers`` introducers of ``prospect`` (parsing only those that can be).
+
+        Candidates come in their best possible order (rank, then the bound on their referrals, then
+        id); each is parsed for its exact count; once the last of the best so far comes before the
+        next candidate's best possible place, no later candidate can enter.
+        """
+        if prospect.id in tops:
+            return tops[prospect.id]
+        by_rank: dict[int, list[list[tuple[int, str]]]] = {}
+        for rank, key in index.keys(prospect):
+            by_rank.setdefault(rank, []).append(group(key))
         seen: set[str] = set()
-        order: list[tuple[int, int, str]] = []
-        for rank, group in sorted(index.groups(prospect), key=lambda g: g[0]):
-            for h in group:
-                if h.id != prospect.id and h.id not in seen:
-                    seen.add(h.id)
-                    order.append((rank, -folder.bound(h.id), h.id))
-        order.sort()
         best: list[tuple[int, int, str]] = []
-        for rank, _bound, pid in order:
-            if len(best) >= max_introducers and best[max_introducers - 1] <= (rank, _bound, pid):
-                break
-            partner = folder.parse(pid)
-            if partner is None or partner.stage not in ("active", "nurture"):
-                continue  # unreadable after all (or the scan was wrong: then the parse decides)
-            best.append((rank, -folder.bound(pid), pid))
-            best.sort()
-        return [pid for _r, _b, pid in best[:max_introducers]]
+        for rank in sorted(by_rank):
+            for negative, pid in heapq.merge(*by_rank[rank]):
+                if pid == prospect.id or pid in seen:
+                    continue
+                seen.add(pid)
+                if len(best) >= max_introducers and best[max_introducers - 1] <= (rank, negative, pid):
+                    break
+                partner = folder.parse(pid)
+                if partner is None or partner.stage not in ("active", "nurture"):
+                    continue  # unreadable after all
+                best.append((rank, -folder.bound(pid), pid))
+                best.sort()
+            else:
+                continue
+            break
+        tops[prospect.id] = [pid for _rank, _count, pid in best[:max_introducers]]
+        return tops[prospect.id]
 
     def prospect_needs(prospect: Partner, introducers: list[str]) -> set[str]:
         wanted = set(introducers) | mentions(prospect)
