@@ -193,23 +193,23 @@ def test_one_partner_load_briefs_generated_partners_as_the_full_load(tmp_path, m
     """Generated partners, some of them written in ways the front-matter scan leaves to the parser
     (CRLF, a BOM, quoted values, a value over two lines) and a few that cannot be read at all."""
     folder = tmp_path / "records"
-    _generate(folder, 160, seed=3)
+    _generate(folder, 120, seed=3)
     files = sorted(folder.glob("*.md"))
     for i, path in enumerate(files):
         data = path.read_bytes()
-        if i % 9 == 1:
+        if i % 10 == 1:
             data = data.replace(b"\n", b"\r\n")
-        elif i % 9 == 2:
+        elif i % 10 == 2:
             data = b"\xef\xbb\xbf" + data
-        elif i % 9 == 3:
+        elif i % 10 == 3:
             data = data.replace(b"\nlocation: ", b'\nlocation: "', 1).replace(b"\nwebsite:", b'"\nwebsite:', 1)
-        elif i % 9 == 4:
+        elif i % 20 == 4:
             data = data.replace(b"\nname: ", b"\nname:\n  ", 1)
-        elif i % 23 == 5:
+        elif i % 20 == 5:
             data = data.replace(b"\ncontacts:\n", b"\ncontacts:\n\t- oops\n", 1)  # a tab: the file cannot be read
-        elif i % 23 == 6:
+        elif i % 20 == 6:
             data = data[4:]  # no front matter
         path.write_bytes(data)
     records = load_and_validate(folder, None, TODAY, as_of=True)[0]
-    assert len(records.unreadable) >= 4
+    assert len(records.unreadable) >= 8
     assert _assert_same_briefs(folder, monkeypatch) == len(records.partners)

@@ -82,13 +82,17 @@ def header_of(partner: Partner) -> Header:
 def scan_header(partner_id: str, data: bytes, settings: Settings) -> Header | None:
     """The front matter's scanned keys without YAML, or None when the scan cannot be sure of them.
 
-    Sure means: ASCII, LF line ends, the front matter closed, every top-level line a plain
+    Sure means: ASCII (after a BOM), the front matter closed, every top-level line a plain
     ``key:`` line (or indented, a comment, a list item), each scanned key once, on one line,
     with a plain value YAML reads as the same text, and the required keys present with values
     the schema accepts. Whether the file as a whole loads is not decided here: a file that
     matters is always parsed.
     """
-    if not data.startswith(b"---\n") or not data.isascii() or b"\r" in data:
+    if data.startswith(b"\xef\xbb\xbf"):  # a BOM and CRLF, as refsite.load.text.decode_text reads them
+        data = data[3:]
+    if b"\r" in data:
+        data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+    if not data.startswith(b"---\n") or not data.isascii():
         return None
     end = _close(data)
     if end < 0:
