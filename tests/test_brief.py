@@ -154,7 +154,7 @@ def _assert_same_briefs(folder: Path, monkeypatch: pytest.MonkeyPatch) -> int:
     """Every partner's brief from load_for_partner equals the brief from every record, text, Markdown and JSON
     alike, and its problems are the full run's problems of its file and of the settings. Returns the briefs compared."""
     import refsite.brief
-    from refsite.due import due
+    from refsite.due import due, partner_due
     from refsite.output.brief import brief_json, brief_markdown, brief_text
     from refsite.workspace import load_for_partner
 
@@ -175,6 +175,10 @@ def _assert_same_briefs(folder: Path, monkeypatch: pytest.MonkeyPatch) -> int:
         assert fast == full, partner.id
         assert few_problems == [p for p in problems if p.source.path in (partner.source.path, settings_path)], partner.id
         assert len(few.partners) < len(records.partners) or len(records.partners) < 5, partner.id
+        # A draft's load: only what the partner's own due items need.
+        own = load_for_partner(folder, None, partner.id, TODAY, introductions=False)
+        assert own is not None
+        assert partner_due(own[0].get(partner.id), settings, TODAY, own[0]) == [i for i in items if i.partner_id == partner.id]
         compared += 1
     for unreadable in records.unreadable:
         assert load_for_partner(folder, None, unreadable, TODAY) is None
@@ -193,7 +197,7 @@ def test_one_partner_load_briefs_generated_partners_as_the_full_load(tmp_path, m
     """Generated partners, some of them written in ways the front-matter scan leaves to the parser
     (CRLF, a BOM, quoted values, a value over two lines) and a few that cannot be read at all."""
     folder = tmp_path / "records"
-    _generate(folder, 120, seed=3)
+    _generate(folder, 80, seed=3)
     files = sorted(folder.glob("*.md"))
     for i, path in enumerate(files):
         data = path.read_bytes()
@@ -211,5 +215,5 @@ def test_one_partner_load_briefs_generated_partners_as_the_full_load(tmp_path, m
             data = data[4:]  # no front matter
         path.write_bytes(data)
     records = load_and_validate(folder, None, TODAY, as_of=True)[0]
-    assert len(records.unreadable) >= 8
+    assert len(records.unreadable) >= 5
     assert _assert_same_briefs(folder, monkeypatch) == len(records.partners)

@@ -162,13 +162,17 @@ def draft_command(records_dir: Path, settings_path: Path | None, today: dt.date,
     a reactivation, in the contact's preferred channel, from the templates in
     site_templates/messages/ (yours first, then refsite's). JSON has channel,
     to, subject and body. Exits 1 when the records have errors or nothing
-    with a message is due.
+    with a message is due. Reads the partner's record and, of the others,
+    only what its due items need (errors elsewhere are refsite validate's).
     """
     from refsite.brief import partner_suggestions
     from refsite.drafts import DRAFTABLE, draft
     from refsite.due import partner_due
+    from refsite.workspace import load_for_partner
 
-    records, settings, problems = loaded(records_dir, settings_path, today, as_of=True)
+    # The partner and only the records its own due items need (refsite.load.one); else the whole folder.
+    one = load_for_partner(records_dir, settings_path, partner, today, introductions=False)
+    records, settings, problems = one if one is not None else loaded(records_dir, settings_path, today, as_of=True)
     found = records.get(partner)
     if found is None:
         ids = partner_suggestions(partner, {p.id: p.name for p in records.partners})

@@ -127,7 +127,8 @@ def scan_header(partner_id: str, data: bytes, settings: Settings) -> Header | No
     text = {k.decode(): v.decode() for k, v in found.items()}
     stage, category, name = text.get("stage"), text.get("category"), text.get("name")
     introduced_by = text.get("introduced_by")
-    if stage not in vocab.STAGES or category not in settings.categories or name is None \
+    if stage is None or category is None or name is None or stage not in vocab.STAGES \
+            or category not in settings.categories \
             or (introduced_by is not None and not SLUG.match(introduced_by)):
         return None
     return Header(partner_id, name_key(name), category, stage, norm(text.get("organisation")),
