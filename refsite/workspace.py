@@ -14,8 +14,8 @@ import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
-from refsite.checks import CHECKS, check_dates_not_future
-from refsite.load import SETTINGS_FILE, display_path, load
+from refsite.checks import CHECKS, check_dates_not_future, check_duplicate_names, check_introduced_by, check_referrals
+from refsite.load import SETTINGS_FILE, display_path, load, load_settings
 from refsite.model import Records
 from refsite.problems import Problem, Source, sort_problems, warning
 from refsite.settings import Settings
@@ -136,3 +136,34 @@ def load_and_validate(
         checks = tuple(c for c in CHECKS if c is not check_dates_not_future)
     return records, settings, sort_problems(problems + validate(records, settings, today, checks))
 
+
+
+ACROSS_PARTNERS = (check_introduced_by, check_referrals, check_duplicate_names)  # the checks that read other partners
+
+
+def load_for_partner(
+    records_dir: Path, settings_path: Path | None, partner_id: str, today: dt.date, introductions: bool = True
+) -> tuple[Records, Settings, list[Problem]] | None:
+    """One partner as of ``today``, with only the other partners a brief (or, without ``introductions``, its
+    own due items) can need (:mod:`refsite.load.one`), the settings, and the problems of the settings and
+    of that partner: its file, its own checks, and the checks across partners as they bear on it.
+
+    The records hold the partner and the others that matter, not every partner: give them to
+    :func:`refsite.brief.brief` or :func:`refsite.due.partner_due` for this partner only. Problems of
+    other files are not looked for. None when the partner's file is missing or cannot be read (read
+    the whole folder with :func:`load_and_validate` to say why).
+    """
+    from refsite.due import INTRO, MAX_INTRODUCERS
+    from refsite.load.one import load_one
+
+    path = settings_file(records_dir, settings_path)
+    settings, problems = load_settings(path, display_path(path))
+    one = load_one(records_dir, settings, display_path(records_dir), partner_id, today,
+                   max_introducers=MAX_INTRODUCERS, intro_kinds=INTRO, introductions=introductions)
+    if one is None:
+        return None
+    own = tuple(c for c in CHECKS if c is not check_dates_not_future and c not in ACROSS_PARTNERS)
+    mine = one.partner.source.path
+    problems += one.problems + validate(Records((one.partner,)), settings, today, own)
+    problems += [p for p in validate(one.records, settings, today, ACROSS_PARTNERS) if p.source.path == mine]
+    return one.records, settings, sort_problems(problems)

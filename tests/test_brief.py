@@ -131,3 +131,89 @@ def test_unknown_partner_raises(loaded):
 def test_partner_suggestions(word, expected):
     partners = {"harbour": "Harbour Street Family Practice", "bondi": "Bondi Chiro", "newco": "Bondi Medical Centre"}
     assert partner_suggestions(word, partners) == expected
+
+
+# --- The one-partner load (refsite.load.one): the same brief as from every record ---------------------------
+
+_GENERATE = Path(__file__).resolve().parent.parent / "benchmarks" / "generate.py"
+
+
+def _generate(folder: Path, partners: int, seed: int) -> None:
+    import importlib.util
+    import sys
+
+    spec = importlib.util.spec_from_file_location("benchmarks_generate_for_brief", _GENERATE)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    module.generate(folder, partners, seed=seed)
+
+
+def _assert_same_briefs(folder: Path, monkeypatch: pytest.MonkeyPatch) -> int:
+    """Every partner's brief from load_for_partner equals the brief from every record, text, Markdown and JSON
+    alike, and its problems are the full run's problems of its file and of the settings. Returns the briefs compared."""
+    import refsite.brief
+    from refsite.due import due, partner_due
+    from refsite.output.brief import brief_json, brief_markdown, brief_text
+    from refsite.workspace import load_for_partner
+
+    records, settings, problems = load_and_validate(folder, None, TODAY, as_of=True)
+    items = due(records, settings, TODAY)  # once for the full records (a pure function): the test stays fast
+    real_due = refsite.brief.due
+    monkeypatch.setattr(refsite.brief, "due", lambda r, s, t: items if r is records else real_due(r, s, t))
+    settings_path = settings.source.path
+    compared = 0
+    for partner in records.partners:
+        one = load_for_partner(folder, None, partner.id, TODAY)
+        assert one is not None, partner.id
+        few, few_settings, few_problems = one
+        assert few_settings == settings
+        full, fast = brief(records, settings, partner.id, TODAY), brief(few, few_settings, partner.id, TODAY)
+        for render in (brief_text, brief_markdown, brief_json):
+            assert render(fast) == render(full), (partner.id, render.__name__)
+        assert fast == full, partner.id
+        assert few_problems == [p for p in problems if p.source.path in (partner.source.path, settings_path)], partner.id
+        assert len(few.partners) < len(records.partners) or len(records.partners) < 5, partner.id
+        # A draft's load: only what the partner's own due items need.
+        own = load_for_partner(folder, None, partner.id, TODAY, introductions=False)
+        assert own is not None
+        assert partner_due(own[0].get(partner.id), settings, TODAY, own[0]) == [i for i in items if i.partner_id == partner.id]
+        compared += 1
+    for unreadable in records.unreadable:
+        assert load_for_partner(folder, None, unreadable, TODAY) is None
+    return compared
+
+
+def test_one_partner_load_briefs_every_demo_partner_as_the_full_load(monkeypatch):
+    assert _assert_same_briefs(Path(__file__).resolve().parent.parent / "records", monkeypatch) >= 20
+
+
+def test_one_partner_load_briefs_the_fixture_as_the_full_load(monkeypatch):
+    assert _assert_same_briefs(FIXTURE, monkeypatch) == 3
+
+
+def test_one_partner_load_briefs_generated_partners_as_the_full_load(tmp_path, monkeypatch):
+    """Generated partners, some of them written in ways the front-matter scan leaves to the parser
+    (CRLF, a BOM, quoted values, a value over two lines) and a few that cannot be read at all."""
+    folder = tmp_path / "records"
+    _generate(folder, 80, seed=3)
+    files = sorted(folder.glob("*.md"))
+    for i, path in enumerate(files):
+        data = path.read_bytes()
+        if i % 10 == 1:
+            data = data.replace(b"\n", b"\r\n")
+        elif i % 10 == 2:
+            data = b"\xef\xbb\xbf" + data
+        elif i % 10 == 3:
+            data = data.replace(b"\nlocation: ", b'\nlocation: "', 1).replace(b"\nwebsite:", b'"\nwebsite:', 1)
+        elif i % 20 == 4:
+            data = data.replace(b"\nname: ", b"\nname:\n  ", 1)
+        elif i % 20 == 5:
+            data = data.replace(b"\ncontacts:\n", b"\ncontacts:\n\t- oops\n", 1)  # a tab: the file cannot be read
+        elif i % 20 == 6:
+            data = data[4:]  # no front matter
+        path.write_bytes(data)
+    records = load_and_validate(folder, None, TODAY, as_of=True)[0]
+    assert len(records.unreadable) >= 5
+    assert _assert_same_briefs(folder, monkeypatch) == len(records.partners)

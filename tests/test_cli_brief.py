@@ -214,14 +214,40 @@ def test_several_prefix_matches_are_all_named(tmp_path):
     assert "(did you mean one of: bondi, bondi-osteo?)" in result.output
 
 
-def test_records_with_errors_still_brief_and_exit_1(tmp_path):
+def test_a_record_with_errors_still_briefs_and_exits_1(tmp_path):
     records = tmp_path / "records"
     shutil.copytree(FIXTURES / "brief", records)
-    with (records / "bondi.md").open("a") as handle:
+    with (records / "harbour.md").open("a") as handle:
         handle.write("- 2026-11-01 vist @tom: misspelt kind\n")
     result = CliRunner().invoke(cli, ["brief", "--records", str(records), *TODAY, "harbour"])
     assert result.exit_code == 1, result.output
     assert result.stdout.startswith("Meeting brief: Harbour Street Family Practice\n")
+    assert result.stderr == "1 error in the records: this brief may be incomplete (refsite validate lists them)\n"
+
+
+def test_errors_in_other_records_are_left_to_validate(tmp_path):
+    """The brief reads the other records only for what it needs: their errors are refsite validate's."""
+    records = tmp_path / "records"
+    shutil.copytree(FIXTURES / "brief", records)
+    expected = CliRunner().invoke(cli, ["brief", "--records", str(records), *TODAY, "harbour"])
+    with (records / "bondi.md").open("a") as handle:
+        handle.write("- 2026-11-01 vist @tom: misspelt kind\n")
+    result = CliRunner().invoke(cli, ["brief", "--records", str(records), *TODAY, "harbour"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout == expected.stdout
+    assert result.stderr == ""
+
+
+def test_a_referral_id_another_log_has_is_an_error_of_this_brief(tmp_path):
+    """The checks across partners still bear on the partner: a referral id already in another log."""
+    records = tmp_path / "records"
+    shutil.copytree(FIXTURES / "brief", records)
+    harbour = load_and_validate(records, None, dt.date(2026, 11, 22), as_of=True)[0].get("harbour")
+    ref = harbour.referrals[0].id
+    with (records / "bondi.md").open("a") as handle:  # bondi comes first: the error is on harbour's line
+        handle.write(f"- 2026-11-01 referral-in {ref} @tom service:back\n")
+    result = CliRunner().invoke(cli, ["brief", "--records", str(records), *TODAY, "harbour"])
+    assert result.exit_code == 1, result.output
     assert result.stderr == "1 error in the records: this brief may be incomplete (refsite validate lists them)\n"
 
 

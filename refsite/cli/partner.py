@@ -39,7 +39,9 @@ def brief_command(records_dir: Path, settings_path: Path | None, today: dt.date,
     the due engine's next steps for them, and the introductions it suggests
     they could make. Referrals show as ids, services and statuses only.
       refsite brief harbour-street-family-practice --format markdown > brief.md
-    Exits 1 when the records have errors (the brief may then be incomplete).
+    Reads the partner's record and, of the others, only what the brief
+    needs. Exits 1 when the partner's record or the settings have errors
+    (the brief may then be incomplete); refsite validate checks the rest.
     """
     from refsite.brief import brief, partner_suggestions
     from refsite.load import CONTROL
@@ -47,7 +49,12 @@ def brief_command(records_dir: Path, settings_path: Path | None, today: dt.date,
 
     if any(c in partner for c in "/\\\n\r") or ".." in partner or CONTROL.search(partner):
         partner_path(records_dir, partner)  # a path, not an id: the usage error, with the closest ids
-    records, settings, problems = loaded(records_dir, settings_path, today, as_of=True)
+    from refsite.workspace import load_for_partner
+
+    # The partner and only the other records its brief can need (refsite.load.one); the whole folder when
+    # the partner is missing or unreadable, to say why as every command does.
+    one = load_for_partner(records_dir, settings_path, partner, today)
+    records, settings, problems = one if one is not None else loaded(records_dir, settings_path, today, as_of=True)
     if records.get(partner) is None:
         if partner in records.unreadable:
             echo_problems([p for p in problems if p.is_error and Path(p.source.path).stem == partner])
@@ -155,13 +162,17 @@ def draft_command(records_dir: Path, settings_path: Path | None, today: dt.date,
     a reactivation, in the contact's preferred channel, from the templates in
     site_templates/messages/ (yours first, then refsite's). JSON has channel,
     to, subject and body. Exits 1 when the records have errors or nothing
-    with a message is due.
+    with a message is due. Reads the partner's record and, of the others,
+    only what its due items need (errors elsewhere are refsite validate's).
     """
     from refsite.brief import partner_suggestions
     from refsite.drafts import DRAFTABLE, draft
     from refsite.due import partner_due
+    from refsite.workspace import load_for_partner
 
-    records, settings, problems = loaded(records_dir, settings_path, today, as_of=True)
+    # The partner and only the records its own due items need (refsite.load.one); else the whole folder.
+    one = load_for_partner(records_dir, settings_path, partner, today, introductions=False)
+    records, settings, problems = one if one is not None else loaded(records_dir, settings_path, today, as_of=True)
     found = records.get(partner)
     if found is None:
         ids = partner_suggestions(partner, {p.id: p.name for p in records.partners})
