@@ -11,13 +11,13 @@ check only), ``--repeat 3`` (best of, for the check and search),
 only), ``--no-build`` (the check only), ``--no-serve``, ``--no-profile`` (skip
 the py-spy breakdowns).
 
-Measured at each size: ``refsite check`` cold (a fresh process that reads every
-file; ``--no-cache`` once the CLI has the cache) and warm (the parsed-records
-cache of refsite/load/cache.py primed and one record changed: a prototype pipeline,
-until the CLI uses the cache), every one-partner command (``brief``, ``log``), the
-build against its plain-MkDocs floor and the prototype fast build
-(refsite/site/fastpages.py), the serve edit loop (append a log line, time until the
-served profile page shows it), and the peak resident memory of every command.
+Measured at each size: ``refsite check --no-cache`` cold (a fresh process that reads
+every file) and warm (the parsed-records cache primed, one record changed), every
+one-partner command (``brief``, ``log``), ``refsite build`` against its plain-MkDocs
+floor with each builder installed (MkDocs, Zensical), the serve edit loop (append a
+referral line, time until the served profile page shows it and until the search
+index, written from all records, holds it), opening and sorting the dashboard and the
+partners list in headless Chromium, and the peak resident memory of every command.
 
 Every figure is a ratio to a floor measured in the same run on the same files,
 so that the figures mean the same on a slower or a busier machine. Nothing here
@@ -73,7 +73,16 @@ ONE_PARTNER_RATIO = 1.0  # brief PARTNER and the other one-partner commands with
 BUILD_RATIO = 1.0  # refsite build at most the plain-MkDocs floor with the same pages
 BUILD_MEMORY_MB = 300  # peak memory of the build under 300 MB
 SERVE_SECONDS = 1.5  # an appended log line visible in the served profile page (median of the edits)
+SERVE_SUMMARY_SECONDS = 5.0  # ... and every summary page consistent
 SEARCH_SECONDS = 1.0  # first search result within 1 s of typing on a freshly loaded page (issue 7)
+SITE_SECONDS = 1.0  # the dashboard and the partners list open and sort within a second (issue 17)
+# What benchmarks/site_timing.py measures (its keys), and how the tables say it.
+SITE_TIMINGS = (
+    ("dashboard_load", "the dashboard opens (to the load event)"),
+    ("partners_load", "the partners list opens (to the load event)"),
+    ("partners_sort", "the partners list sorts by a column"),
+    ("partners_filter", "the partners list filters by text"),
+)
 
 
 # --------------------------------------------------------------------------- the measured work
@@ -187,12 +196,24 @@ def refsite_command() -> list[str]:
     return [str(exe)] if exe.exists() else [sys.executable, "-m", "refsite"]
 
 
-def check_command(folder: Path) -> tuple[list[str], str]:
-    """``refsite check`` on the folder, or ``refsite validate`` before the check command existed."""
-    base = refsite_command()
-    has_check = subprocess.run([*base, "check", "--help"], capture_output=True).returncode == 0
-    name = "check" if has_check else "validate"
-    return [*base, name, "--records", str(folder), "--today", TODAY.isoformat()], f"refsite {name}"
+def check_command(folder: Path, cached: bool = False) -> tuple[list[str], str]:
+    """``refsite check`` on the folder: cold (``--no-cache``, every file read afresh) or with the records cache."""
+    argv = [*refsite_command(), "check", "--records", str(folder), "--today", TODAY.isoformat()]
+    return (argv if cached else [*argv, "--no-cache"]), "refsite check"
+
+
+def command_has(command: str, option: str) -> bool:
+    """Whether ``refsite COMMAND --help`` lists ``option`` (the benchmark also runs on older commits)."""
+    done = subprocess.run([*refsite_command(), command, "--help"], capture_output=True, text=True)
+    return option in done.stdout
+
+
+def zensical_installed() -> bool:
+    try:
+        metadata.version("zensical")
+    except metadata.PackageNotFoundError:
+        return False
+    return command_has("build", "--builder")
 
 
 # --------------------------------------------------------------------------- the run
@@ -213,9 +234,8 @@ class Size:
     floor_child: Child | None = None
     check_child: Child | None = None  # cold: a fresh process reading every file
     start_child: Child | None = None
-    prime_child: Child | None = None  # the cached pipeline's first run: reads every file, writes the cache
-    warm_child: Child | None = None  # the cached pipeline, cache primed, one record changed
-    warm_note: str = ""
+    prime_child: Child | None = None  # `refsite check` with the cache, its first run: reads every file, writes it
+    warm_child: Child | None = None  # `refsite check` with the cache primed and one record changed
     brief_child: Child | None = None
     log_child: Child | None = None
     check_only: bool = False  # measured for the check only (20,000)
@@ -226,14 +246,15 @@ class Size:
     site_bytes: int = 0
     floor_index_bytes: int = 0
     index_bytes: int = 0
-    fast_build: Child | None = None  # the prototype: refsite build with refsite/site/fastpages.py's plugin
-    fast_index_bytes: int = 0
-    fast_note: str = ""
-    serve_seconds: list[float] = field(default_factory=list)  # per edit: append a log line until the page shows it
+    zensical_build: Child | None = None  # refsite build --builder zensical
+    zensical_note: str = ""
+    serve_seconds: list[float] = field(default_factory=list)  # per edit: append a line until the profile shows it
+    serve_summary_seconds: list[float] = field(default_factory=list)  # ... until the search index holds it
     serve_note: str = ""
     search_seconds: float | None = None
-    fast_search_seconds: float | None = None
     search_note: str = ""
+    site_timing: dict[str, float] = field(default_factory=dict)  # benchmarks/site_timing.py: open and sort, seconds
+    site_timing_note: str = ""
 
 
 @dataclass
@@ -246,8 +267,6 @@ class Run:
     profile_note: str = ""
     build_profile: list[tuple[str, float]] = field(default_factory=list)
     build_profile_note: str = ""
-    fast_profile: list[tuple[str, float]] = field(default_factory=list)
-    fast_profile_note: str = ""
     build_repeat: int = 2
     machine: list[tuple[str, str]] = field(default_factory=list)  # as it was when the run ended
 
@@ -280,31 +299,32 @@ def measure_commands(size: Size, repeat: int, run: Run) -> None:
     """The fresh-process figures: the floor, the cold and warm check, start-up, the one-partner commands."""
     folder = size.folder
     argv, run.check_label = check_command(folder)
+    cached, _ = check_command(folder, cached=True)
     me = [sys.executable, str(Path(__file__).resolve())]
     size.floor_child = best_child([*me, "--floor-child", str(folder)], repeat)
     size.check_child = best_child(argv, repeat)
     size.start_child = best_child([*refsite_command(), "--version"], repeat)
     # Warm: the cache primed by one run, then one record changed before each measured run.
     shutil.rmtree(folder.parent / ".refsite-cache", ignore_errors=True)
-    size.prime_child = best_child([*me, "--cached-check-child", str(folder)], 1)
+    size.prime_child = best_child(cached, 1)
     changed = partner_paths(folder)[len(partner_paths(folder)) // 3]
     original = changed.read_bytes()
     runs = []
     try:
         for i in range(repeat):
             changed.write_bytes(original + f"- {TODAY.isoformat()} note: benchmark edit {i}\n".encode())
-            runs.append(best_child([*me, "--cached-check-child", str(folder)], 1))
+            runs.append(best_child(cached, 1))
     finally:
         changed.write_bytes(original)
     size.warm_child = min(runs, key=lambda r: r.seconds)
     size.warm_child.max_rss_mb = max(r.max_rss_mb for r in runs)
-    size.warm_note = size.warm_child.stderr.strip().splitlines()[-1] if size.warm_child.stderr.strip() else ""
+    shutil.rmtree(folder.parent / ".refsite-cache", ignore_errors=True)  # the one-partner commands run cold
     if size.check_only:
         return
     partner = changed.stem
     base = [*refsite_command()]
-    size.brief_child = best_child([*base, "brief", "--records", str(folder), "--today", TODAY.isoformat(), partner],
-                                  repeat)
+    size.brief_child = best_child([*base, "brief", "--records", str(folder), "--today", TODAY.isoformat(),
+                                   "--no-cache", partner], repeat)
     runs = []
     try:
         for _ in range(repeat):
@@ -315,41 +335,6 @@ def measure_commands(size: Size, repeat: int, run: Run) -> None:
         changed.write_bytes(original)
     size.log_child = min(runs, key=lambda r: r.seconds)
     size.log_child.max_rss_mb = max(r.max_rss_mb for r in runs)
-
-
-def cached_check(folder: Path) -> tuple[int, int, int]:
-    """The warm pipeline, as the CLI would run it with refsite/load/cache.py: settings, the cache, read what changed,
-    validate, what is due; saves the cache. Prints the cache's hits and misses to stderr."""
-    from refsite import load as load_module
-    from refsite.load.cache import RecordCache, parse_files
-    from refsite.model import Records
-    from refsite.validate import validate
-
-    settings_path = folder / load_module.SETTINGS_FILE
-    settings, problems = load_module.load_settings(settings_path, load_module.display_path(settings_path))
-    root = load_module.display_path(folder)
-    cache = RecordCache.for_records(folder, settings).load()
-    files = [(path, f"{root}/{load_module.shown_name(path.name)}") for path in load_module.partner_files(folder)]
-    problems += load_module.skipped_files(folder, root)
-    gc.disable()
-    results = parse_files(files, lambda path, display, data: load_module.load_partner(path, display, settings), cache)
-    partners = [partner for partner, _ in results if partner is not None]
-    unreadable = frozenset(path.stem for (path, _), (partner, _) in zip(files, results) if partner is None)
-    for _, found in results:
-        problems += found
-    records = Records(tuple(sorted(partners, key=lambda p: p.id)), unreadable)
-    gc.freeze()
-    gc.enable()
-    problems += validate(records, settings, TODAY)
-    items: list[object] = []
-    if has_due():
-        from refsite.due import due
-
-        items = list(due(records, settings, TODAY))
-    cache.save()
-    print(f"cache: {cache.hits} hits, {cache.misses} misses{'; ' + cache.ignored if cache.ignored else ''}",
-          file=sys.stderr)
-    return len(records.partners), len(problems), len(items)
 
 
 # --------------------------------------------------------------------------- the build
@@ -440,63 +425,43 @@ def measure_build(size: Size, repeat: int) -> None:
     size.build_floor = best_child([sys.executable, "-m", "mkdocs", "build", "--quiet", "-f", str(project / "mkdocs.yml"),
                                    "-d", str(floor_site)], repeat, ok=(0,))
     site = OUT / f"site-{size.n}"
-    size.build = best_child([*refsite_command(), "build", "--records", str(size.folder), "--today", TODAY.isoformat(),
-                             "--site-dir", str(site)], repeat, ok=(0,))
+    size.build = best_child([*build_command(size.folder, site)], repeat, ok=(0,))
     size.floor_site_bytes = tree_bytes(floor_site)
     size.site_bytes = tree_bytes(site)
     size.floor_index_bytes = (floor_site / "search" / "search_index.json").stat().st_size
     size.index_bytes = (site / "search" / "search_index.json").stat().st_size
-    fast_site = OUT / f"site-fast-{size.n}"
-    size.fast_build = best_child([sys.executable, str(Path(__file__).resolve()), "--fast-build-child", str(size.folder),
-                                  str(fast_site)], repeat, ok=(0,))
-    size.fast_index_bytes = (fast_site / "search" / "search_index.json").stat().st_size
-    size.fast_note = compare_sites(site, fast_site)
+    if zensical_installed():
+        zsite = OUT / f"site-zensical-{size.n}"
+        size.zensical_build = best_child([*build_command(size.folder, zsite), "--builder", "zensical"], repeat, ok=(0,))
+        shutil.rmtree(zsite, ignore_errors=True)
+    else:
+        size.zensical_note = "zensical is not installed (pip install -e '.[zensical]')"
 
 
-def fast_build(folder: Path, site: Path) -> int:
-    """The prototype: ``refsite build`` exactly, with refsite/site/fastpages.py's plugin added to MkDocs' config
-    (patched in here, so that refsite/site.py stays as it is until the lead wires it in)."""
-    import mkdocs.commands.build as mkdocs_build
-
-    from refsite.site import Layout, build
-    from refsite.site.fastpages import FastPages
-
-    plugin = FastPages()
-    original = mkdocs_build.build
-
-    def with_plugin(config: object, *args: object, **kwargs: object) -> object:
-        config.plugins["refsite-fast"] = plugin  # type: ignore[attr-defined]
-        return original(config, *args, **kwargs)
-
-    mkdocs_build.build = with_plugin
-    result = build(Layout.find(folder, site_dir=site), TODAY)
-    for problem in result.problems:
-        print(problem, file=sys.stderr)
-    print(f"fast pages: {plugin.converted} converted, {plugin.left} left to Python-Markdown", file=sys.stderr)
-    return 0 if result.built else 1
+def build_command(folder: Path, site: Path) -> list[str]:
+    """``refsite build`` cold: every record read afresh (``--no-cache``), into ``site``."""
+    argv = [*refsite_command(), "build", "--records", str(folder), "--today", TODAY.isoformat(), "--site-dir", str(site)]
+    return [*argv, "--no-cache"] if command_has("build", "--no-cache") else argv
 
 
-def compare_sites(plain: Path, fast: Path) -> str:
-    """How the prototype's site differs from refsite's: HTML pages byte for byte, and the search index's entries."""
-    differ = []
-    pages = 0
-    for path in sorted(plain.rglob("*.html")):
-        pages += 1
-        other = fast / path.relative_to(plain)
-        if not other.is_file() or other.read_bytes() != path.read_bytes():
-            differ.append(path.relative_to(plain).as_posix())
-    a = json.loads((plain / "search" / "search_index.json").read_text(encoding="utf-8"))["docs"]
-    b = json.loads((fast / "search" / "search_index.json").read_text(encoding="utf-8"))["docs"]
-    same_locations = sorted(d["location"] for d in a) == sorted(d["location"] for d in b)
-    return (f"{pages - len(differ):,} of {pages:,} HTML pages byte-identical"
-            + (f" (differ: {', '.join(differ[:3])}{' ...' if len(differ) > 3 else ''})" if differ else "")
-            + f"; search index: {len(a):,} entries vs {len(b):,}, "
-            + ("the same locations" if same_locations else "different locations"))
+def measure_site(size: Size) -> None:
+    """Open the dashboard and the partners list of the built site and sort and filter it, in headless Chromium."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    try:
+        from site_timing import measure_site as timing
+    except ImportError as exc:
+        size.site_timing_note = f"benchmarks/site_timing.py cannot run here ({exc})"
+        return
+    try:
+        size.site_timing = timing(OUT / f"site-{size.n}")
+    except Exception as exc:  # noqa: BLE001 - a browser that will not start must not lose the run's figures
+        size.site_timing_note = f"the browser run failed ({type(exc).__name__}: {exc})"
 
 
 def serve_edits(size: Size, edits: int) -> None:
-    """``refsite serve`` on the folder; append a log line to one partner ``edits`` times and time each until the
-    served profile page shows it (polling over http every 50 ms)."""
+    """``refsite serve`` on the folder; append a referral line to one partner ``edits`` times and time each until
+    the served profile page shows it and until the site's search index (written from every record) holds it
+    (polling over http every 50 ms)."""
     import socket
     import urllib.request
 
@@ -508,14 +473,15 @@ def serve_edits(size: Size, edits: int) -> None:
     target = partner_paths(size.folder)[len(partner_paths(size.folder)) // 2]
     original = target.read_bytes()
     url = f"http://127.0.0.1:{port}/partners/{target.stem}.html"
+    index_url = f"http://127.0.0.1:{port}/search/search_index.json"
     with log.open("wb") as err:
         proc = subprocess.Popen([*refsite_command(), "serve", "--records", str(size.folder), "--today",
                                  TODAY.isoformat(), "--site-dir", str(site), "--port", str(port)],
                                 stdout=subprocess.DEVNULL, stderr=err)
     try:
-        def page() -> str:
+        def page(where: str = url) -> str:
             try:
-                with urllib.request.urlopen(url, timeout=5) as response:
+                with urllib.request.urlopen(where, timeout=5) as response:
                     return response.read().decode("utf-8", errors="replace")
             except OSError:
                 return ""
@@ -526,16 +492,24 @@ def serve_edits(size: Size, edits: int) -> None:
                 size.serve_note = f"refsite serve did not start: {log.read_text(encoding='utf-8')[-300:]}"
                 return
             time.sleep(0.2)
+        lines = b""
         for i in range(edits):
-            token = f"benchmark-edit-{i}-{os.getpid()}"
+            token = f"R-BENCH{i}X{os.getpid()}"
             start = time.perf_counter()
-            target.write_bytes(original + f"- {TODAY.isoformat()} note: {token}\n".encode())
+            lines += f"- {TODAY.isoformat()} referral-in {token} service:knee\n".encode()
+            target.write_bytes(original + lines)
             while token not in page():
                 if time.perf_counter() - start > 900 or proc.poll() is not None:
                     size.serve_note = f"edit {i + 1} never showed ({log.read_text(encoding='utf-8')[-300:]})"
                     return
                 time.sleep(0.05)
             size.serve_seconds.append(time.perf_counter() - start)
+            while token not in page(index_url):
+                if time.perf_counter() - start > 900 or proc.poll() is not None:
+                    size.serve_note = f"edit {i + 1} never reached the search index"
+                    return
+                time.sleep(0.05)
+            size.serve_summary_seconds.append(time.perf_counter() - start)
             time.sleep(1.0)  # let the watcher settle before the next edit
     finally:
         target.write_bytes(original)
@@ -666,20 +640,15 @@ def _shares(samples: list[tuple[str, list[tuple[str, str]]]], total: int, groups
     return sorted(((label, n / total) for label, n in counts.items()), key=lambda item: -item[1])
 
 
-def profile_build(size: Size, fast: bool = False) -> tuple[list[tuple[str, float]], str]:
-    """Where the time of ``refsite build`` (or the prototype's) goes, from py-spy samples of one build."""
+def profile_build(size: Size) -> tuple[list[tuple[str, float]], str]:
+    """Where the time of ``refsite build`` goes, from py-spy samples of one build."""
     site = OUT / f"site-profile-{size.n}"
-    if fast:
-        argv = [sys.executable, str(Path(__file__).resolve()), "--fast-build-child", str(size.folder), str(site)]
-    else:
-        argv = [*refsite_command(), "build", "--records", str(size.folder), "--today", TODAY.isoformat(),
-                "--site-dir", str(site)]
-    got = _spy(argv, OUT / f"profile-{'fast-' if fast else ''}build-{size.n}.txt", 100)
+    got = _spy(build_command(size.folder, site), OUT / f"profile-build-{size.n}.txt", 100)
     shutil.rmtree(site, ignore_errors=True)
     if isinstance(got, str):
         return [], got
     samples, total = got
-    what = "the prototype build" if fast else "`refsite build`"
+    what = "`refsite build --no-cache`"
     return (_shares(samples, total, BUILD_GROUPS, "interpreter start, imports, other"),
             f"{total} samples at 100 Hz of one {what} on {size.n:,} partners")
 
@@ -798,18 +767,20 @@ def build_table(run: Run) -> list[list[str]]:
         _row(sizes, "floor: mkdocs build, Material, the same pages as prose (wall)", lambda s: s.build_floor.seconds, _s),
         _row(sizes, "`refsite build` (wall)", lambda s: s.build.seconds, _s),
         _row(sizes, "  ratio to the floor", lambda s: s.build.seconds / s.build_floor.seconds, _x, scale=False),
-        _row(sizes, "prototype: `refsite build` + refsite/site/fastpages.py (wall)", lambda s: s.fast_build.seconds, _s),
-        _row(sizes, "  ratio to the floor", lambda s: s.fast_build.seconds / s.build_floor.seconds, _x, scale=False),
+        _row(sizes, "`refsite build --builder zensical` (wall)", lambda s: s.zensical_build.seconds, _s),
+        _row(sizes, "  ratio to the floor", lambda s: s.zensical_build.seconds / s.build_floor.seconds, _x, scale=False),
         _row(sizes, "peak memory of the floor", lambda s: s.build_floor.max_rss_mb, _mib),
         _row(sizes, "peak memory of `refsite build`", lambda s: s.build.max_rss_mb, _mib),
-        _row(sizes, "peak memory of the prototype build", lambda s: s.fast_build.max_rss_mb, _mib),
+        _row(sizes, "peak memory of the Zensical build", lambda s: s.zensical_build.max_rss_mb, _mib),
         _row(sizes, "site bytes per partner, floor", lambda s: per(s.floor_site_bytes, s), kb),
         _row(sizes, "site bytes per partner, refsite", lambda s: per(s.site_bytes, s), kb),
         _row(sizes, "search index per partner, floor", lambda s: per(s.floor_index_bytes, s), kb),
         _row(sizes, "search index per partner, refsite", lambda s: per(s.index_bytes, s), kb),
-        _row(sizes, "search index per partner, prototype", lambda s: per(s.fast_index_bytes, s), kb),
-        _row(sizes, "`refsite serve`: appended log line visible (median)",
+        _row(sizes, "`refsite serve`: appended line in the profile page (median)",
              lambda s: statistics.median(s.serve_seconds) if s.serve_seconds else None, _s),
+        _row(sizes, "`refsite serve`: ... and in the search index (median)",
+             lambda s: statistics.median(s.serve_summary_seconds) if s.serve_summary_seconds else None, _s),
+        *(_row(sizes, f"Chromium: {label}", lambda s, key=key: s.site_timing.get(key), _s) for key, label in SITE_TIMINGS),
     ]
     return rows
 
@@ -848,7 +819,7 @@ def targets(run: Run) -> list[list[str]]:
     if large.build is None:
         rows.append(["build, serve, search", "", "not measured", "--no-build"])
         return rows
-    for name, child in (("`refsite build`", large.build), ("prototype build (refsite/site/fastpages.py)", large.fast_build)):
+    for name, child in (("`refsite build`", large.build), ("`refsite build --builder zensical`", large.zensical_build)):
         if child is None:
             continue
         r = child.seconds / large.build_floor.seconds
@@ -857,11 +828,22 @@ def targets(run: Run) -> list[list[str]]:
         rows.append([f"peak memory of {name}", f"< {BUILD_MEMORY_MB} MB", f"{mb:.0f} MB", mark[mb < BUILD_MEMORY_MB]])
     if large.serve_seconds:
         median = statistics.median(large.serve_seconds)
-        rows.append(["`refsite serve`: appended log line visible in the page", f"<= {SERVE_SECONDS} s",
+        rows.append(["`refsite serve`: appended line visible in the profile page", f"<= {SERVE_SECONDS} s",
                      _s(median), mark[median <= SERVE_SECONDS]])
     else:
-        rows.append(["`refsite serve`: appended log line visible in the page", f"<= {SERVE_SECONDS} s",
+        rows.append(["`refsite serve`: appended line visible in the profile page", f"<= {SERVE_SECONDS} s",
                      "not measured", large.serve_note or "--no-serve"])
+    if large.serve_summary_seconds:
+        median = statistics.median(large.serve_summary_seconds)
+        rows.append(["`refsite serve`: the summary (search index) consistent", f"<= {SERVE_SUMMARY_SECONDS} s",
+                     _s(median), mark[median <= SERVE_SUMMARY_SECONDS]])
+    for key, label in SITE_TIMINGS:
+        if key in large.site_timing:
+            value = large.site_timing[key]
+            rows.append([f"Chromium, file://: {label}", f"< {SITE_SECONDS} s", _s(value), mark[value < SITE_SECONDS]])
+    if not large.site_timing:
+        rows.append(["Chromium, file://: dashboard and partners list open and sort", f"< {SITE_SECONDS} s",
+                     "not measured", large.site_timing_note or "--no-build"])
     if large.search_seconds is not None:
         rows.append(["first search result after typing (headless Chromium, file://)", f"< {SEARCH_SECONDS} s",
                      _s(large.search_seconds), mark[large.search_seconds < SEARCH_SECONDS]])
@@ -932,18 +914,17 @@ def document(run: Run, seed: int, repeat: int) -> str:
         "loader (`yaml.load(text, Loader=yaml.CSafeLoader)`), and nothing else; \"as a command\" it is a",
         "fresh Python process doing that. python-frontmatter's `frontmatter.load` is a second reference.",
         f"`{run.check_label}` does all its work: read, check every key and log line, the semantic",
-        "checks" + (" and what is due" if run.with_due else "") + ". Cold is a fresh process that reads every file (the CLI has no",
-        "cache yet, so this is what `--no-cache` will mean). The cached check is the same pipeline with",
-        "`refsite/load/cache.py` (a prototype driver in this script, `--cached-check-child`, until the loader",
-        "uses the cache): its first run reads every file and writes the cache, the warm run finds the",
-        "cache primed and one record changed. Every command is timed as wall time of a fresh process,",
+        "checks" + (" and what is due" if run.with_due else "") + ". Cold is `refsite check --no-cache`, a fresh process that reads",
+        "every file. The cached check is `refsite check` with the parsed-records cache (`.refsite-cache/`",
+        "beside the records): its first run reads every file and writes the cache, the warm run finds the",
+        "cache primed and one record changed. `brief` runs cold (`--no-cache`). Every command is timed as wall time of a fresh process,",
         "interpreter start included, with its peak resident memory (`ru_maxrss`).",
         "",
         markdown_table(table(run)),
         "",
         f"At N = {large.n:,} the records hold {large.partners:,} partners; validation reported"
         f" {large.problems} problems" + (f" and {large.due_items:,} items are due" if run.with_due else "")
-        + (f"; the warm run's cache: {large.warm_note}." if large.warm_note else "."),
+        + ".",
         "",
         "## Build, serve and search",
         "",
@@ -954,19 +935,21 @@ def document(run: Run, seed: int, repeat: int) -> str:
             "pages at the same sizes: every Markdown page refsite renders is replaced by plain Markdown",
             "(headings, paragraphs, lists) of exactly its byte size, at the same path, with the same",
             "navigation (refsite's default `mkdocs.yml`: index pages in `nav`, partners `not_in_nav`);",
-            "downloads and charts are copied as they are. `refsite build` is the whole command: read,",
-            "validate, compute, render, build. The prototype is the same command with",
-            "`refsite/site/fastpages.py`'s plugin added to MkDocs' configuration (patched in by this script's",
-            "`--fast-build-child`; `refsite/site.py` does not use it yet). `refsite serve`: the edit loop",
-            "appends a log line to one partner and polls the served profile page over http until it shows",
-            "the line.",
+            "downloads and charts are copied as they are. `refsite build --no-cache` is the whole command:",
+            "read, validate, compute, render, build (MkDocs by default; Zensical with `--builder zensical`,",
+            "where it is installed). `refsite serve`: the edit loop appends a referral line to one",
+            "partner and polls the served profile page over http until it shows the line, then the search",
+            "index (written from every record) until it holds the referral id. \"Chromium\" rows: headless",
+            "Chromium opens the built site from disk (`benchmarks/site_timing.py`).",
             "",
             markdown_table(build_table(run)),
             "",
         ]
         for s in builds:
-            if s.fast_note:
-                lines += [f"The prototype's site at N = {s.n:,}: {s.fast_note}.", ""]
+            if s.zensical_note:
+                lines += [f"Zensical at N = {s.n:,} was not measured: {s.zensical_note}.", ""]
+            if s.site_timing_note:
+                lines += [f"The site in Chromium at N = {s.n:,} was not measured: {s.site_timing_note}.", ""]
             if s.serve_seconds:
                 lines += [f"`refsite serve` at N = {s.n:,}: " + ", ".join(_s(x) for x in s.serve_seconds)
                           + f" for {len(s.serve_seconds)} edit(s).", ""]
@@ -977,7 +960,6 @@ def document(run: Run, seed: int, repeat: int) -> str:
                 f"Search: headless Chromium opens the {large.n:,}-partner site's dashboard from disk (`file://`),",
                 "types into search as soon as the page has loaded, and waits for the first result:",
                 f"{_s(large.search_seconds)} from the last key to the first result on refsite's site"
-                + (f", {_s(large.fast_search_seconds)} on the prototype's" if large.fast_search_seconds is not None else "")
                 + f", best of {repeat} fresh browser contexts; {large.search_note}.",
                 "",
             ]
@@ -1007,14 +989,6 @@ def document(run: Run, seed: int, repeat: int) -> str:
             _profile_table(run.build_profile, small.build.seconds),
             "",
         ]
-    if run.fast_profile and builds and builds[0].fast_build is not None:
-        small = builds[0]
-        lines += [
-            f"The prototype build at {small.n:,} partners ({run.fast_profile_note}):",
-            "",
-            _profile_table(run.fast_profile, small.fast_build.seconds),
-            "",
-        ]
     return "\n".join(lines)
 
 
@@ -1040,8 +1014,6 @@ def main(argv: list[str] | None = None) -> int:
                         help="rewrite docs/performance.md from the last run's figures (after editing benchmarks/notes.md)")
     parser.add_argument("--floor-child", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--check-child", type=Path, help=argparse.SUPPRESS)
-    parser.add_argument("--cached-check-child", type=Path, help=argparse.SUPPRESS)
-    parser.add_argument("--fast-build-child", type=Path, nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.floor_child:
         floor_yaml(args.floor_child)
@@ -1049,11 +1021,6 @@ def main(argv: list[str] | None = None) -> int:
     if args.check_child:
         refsite_check(args.check_child)
         return 0
-    if args.cached_check_child:
-        cached_check(args.cached_check_child)
-        return 0
-    if args.fast_build_child:
-        return fast_build(*args.fast_build_child)
     if args.quick:
         args.sizes, args.check_sizes, args.no_profile, args.no_write = [500], [], True, True
         args.serve_edits = 1
@@ -1083,7 +1050,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"measuring the build at {n:,} partners, best of {args.build_repeat} ...", flush=True)
             measure_build(size, args.build_repeat)
             if not args.no_serve:
-                edits = args.serve_edits if n <= 500 else 1
+                edits = args.serve_edits
                 print(f"measuring refsite serve at {n:,} partners, {edits} edit(s) ...", flush=True)
                 serve_edits(size, edits)
         run.sizes.append(size)
@@ -1094,7 +1061,9 @@ def main(argv: list[str] | None = None) -> int:
     if run.with_build:
         print("measuring search in headless Chromium ...", flush=True)
         large.search_seconds = search_latency(large, args.repeat)
-        large.fast_search_seconds = search_latency(large, args.repeat, prefix="site-fast")
+        print("opening and sorting the site in headless Chromium ...", flush=True)
+        for s in build_sizes(run):
+            measure_site(s)
     run.build_repeat = args.build_repeat
     OUT.mkdir(parents=True, exist_ok=True)
     with RESULTS.open("wb") as file:  # the figures so far, in case profiling fails
@@ -1106,7 +1075,6 @@ def main(argv: list[str] | None = None) -> int:
             if run.with_build:
                 small = build_sizes(run)[0]
                 run.build_profile, run.build_profile_note = profile_build(small)
-                run.fast_profile, run.fast_profile_note = profile_build(small, fast=True)
         except Exception as exc:  # noqa: BLE001 - a failed profile must not lose the run's figures
             run.profile_note = f"profiling failed ({type(exc).__name__}: {exc})"
     print()
@@ -1115,14 +1083,13 @@ def main(argv: list[str] | None = None) -> int:
         print()
         print(text_table(build_table(run)))
         for s in build_sizes(run):
-            print(f"N = {s.n:,}: {s.fast_note}; serve: {s.serve_note or [round(x, 3) for x in s.serve_seconds]}")
+            print(f"N = {s.n:,}: serve: {s.serve_note or [round(x, 3) for x in s.serve_seconds]}, summary "
+                  f"{[round(x, 3) for x in s.serve_summary_seconds]}; Chromium: {s.site_timing or s.site_timing_note}")
         if large.search_seconds is not None:
-            print(f"first search result {_s(large.search_seconds)} after typing ({large.search_note}); "
-                  f"prototype: {large.fast_search_seconds}")
+            print(f"first search result {_s(large.search_seconds)} after typing ({large.search_note})")
     print()
     print(text_table(targets(run)))
-    for title, shares in (("where the check's time goes", run.profile), ("where the build's time goes", run.build_profile),
-                          ("where the prototype build's time goes", run.fast_profile)):
+    for title, shares in (("where the check's time goes", run.profile), ("where the build's time goes", run.build_profile)):
         if shares:
             print()
             print(text_table([[title, "share"]] + [[label, f"{share:.0%}"] for label, share in shares]))

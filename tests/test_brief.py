@@ -197,7 +197,7 @@ def test_one_partner_load_briefs_generated_partners_as_the_full_load(tmp_path, m
     """Generated partners, some of them written in ways the front-matter scan leaves to the parser
     (CRLF, a BOM, quoted values, a value over two lines) and a few that cannot be read at all."""
     folder = tmp_path / "records"
-    _generate(folder, 80, seed=3)
+    _generate(folder, 40, seed=3)
     files = sorted(folder.glob("*.md"))
     for i, path in enumerate(files):
         data = path.read_bytes()

@@ -58,7 +58,11 @@ class Network:
         return self._index
 
     def introducers(self, prospect: Partner) -> list[tuple[str, str]]:
-        """Up to MAX_INTRODUCERS (partner id, why) who could introduce us to ``prospect``, best first."""
+        """Up to MAX_INTRODUCERS (partner id, why) who could introduce us to ``prospect``, best first.
+
+        ``refsite.load.one`` decides from these same rules which other files a one-partner brief must
+        parse: change them together (tests/test_brief.py compares the two loads on every partner).
+        """
         index = self._build()
         found: dict[str, tuple[int, str]] = {}
 
