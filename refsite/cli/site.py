@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from refsite.cli.group import cli
-from refsite.cli.options import echo_problems, records_options, site_options
+from refsite.cli.options import NO_CACHE, echo_problems, records_options, site_options
 
 
 @cli.command(name="build", short_help="Build the private site from the records.")
@@ -33,7 +33,7 @@ def build_command(records_dir: Path, settings_path: Path | None, today: dt.date,
     refusal = site_dir_refusal(layout.site_dir, layout.records_dir)
     if refusal:
         raise click.BadParameter(f"{refusal}; nothing was touched", param_hint="--site-dir")
-    result = build(layout, today)
+    result = build(layout, today, use_cache=not click.get_current_context().meta.get(NO_CACHE, False))
     echo_problems(result.problems)
     if not result.built:
         click.echo("The site was not built; the previous site is unchanged.", err=True)
@@ -60,6 +60,7 @@ def serve_command(records_dir: Path, settings_path: Path | None, today: dt.date,
     refusal = site_dir_refusal(layout.site_dir, layout.records_dir)
     if refusal:
         raise click.BadParameter(f"{refusal}; nothing was touched", param_hint="--site-dir")
-    problems = serve(layout, today, host, port, say=lambda text: click.echo(text, err=True), show=echo_problems)
+    problems = serve(layout, today, host, port, say=lambda text: click.echo(text, err=True), show=echo_problems,
+                     use_cache=not click.get_current_context().meta.get(NO_CACHE, False))
     echo_problems(problems)
     sys.exit(1 if problems else 0)

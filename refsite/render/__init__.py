@@ -36,6 +36,11 @@ import anything else from its module.
 
 from __future__ import annotations
 
+import datetime as dt
+from pathlib import Path
+from typing import Iterator, Mapping
+
+from refsite.model import Records
 from refsite.render.charts import chart_months, referral_charts
 from refsite.render.computed import Model, build_model, list_url, partner_row, partner_url
 from refsite.render.contexts import (
@@ -75,7 +80,7 @@ from refsite.render.contexts import (
     TimelineRow,
     context_fields,
 )
-from refsite.render.downloads import due_ics
+from refsite.render.downloads import download_files, due_ics
 from refsite.render.figures import headline_figures, partner_figures, period_figures
 from refsite.render.formatting import (
     ago,
@@ -113,6 +118,7 @@ from refsite.render.templates import (
     environment,
     template_loader,
 )
+from refsite.settings import Settings
 
 __all__ = [
     "Bar",
@@ -164,6 +170,7 @@ __all__ = [
     "due_ics",
     "due_pages",
     "environment",
+    "iter_pages",
     "fmt_date",
     "fmt_long_date",
     "fmt_money",
@@ -189,6 +196,40 @@ __all__ = [
     "review_page",
     "safe_url",
     "slugify",
+    "summary_contexts",
     "tel_url",
     "template_loader",
 ]
+
+
+def summary_contexts(model: Model, files: Mapping[str, str]) -> list[PageContext]:
+    """The contexts of every page but the partners' (``page_contexts`` without its partner pages, in its order).
+
+    For the incremental preview (``refsite.site.incremental``), which renders the summary pages on
+    every change but a partner's page only when what it shows changed. ``tests/test_serve_incremental.py``
+    holds this list to ``page_contexts``.
+    """
+    index, lists = list_pages(model)
+    return [dashboard_page(model), *due_pages(model), index, *lists, pipeline_page(model), review_page(model),
+            downloads_page(model, files)]
+
+
+def iter_pages(
+    records: Records, settings: Settings, today: dt.date, templates_dir: Path | None = None
+) -> Iterator[tuple[str, str]]:
+    """``render_pages`` as a stream: each ``(relative path, text)`` as soon as it is rendered, downloads first.
+
+    So that a build can write each page and let it go (memory stays flat). Raises
+    :class:`RenderError` at the end (after the last page) when a template failed: a caller
+    must not publish what it received before the error.
+    """
+    model = build_model(records, settings, today, templates_dir)
+    files = download_files(model)
+    yield from files.items()
+    renderer = Renderer(templates_dir)
+    for context in page_contexts(model, files):
+        text = renderer.render(context)
+        if text is not None:
+            yield context.path, text
+    if renderer.problems:
+        raise RenderError(renderer.problems)

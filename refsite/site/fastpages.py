@@ -208,6 +208,14 @@ class FastPages(BasePlugin):
             with open(path, encoding="utf-8") as file:
                 self._sidecar = json.load(file)
 
+    def forget(self, src_uri: str) -> None:
+        """A page was removed from the site (the incremental preview): drop its search entries."""
+        self._entries.pop(src_uri, None)
+
+    def reorder(self, src_uris: list[str]) -> None:
+        """Put the pages' search entries in this order (a full build's: MkDocs' order of the pages)."""
+        self._entries = {uri: self._entries[uri] for uri in src_uris if uri in self._entries}
+
     def on_page_markdown(self, markdown: str, *, page: Any, config: Any, files: Any) -> str:
         got = convert(markdown)
         if got is None:
