@@ -66,6 +66,16 @@ def test_every_edit_leaves_the_site_a_full_build_would(tmp_path):
     assert "brought the new knee protocol" in (preview.layout.site_dir / "partners/harbour.html").read_text("utf-8")
     assert_same_as_full_build(preview, records, tmp_path, "full-1")
 
+    # The edited partner's page first (what `refsite serve` does), then the rest.
+    append(records / "harbour.md", "- 2026-11-21 visit @maya with Leah Ortiz: first things first\n")
+    quick = preview.refresh(partners_first=True)
+    assert (quick.built, quick.full, quick.more, quick.pages) == (True, False, True, 1), quick.problems
+    assert "first things first" in (preview.layout.site_dir / "partners/harbour.html").read_text("utf-8")
+    rest = preview.refresh(partners_first=True)  # nothing more was edited: the summary pages
+    assert (rest.built, rest.more) == (True, False), rest.problems
+    assert rest.pages > 0
+    assert_same_as_full_build(preview, records, tmp_path, "full-1b")
+
     # Nothing changed: nothing rebuilt.
     assert preview.refresh() == site.incremental.Refresh([], 0, True, False)
 

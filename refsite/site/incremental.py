@@ -86,6 +86,7 @@ class Refresh:
     pages: int  # pages and files rebuilt into the site (0 when nothing changed or the records stopped it)
     built: bool  # whether the served site now shows the records as they are
     full: bool  # whether it was a full build
+    more: bool = False  # only the edited partners' pages are up to date: call refresh() again for the rest
 
 
 def _stat(path: Path) -> tuple[int, int, int, int]:
@@ -134,6 +135,7 @@ class Preview:
         self._published: dict[str, bytes] = {}  # page path -> digest of its text, as the served site has it
         self._made_from: dict[str, tuple[Any, ...]] = {}  # partner page path -> what it was made from
         self._docs: tempfile.TemporaryDirectory[str] | None = None
+        self._edited: set[str] | None = None  # ids of the partner files the last read found edited (none added or removed)
 
     # ----------------------------------------------------------------------- reading
 
@@ -158,9 +160,12 @@ class Preview:
         if not files:
             problems.append(warning(Source(root), "no partner files (*.md) here: is this the records folder?", check="files"))
         wanted = set(files)
-        for gone in [p for p in self._files if p not in wanted]:
-            del self._files[gone]
+        gone = [p for p in self._files if p not in wanted]
+        for path in gone:
+            del self._files[path]
         stale = [(p, _stat(p)) for p in files if p not in self._files or self._files[p].stat != _stat(p)]
+        # Only partners already there were edited: their pages can go first (refresh(partners_first=True)).
+        self._edited = {p.stem for p, _ in stale} if not gone and all(p in self._files for p, _ in stale) else None
         if stale:
             named = [(p, f"{root}/{shown_name(p.name)}" if root else shown_name(p.name)) for p, _ in stale]
             cache = RecordCache.for_records(records_dir, settings).load() if self.use_cache and not self._files else None
@@ -210,8 +215,12 @@ class Preview:
 
     # ----------------------------------------------------------------------- building
 
-    def refresh(self) -> Refresh:
-        """Bring the served site up to date with the records: one pass (see the module's docstring)."""
+    def refresh(self, partners_first: bool = False) -> Refresh:
+        """Bring the served site up to date with the records: one pass (see the module's docstring).
+
+        ``partners_first``: when the change only edited existing partner files, rebuild just their
+        pages and return with ``more`` set; the next call brings the summary pages up to date.
+        """
         from refsite.render import RenderError
 
         refusal = site_dir_refusal(self.layout.site_dir, self.layout.records_dir)
@@ -224,29 +233,36 @@ class Preview:
         try:
             if full:
                 return self._full(records, settings, problems)
+            if partners_first and self._edited:
+                return self._step(records, settings, problems, self._edited)
             return self._step(records, settings, problems)
         except RenderError as exc:
             return Refresh(problems + exc.problems, 0, False, full)
 
-    def _pages(self, records: Records, settings: Settings, everything: bool) -> Iterator[tuple[str, str, tuple[Any, ...] | None]]:
+    def _pages(self, records: Records, settings: Settings, everything: bool,
+               only: set[str] | None = None) -> Iterator[tuple[str, str, tuple[Any, ...] | None]]:
         """``(path, text, made_from)`` for the downloads, the summary pages and the partner pages to render.
 
         ``everything``: every partner page; else only those whose ``made_from`` changed (``made_from``
-        is None for the others' entries, which are not yielded). Raises RenderError after the last page.
+        is None for the other pages). ``only``: just the pages of these partners (no downloads, no
+        summary pages). Raises RenderError after the last page.
         """
         from refsite.render import Renderer, RenderError, build_model, partner_page, summary_contexts
         from refsite.render.downloads import download_files
 
         model = build_model(records, settings, self.today, self.layout.templates_dir)
-        files = download_files(model)
-        for path, text in files.items():
-            yield path, text, None
         renderer = Renderer(self.layout.templates_dir)
-        for context in summary_contexts(model, files):
-            page = renderer.render(context)
-            if page is not None:
-                yield context.path, page, None
+        if only is None:
+            files = download_files(model)
+            for path, text in files.items():
+                yield path, text, None
+            for context in summary_contexts(model, files):
+                page = renderer.render(context)
+                if page is not None:
+                    yield context.path, page, None
         for partner in records.partners:
+            if only is not None and partner.id not in only:
+                continue
             path = f"partners/{partner.id}.md"
             made_from = _made_from(model, partner)
             if not everything and self._made_from.get(path) == made_from:
@@ -283,23 +299,25 @@ class Preview:
         self._published, self._made_from = published, made
         return Refresh(problems + built, len(published), True, True)
 
-    def _step(self, records: Records, settings: Settings, problems: list[Problem]) -> Refresh:
+    def _step(self, records: Records, settings: Settings, problems: list[Problem],
+              only: set[str] | None = None) -> Refresh:
         assert self._docs is not None
         docs_dir = Path(self._docs.name)
         changed: dict[str, str] = {}
         made: dict[str, tuple[Any, ...]] = {}
         seen: set[str] = set()
-        for path, text, made_from in self._pages(records, settings, everything=False):
+        for path, text, made_from in self._pages(records, settings, everything=False, only=only):
             seen.add(path)
             if made_from is not None:
                 made[path] = made_from
             if self._published.get(path) != _digest(text):
                 changed[path] = text
         kept = {f"partners/{p.id}.md" for p in records.partners}
-        removed = [p for p in self._published if p not in seen and p not in kept]
+        removed = [p for p in self._published if p not in seen and p not in kept] if only is None else []
+        more = only is not None
         if not changed and not removed:
             self._made_from.update(made)
-            return Refresh(problems, 0, True, False)
+            return Refresh(problems, 0, True, False, more)
         built = stage_pages(changed, docs_dir)
         if has_errors(built):
             return Refresh(problems + built, 0, False, False)
@@ -319,7 +337,7 @@ class Preview:
             self._made_from.pop(path, None)
         self._published.update((path, _digest(text)) for path, text in changed.items())
         self._made_from.update(made)
-        return Refresh(problems + step, len(changed) + len(removed), True, False)
+        return Refresh(problems + step, len(changed) + len(removed), True, False, more)
 
     def _forget(self) -> None:
         """Start again from scratch at the next pass (a full build)."""

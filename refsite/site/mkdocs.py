@@ -143,7 +143,7 @@ MKDOCS = MkDocsBuilder()
 
 
 def live_reload(
-    rebuild: Callable[[], None],
+    rebuild: Callable[[], object],
     watch: Sequence[Path],
     site_dir: Path,
     host: str = "127.0.0.1",
@@ -153,12 +153,20 @@ def live_reload(
 ) -> list[Problem]:
     """Serve ``site_dir`` with live reload; call ``rebuild`` when anything under ``watch`` changes.
 
-    Runs until interrupted (Ctrl-C), or until the ``stop`` function handed to ``started`` is
-    called from another thread. Returns problems only when the server cannot start.
+    When ``rebuild`` returns True (it brought only part of the site up to date), the browsers
+    reload and ``rebuild`` is called again at once for the rest. Runs until interrupted (Ctrl-C),
+    or until the ``stop`` function handed to ``started`` is called from another thread. Returns
+    problems only when the server cannot start.
     """
     from mkdocs.livereload import LiveReloadServer
 
-    server = LiveReloadServer(builder=rebuild, host=host, port=port, root=str(site_dir))
+    def builder() -> None:
+        if rebuild() is True:
+            with server._rebuild_cond:  # as the server's own file watcher asks for a build
+                server._want_rebuild = True
+                server._rebuild_cond.notify_all()
+
+    server = LiveReloadServer(builder=builder, host=host, port=port, root=str(site_dir))
     for path in watch:
         if path.exists():
             server.watch(str(path))

@@ -31,19 +31,22 @@ def serve(
     """
     preview = Preview(layout, today, use_cache=use_cache)
 
-    def rebuild() -> None:
+    def rebuild() -> bool:
+        """One pass; True when only the edited partners' pages are done (the server calls again for the rest)."""
         try:
-            result = preview.refresh()
+            result = preview.refresh(partners_first=True)
         except SiteDirRefused as exc:
             say(f"refsite: not rebuilt: {exc}")
-            return
-        show(result.problems)
+            return False
+        if not result.more:
+            show(result.problems)  # once per change: the first pass's problems are the same
         if not result.built:
             say("Not rebuilt: showing the last good site.")
         elif result.full:
             say(f"Rebuilt {result.pages} pages and files.")
         elif result.pages:
-            say(f"Updated {result.pages} pages and files.")
+            say(f"Updated {result.pages} pages and files{' (the edited partners first)' if result.more else ''}.")
+        return result.more
 
     try:
         rebuild()
