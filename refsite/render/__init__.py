@@ -36,9 +36,10 @@ import anything else from its module.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from pathlib import Path
-from typing import Iterator, Mapping
+from typing import Iterable, Iterator, Mapping
 
 from refsite.model import Records
 from refsite.render.charts import chart_months, referral_charts
@@ -184,6 +185,7 @@ __all__ = [
     "mailto_url",
     "page_contexts",
     "partner_figures",
+    "partner_model",
     "partner_page",
     "partner_row",
     "partner_url",
@@ -233,3 +235,23 @@ def iter_pages(
             yield context.path, text
     if renderer.problems:
         raise RenderError(renderer.problems)
+
+
+def partner_model(like: Model, records: Records, partner_ids: Iterable[str]) -> Model:
+    """A model for the pages of ``partner_ids`` alone, made quickly from ``like`` (an earlier full model).
+
+    Their due items (over the whole network of ``records``) and facts are computed afresh; what
+    every page shares (the site's header, who introduced whom, the tag slugs) is ``like``'s. The
+    incremental preview shows an edited partner's page with it first, then renders it again from
+    a full :func:`build_model` and corrects whatever differs (an edit that changes what pages
+    share: a new owner, say).
+    """
+    from refsite.due import partner_due
+    from refsite.metrics import partner_facts
+
+    partners = [p for p in (records.get(i) for i in partner_ids) if p is not None]
+    by_partner = {p.id: tuple(partner_due(p, like.settings, like.today, records)) for p in partners}
+    return dataclasses.replace(
+        like, records=records, items=tuple(i for items in by_partner.values() for i in items),
+        by_partner=by_partner, facts=tuple(partner_facts(p, like.settings, like.today) for p in partners), _drafts={},
+    )

@@ -136,6 +136,10 @@ class Preview:
         self._made_from: dict[str, tuple[Any, ...]] = {}  # partner page path -> what it was made from
         self._docs: tempfile.TemporaryDirectory[str] | None = None
         self._edited: set[str] | None = None  # ids of the partner files the last read found edited (none added or removed)
+        self._model: Any = None  # the last full model (refsite.render.Model), for the edited partners' quick pass
+        self._contexts: dict[str, Any] = {}  # summary page path -> its context, as published
+        self._next_contexts: dict[str, Any] = {}
+        self._listed: set[str] = set()  # every page of the last pass, rendered or not
 
     # ----------------------------------------------------------------------- reading
 
@@ -243,29 +247,45 @@ class Preview:
                only: set[str] | None = None) -> Iterator[tuple[str, str, tuple[Any, ...] | None]]:
         """``(path, text, made_from)`` for the downloads, the summary pages and the partner pages to render.
 
-        ``everything``: every partner page; else only those whose ``made_from`` changed (``made_from``
-        is None for the other pages). ``only``: just the pages of these partners (no downloads, no
-        summary pages). Raises RenderError after the last page.
+        ``everything``: every page; else only the summary pages whose context changed and the partner
+        pages whose ``made_from`` changed (``made_from`` is None for the other pages; ``self._listed``
+        gets every page's path, rendered or not). ``only``: just the pages of these partners, from a
+        quick model (:func:`refsite.render.partner_model`), with no ``made_from`` (so that the next
+        full pass renders them again). Raises RenderError after the last page.
         """
-        from refsite.render import Renderer, RenderError, build_model, partner_page, summary_contexts
+        from refsite.render import Renderer, RenderError, build_model, partner_model, partner_page, summary_contexts
         from refsite.render.downloads import download_files
 
-        model = build_model(records, settings, self.today, self.layout.templates_dir)
+        listed: set[str] = set()
+        self._listed = listed
+        quick = only is not None and self._model is not None
+        if quick:
+            model = partner_model(self._model, records, sorted(only or ()))
+        else:
+            model = self._model = build_model(records, settings, self.today, self.layout.templates_dir)
         renderer = Renderer(self.layout.templates_dir)
         if only is None:
             files = download_files(model)
             for path, text in files.items():
+                listed.add(path)
                 yield path, text, None
+            contexts: dict[str, Any] = {}
             for context in summary_contexts(model, files):
+                listed.add(context.path)
+                contexts[context.path] = context
+                if not everything and self._contexts.get(context.path) == context:
+                    continue
                 page = renderer.render(context)
                 if page is not None:
                     yield context.path, page, None
+            self._next_contexts = contexts
         for partner in records.partners:
+            path = f"partners/{partner.id}.md"
+            listed.add(path)
             if only is not None and partner.id not in only:
                 continue
-            path = f"partners/{partner.id}.md"
-            made_from = _made_from(model, partner)
-            if not everything and self._made_from.get(path) == made_from:
+            made_from = None if quick else _made_from(model, partner)
+            if not everything and made_from is not None and self._made_from.get(path) == made_from:
                 continue
             page = renderer.render(partner_page(model, partner))
             if page is not None:
@@ -296,7 +316,7 @@ class Preview:
             self._forget()
             return Refresh(problems + built, 0, False, True)
         self.session.moved(self.layout.site_dir.resolve())
-        self._published, self._made_from = published, made
+        self._published, self._made_from, self._contexts = published, made, self._next_contexts
         return Refresh(problems + built, len(published), True, True)
 
     def _step(self, records: Records, settings: Settings, problems: list[Problem],
@@ -305,18 +325,20 @@ class Preview:
         docs_dir = Path(self._docs.name)
         changed: dict[str, str] = {}
         made: dict[str, tuple[Any, ...]] = {}
-        seen: set[str] = set()
         for path, text, made_from in self._pages(records, settings, everything=False, only=only):
-            seen.add(path)
             if made_from is not None:
                 made[path] = made_from
             if self._published.get(path) != _digest(text):
                 changed[path] = text
-        kept = {f"partners/{p.id}.md" for p in records.partners}
-        removed = [p for p in self._published if p not in seen and p not in kept] if only is None else []
+        removed = [p for p in self._published if p not in self._listed] if only is None else []
         more = only is not None
+        if only is not None:
+            for path in changed:  # drawn from a quick model: the next full pass renders them again
+                self._made_from.pop(path, None)
         if not changed and not removed:
             self._made_from.update(made)
+            if only is None:
+                self._contexts = self._next_contexts
             return Refresh(problems, 0, True, False, more)
         built = stage_pages(changed, docs_dir)
         if has_errors(built):
@@ -337,12 +359,14 @@ class Preview:
             self._made_from.pop(path, None)
         self._published.update((path, _digest(text)) for path, text in changed.items())
         self._made_from.update(made)
+        if only is None:
+            self._contexts = self._next_contexts
         return Refresh(problems + step, len(changed) + len(removed), True, False, more)
 
     def _forget(self) -> None:
         """Start again from scratch at the next pass (a full build)."""
         self.session.forget()
-        self._published, self._made_from = {}, {}
+        self._published, self._made_from, self._contexts, self._model = {}, {}, {}, None
         if self._docs is not None:
             self._docs.cleanup()
             self._docs = None
