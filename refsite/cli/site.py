@@ -51,8 +51,11 @@ def serve_command(records_dir: Path, settings_path: Path | None, today: dt.date,
     """Preview the site, rebuilding it when a record, the settings, a template or mkdocs.yml changes.
 
     Builds as `refsite build` does, serves the site on http://HOST:PORT/ and
-    reloads the browser after every rebuild. A rebuild that fails (invalid
-    records) prints the problems and keeps the last good site. Ctrl-C stops.
+    reloads the browser after every rebuild. A rebuild re-reads only the
+    changed files and rebuilds only the pages whose text changed, the edited
+    partners' pages first (a change to the settings, a template or
+    mkdocs.yml rebuilds everything). A rebuild that fails (invalid records)
+    prints the problems and keeps the last good site. Ctrl-C stops.
     """
     from refsite.site import Layout, serve, site_dir_refusal
 
