@@ -76,11 +76,21 @@ def test_every_edit_leaves_the_site_a_full_build_would(tmp_path):
     assert rest.pages > 0
     assert_same_as_full_build(preview, records, tmp_path, "full-1b")
 
+    # Only the partner's page changes (its notes), but its search entries do: the index follows in the second pass.
+    harbour = records / "harbour.md"
+    harbour.write_text(harbour.read_text("utf-8").replace("zeppelin poster", "blimp poster"), encoding="utf-8")
+    index = preview.layout.site_dir / "search/search_index.json"
+    assert preview.refresh(partners_first=True).more
+    assert "zeppelin poster" in index.read_text("utf-8")
+    rest = preview.refresh(partners_first=True)
+    assert (rest.built, rest.more, rest.pages) == (True, False, 0), rest.problems
+    assert "blimp poster" in index.read_text("utf-8")
+    assert_same_as_full_build(preview, records, tmp_path, "full-1c")
+
     # Nothing changed: nothing rebuilt.
     assert preview.refresh() == site.incremental.Refresh([], 0, True, False)
 
     # The front matter edited: a new name (it shows on the pages that name the partner).
-    harbour = records / "harbour.md"
     harbour.write_text(harbour.read_text("utf-8").replace("name: Harbour Street Family Practice",
                                                           "name: Harbour Street Medical"), encoding="utf-8")
     step = preview.refresh()

@@ -140,6 +140,7 @@ class Preview:
         self._contexts: dict[str, Any] = {}  # summary page path -> its context, as published
         self._next_contexts: dict[str, Any] = {}
         self._listed: set[str] = set()  # every page of the last pass, rendered or not
+        self._index_owed = False  # a quick pass left the search index for the next one
 
     # ----------------------------------------------------------------------- reading
 
@@ -335,7 +336,7 @@ class Preview:
         if only is not None:
             for path in changed:  # drawn from a quick model: the next full pass renders them again
                 self._made_from.pop(path, None)
-        if not changed and not removed:
+        if not changed and not removed and not (self._index_owed and only is None):
             self._made_from.update(made)
             if only is None:
                 self._contexts = self._next_contexts
@@ -348,7 +349,8 @@ class Preview:
         if not (self.layout.site_dir / MARKER).is_file():
             raise SiteDirRefused(f"'{display_path(self.layout.site_dir)}' lost refsite's marker ({MARKER}) while "
                                  "serving: not written to")
-        step = self.session.update(sorted(changed), sorted(removed))
+        # The edited partners' pages first: the search index (several MB at 5,000 partners) waits for the rest.
+        step = self.session.update(sorted(changed), sorted(removed), post_build=only is None)
         if step is None:  # MkDocs cannot do this change page by page: build in full
             return self._full(records, settings, problems)
         if has_errors(step):
@@ -359,6 +361,7 @@ class Preview:
             self._made_from.pop(path, None)
         self._published.update((path, _digest(text)) for path, text in changed.items())
         self._made_from.update(made)
+        self._index_owed = only is not None
         if only is None:
             self._contexts = self._next_contexts
         return Refresh(problems + step, len(changed) + len(removed), True, False, more)
@@ -367,6 +370,7 @@ class Preview:
         """Start again from scratch at the next pass (a full build)."""
         self.session.forget()
         self._published, self._made_from, self._contexts, self._model = {}, {}, {}, None
+        self._index_owed = False
         if self._docs is not None:
             self._docs.cleanup()
             self._docs = None

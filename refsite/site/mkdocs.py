@@ -252,9 +252,10 @@ class MkDocsSession(MkDocsBuilder):
     def forget(self) -> None:
         self._config = None
 
-    def update(self, changed: Sequence[str], removed: Sequence[str]) -> list[Problem] | None:
+    def update(self, changed: Sequence[str], removed: Sequence[str], post_build: bool = True) -> list[Problem] | None:
         """Rebuild the pages and files ``changed`` (paths in the docs folder, new ones added) and drop ``removed``.
 
+        ``post_build=False`` leaves the plugins' post-build step (the search index) for a later update.
         Returns the problems (MkDocs' warnings and errors), or None when this needs a full build.
         After an error the session is forgotten: the next change builds in full.
         """
@@ -325,7 +326,8 @@ class MkDocsSession(MkDocsBuilder):
                     _build_theme_template("sitemap.xml", keep.env, files, config, keep.nav)
                 for page in pages:
                     page.validate_anchor_links(files=files, log_level=config.validation.links.anchors)
-                config.plugins.on_post_build(config=config)
+                if post_build:
+                    config.plugins.on_post_build(config=config)
         except exceptions.MkDocsException as exc:
             self._config = None
             problems.append(error(source, f"MkDocs could not build the site: {exc}", check="site"))
