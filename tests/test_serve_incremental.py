@@ -201,3 +201,8 @@ def test_the_real_server_shows_an_edit(tmp_path):
         server.join(timeout=30)
     assert not server.is_alive()
     assert [s for s in said if s.startswith("Updated ")], said
+
+
+def test_the_builds_stream_of_pages_is_render_pages():
+    records, settings, _ = load(FIXTURE)
+    assert dict(sorted(render.iter_pages(records, settings, TODAY))) == render.render_pages(records, settings, TODAY)

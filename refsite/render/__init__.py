@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import itertools
 from pathlib import Path
 from typing import Iterable, Iterator, Mapping
 
@@ -229,7 +230,10 @@ def iter_pages(
     files = download_files(model)
     yield from files.items()
     renderer = Renderer(templates_dir)
-    for context in page_contexts(model, files):
+    # page_contexts' pages in its order, but each partner's context made only when its turn comes, and let go
+    # with its page (all of them at once, with their timelines, are most of a build's memory).
+    contexts = itertools.chain(summary_contexts(model, files), (partner_page(model, p) for p in model.records.partners))
+    for context in contexts:
         text = renderer.render(context)
         if text is not None:
             yield context.path, text

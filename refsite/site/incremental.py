@@ -141,6 +141,7 @@ class Preview:
         self._next_contexts: dict[str, Any] = {}
         self._listed: set[str] = set()  # every page of the last pass, rendered or not
         self._index_owed = False  # a quick pass left the search index for the next one
+        self._renderer: Any = None  # refsite.render.Renderer, its templates compiled once (until they change)
 
     # ----------------------------------------------------------------------- reading
 
@@ -168,7 +169,8 @@ class Preview:
         gone = [p for p in self._files if p not in wanted]
         for path in gone:
             del self._files[path]
-        stale = [(p, _stat(p)) for p in files if p not in self._files or self._files[p].stat != _stat(p)]
+        stats = [(p, _stat(p)) for p in files]
+        stale = [(p, st) for p, st in stats if p not in self._files or self._files[p].stat != st]
         # Only partners already there were edited: their pages can go first (refresh(partners_first=True)).
         self._edited = {p.stem for p, _ in stale} if not gone and all(p in self._files for p, _ in stale) else None
         if stale:
@@ -264,7 +266,10 @@ class Preview:
             model = partner_model(self._model, records, sorted(only or ()))
         else:
             model = self._model = build_model(records, settings, self.today, self.layout.templates_dir)
-        renderer = Renderer(self.layout.templates_dir)
+        if self._renderer is None:  # kept: compiling the templates again would cost more than a page
+            self._renderer = Renderer(self.layout.templates_dir)
+        renderer = self._renderer
+        renderer.problems.clear()
         if only is None:
             files = download_files(model)
             for path, text in files.items():
@@ -370,7 +375,7 @@ class Preview:
         """Start again from scratch at the next pass (a full build)."""
         self.session.forget()
         self._published, self._made_from, self._contexts, self._model = {}, {}, {}, None
-        self._index_owed = False
+        self._index_owed, self._renderer = False, None
         if self._docs is not None:
             self._docs.cleanup()
             self._docs = None
