@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from refsite.cli.group import cli
-from refsite.cli.options import echo_problems, records_options, site_options
+from refsite.cli.options import NO_CACHE, echo_problems, records_options, site_options
 
 
 @cli.command(name="build", short_help="Build the private site from the records.")
@@ -33,7 +33,7 @@ def build_command(records_dir: Path, settings_path: Path | None, today: dt.date,
     refusal = site_dir_refusal(layout.site_dir, layout.records_dir)
     if refusal:
         raise click.BadParameter(f"{refusal}; nothing was touched", param_hint="--site-dir")
-    result = build(layout, today)
+    result = build(layout, today, use_cache=not click.get_current_context().meta.get(NO_CACHE, False))
     echo_problems(result.problems)
     if not result.built:
         click.echo("The site was not built; the previous site is unchanged.", err=True)
@@ -51,8 +51,11 @@ def serve_command(records_dir: Path, settings_path: Path | None, today: dt.date,
     """Preview the site, rebuilding it when a record, the settings, a template or mkdocs.yml changes.
 
     Builds as `refsite build` does, serves the site on http://HOST:PORT/ and
-    reloads the browser after every rebuild. A rebuild that fails (invalid
-    records) prints the problems and keeps the last good site. Ctrl-C stops.
+    reloads the browser after every rebuild. A rebuild re-reads only the
+    changed files and rebuilds only the pages whose text changed, the edited
+    partners' pages first (a change to the settings, a template or
+    mkdocs.yml rebuilds everything). A rebuild that fails (invalid records)
+    prints the problems and keeps the last good site. Ctrl-C stops.
     """
     from refsite.site import Layout, serve, site_dir_refusal
 
@@ -60,6 +63,7 @@ def serve_command(records_dir: Path, settings_path: Path | None, today: dt.date,
     refusal = site_dir_refusal(layout.site_dir, layout.records_dir)
     if refusal:
         raise click.BadParameter(f"{refusal}; nothing was touched", param_hint="--site-dir")
-    problems = serve(layout, today, host, port, say=lambda text: click.echo(text, err=True), show=echo_problems)
+    problems = serve(layout, today, host, port, say=lambda text: click.echo(text, err=True), show=echo_problems,
+                     use_cache=not click.get_current_context().meta.get(NO_CACHE, False))
     echo_problems(problems)
     sys.exit(1 if problems else 0)

@@ -36,6 +36,13 @@ import anything else from its module.
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
+import itertools
+from pathlib import Path
+from typing import Iterable, Iterator, Mapping
+
+from refsite.model import Records
 from refsite.render.charts import chart_months, referral_charts
 from refsite.render.computed import Model, build_model, list_url, partner_row, partner_url
 from refsite.render.contexts import (
@@ -75,7 +82,7 @@ from refsite.render.contexts import (
     TimelineRow,
     context_fields,
 )
-from refsite.render.downloads import due_ics
+from refsite.render.downloads import download_files, due_ics
 from refsite.render.figures import headline_figures, partner_figures, period_figures
 from refsite.render.formatting import (
     ago,
@@ -113,6 +120,7 @@ from refsite.render.templates import (
     environment,
     template_loader,
 )
+from refsite.settings import Settings
 
 __all__ = [
     "Bar",
@@ -164,6 +172,7 @@ __all__ = [
     "due_ics",
     "due_pages",
     "environment",
+    "iter_pages",
     "fmt_date",
     "fmt_long_date",
     "fmt_money",
@@ -177,6 +186,7 @@ __all__ = [
     "mailto_url",
     "page_contexts",
     "partner_figures",
+    "partner_model",
     "partner_page",
     "partner_row",
     "partner_url",
@@ -189,6 +199,63 @@ __all__ = [
     "review_page",
     "safe_url",
     "slugify",
+    "summary_contexts",
     "tel_url",
     "template_loader",
 ]
+
+
+def summary_contexts(model: Model, files: Mapping[str, str]) -> list[PageContext]:
+    """The contexts of every page but the partners' (``page_contexts`` without its partner pages, in its order).
+
+    For the incremental preview (``refsite.site.incremental``), which renders the summary pages on
+    every change but a partner's page only when what it shows changed. ``tests/test_serve_incremental.py``
+    holds this list to ``page_contexts``.
+    """
+    index, lists = list_pages(model)
+    return [dashboard_page(model), *due_pages(model), index, *lists, pipeline_page(model), review_page(model),
+            downloads_page(model, files)]
+
+
+def iter_pages(
+    records: Records, settings: Settings, today: dt.date, templates_dir: Path | None = None
+) -> Iterator[tuple[str, str]]:
+    """``render_pages`` as a stream: each ``(relative path, text)`` as soon as it is rendered, downloads first.
+
+    So that a build can write each page and let it go (memory stays flat). Raises
+    :class:`RenderError` at the end (after the last page) when a template failed: a caller
+    must not publish what it received before the error.
+    """
+    model = build_model(records, settings, today, templates_dir)
+    files = download_files(model)
+    yield from files.items()
+    renderer = Renderer(templates_dir)
+    # page_contexts' pages in its order, but each partner's context made only when its turn comes, and let go
+    # with its page (all of them at once, with their timelines, are most of a build's memory).
+    contexts = itertools.chain(summary_contexts(model, files), (partner_page(model, p) for p in model.records.partners))
+    for context in contexts:
+        text = renderer.render(context)
+        if text is not None:
+            yield context.path, text
+    if renderer.problems:
+        raise RenderError(renderer.problems)
+
+
+def partner_model(like: Model, records: Records, partner_ids: Iterable[str]) -> Model:
+    """A model for the pages of ``partner_ids`` alone, made quickly from ``like`` (an earlier full model).
+
+    Their due items (over the whole network of ``records``) and facts are computed afresh; what
+    every page shares (the site's header, who introduced whom, the tag slugs) is ``like``'s. The
+    incremental preview shows an edited partner's page with it first, then renders it again from
+    a full :func:`build_model` and corrects whatever differs (an edit that changes what pages
+    share: a new owner, say).
+    """
+    from refsite.due import partner_due
+    from refsite.metrics import partner_facts
+
+    partners = [p for p in (records.get(i) for i in partner_ids) if p is not None]
+    by_partner = {p.id: tuple(partner_due(p, like.settings, like.today, records)) for p in partners}
+    return dataclasses.replace(
+        like, records=records, items=tuple(i for items in by_partner.values() for i in items),
+        by_partner=by_partner, facts=tuple(partner_facts(p, like.settings, like.today) for p in partners), _drafts={},
+    )

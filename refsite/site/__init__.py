@@ -1,10 +1,11 @@
-"""The site: the build pipeline (:mod:`.build`), the preview (:mod:`.serve`) and the one adapter
-to MkDocs (:mod:`.mkdocs`, the only module that imports it). Pages themselves are rendered by
+"""The site: the build pipeline (:mod:`.pipeline`), the preview (:mod:`.preview`, incremental:
+:mod:`.incremental`) and the one adapter to MkDocs (:mod:`.mkdocs`, the only module that imports it). Pages themselves are rendered by
 :mod:`refsite.render`; this package turns them into a site folder and never loses the last one."""
 
 from __future__ import annotations
 
-from refsite.site.mkdocs import MKDOCS, POLYFILL, THEME_DIR, MkDocsBuilder, live_reload
+from refsite.site.incremental import Preview, Refresh
+from refsite.site.mkdocs import MKDOCS, POLYFILL, THEME_DIR, MkDocsBuilder, MkDocsSession, live_reload
 from refsite.site.pipeline import (
     MARKER,
     MARKER_TEXT,
@@ -26,7 +27,7 @@ serve_site = live_reload  # the live-reload server alone (tests drive it with th
 
 __all__ = [
     "MARKER", "MARKER_TEXT", "MKDOCS", "PID_FILE", "POLYFILL", "THEME_DIR", "BuildResult", "Builder", "Layout",
-    "MkDocsBuilder", "SiteDirRefused", "build", "build_site", "build_staged", "clean_leftovers",
+    "MkDocsBuilder", "MkDocsSession", "Preview", "Refresh", "SiteDirRefused", "build", "build_site", "build_staged", "clean_leftovers",
     "default_config_file", "find_config_file", "live_reload", "serve", "serve_site", "site_dir_refusal",
     "stage_pages",
 ]

@@ -189,6 +189,7 @@ class FastPages(BasePlugin):
         super().__init__()
         self._pages: dict[str, tuple[str, list[dict[str, Any]], set[str]]] = {}
         self._entries: dict[str, list[dict[str, Any]]] = {}  # per page, kept across dirty rebuilds
+        self._filled: set[str] = set()  # pages whose HTML this plugin put back (let go once rendered)
         self._dirty = False
         self._sidecar: dict[str, list[dict[str, str]]] | None = None
         self.converted = 0
@@ -207,6 +208,14 @@ class FastPages(BasePlugin):
         if os.path.isfile(path):
             with open(path, encoding="utf-8") as file:
                 self._sidecar = json.load(file)
+
+    def forget(self, src_uri: str) -> None:
+        """A page was removed from the site (the incremental preview): drop its search entries."""
+        self._entries.pop(src_uri, None)
+
+    def reorder(self, src_uris: list[str]) -> None:
+        """Put the pages' search entries in this order (a full build's: MkDocs' order of the pages)."""
+        self._entries = {uri: self._entries[uri] for uri in src_uris if uri in self._entries}
 
     def on_page_markdown(self, markdown: str, *, page: Any, config: Any, files: Any) -> str:
         got = convert(markdown)
@@ -228,9 +237,20 @@ class FastPages(BasePlugin):
         from mkdocs.structure.toc import get_toc
 
         content, tokens, anchors = got
+        self._filled.add(page.file.src_uri)
         page.toc = get_toc(tokens)  # type: ignore[arg-type]  # MkDocs types its tokens as a TypedDict; ours are the same keys
         page.present_anchor_ids = anchors
         return content
+
+    @event_priority(-100)  # after every other plugin has seen the page
+    def on_post_page(self, output: str, *, page: Any, config: Any) -> str:
+        """Let a page's HTML go once its file is rendered: MkDocs keeps every page to the end of the build, and
+        nothing after this reads the content (the anchors are checked from ``present_anchor_ids``; the search
+        entries are made in ``on_page_markdown``), so memory stays flat instead of growing with the pages."""
+        if page.file.src_uri in self._filled:
+            self._filled.discard(page.file.src_uri)
+            page.content = None
+        return output
 
     def _index(self, page: Any, content: str) -> None:
         title = str(page.meta.get("title") or page.title or "")

@@ -118,6 +118,7 @@ class MkDocsBuilder:
                 # Python-Markdown's raw-HTML pass and anchor scan, with the same HTML, ids and search entries
                 # (refsite.site.fastpages; tests/test_mkdocs_fast.py pins that the site is byte-identical).
                 config.plugins["refsite-fast"] = FastPages()
+                self.prepare(config)
                 build(config)
         except exceptions.MkDocsException as exc:
             problems.append(error(source, f"MkDocs could not build the site: {exc}", check="site"))
@@ -134,12 +135,15 @@ class MkDocsBuilder:
             problems.append(severity(source, f"MkDocs: {message}"))
         return problems
 
+    def prepare(self, config: Any) -> None:
+        """Called with the loaded configuration just before the build (a :class:`MkDocsSession` keeps it)."""
+
 
 MKDOCS = MkDocsBuilder()
 
 
 def live_reload(
-    rebuild: Callable[[], None],
+    rebuild: Callable[[], object],
     watch: Sequence[Path],
     site_dir: Path,
     host: str = "127.0.0.1",
@@ -149,12 +153,20 @@ def live_reload(
 ) -> list[Problem]:
     """Serve ``site_dir`` with live reload; call ``rebuild`` when anything under ``watch`` changes.
 
-    Runs until interrupted (Ctrl-C), or until the ``stop`` function handed to ``started`` is
-    called from another thread. Returns problems only when the server cannot start.
+    When ``rebuild`` returns True (it brought only part of the site up to date), the browsers
+    reload and ``rebuild`` is called again at once for the rest. Runs until interrupted (Ctrl-C),
+    or until the ``stop`` function handed to ``started`` is called from another thread. Returns
+    problems only when the server cannot start.
     """
     from mkdocs.livereload import LiveReloadServer
 
-    server = LiveReloadServer(builder=rebuild, host=host, port=port, root=str(site_dir))
+    def builder() -> None:
+        if rebuild() is True:
+            with server._rebuild_cond:  # as the server's own file watcher asks for a build
+                server._want_rebuild = True
+                server._rebuild_cond.notify_all()
+
+    server = LiveReloadServer(builder=builder, host=host, port=port, root=str(site_dir))
     for path in watch:
         if path.exists():
             server.watch(str(path))
@@ -169,3 +181,167 @@ def live_reload(
     finally:
         server.shutdown()
     return []
+
+
+# --------------------------------------------------------------------------- the incremental preview's builder
+
+
+class _Keep:
+    """A plugin that keeps what a build computed once for all pages: its files, navigation and theme environment."""
+
+    def __init__(self) -> None:
+        self.files: Any = None
+        self.nav: Any = None
+        self.env: Any = None
+
+    def on_nav(self, nav: Any, *, config: Any, files: Any) -> Any:
+        self.nav = nav
+        return nav
+
+    def on_env(self, env: Any, *, config: Any, files: Any) -> Any:
+        self.files, self.env = files, env
+        return env
+
+
+class MkDocsSession(MkDocsBuilder):
+    """MkDocs for ``refsite serve``: one full build, then only the pages that changed, into the same site folder.
+
+    :meth:`build` is a full build (the :class:`MkDocsBuilder` one) that keeps MkDocs' loaded
+    configuration, plugins (refsite's fast-page plugin keeps every page's search entries), file
+    list, navigation and theme environment. :meth:`update` then renders just the given pages
+    (MkDocs' own per-page steps: read, the plugins' page events, Markdown, the theme template),
+    copies the given downloads, adds and removes pages, rewrites the sitemap when the page list
+    changed, and runs the plugins' post-build step (the search index and its ``file://`` copy).
+    The site it leaves is byte-identical to a full build of the same docs folder
+    (``tests/test_serve_incremental.py``). :meth:`update` returns None when it cannot do a change
+    by itself (a page in the navigation added or removed, a page the fast-page plugin does not
+    convert): the caller then builds in full.
+    """
+
+    def __init__(self) -> None:
+        self._config: Any = None
+        self._keep: _Keep | None = None
+        self._today: dt.date | None = None
+
+    @property
+    def ready(self) -> bool:
+        return self._config is not None
+
+    def prepare(self, config: Any) -> None:
+        self._keep = _Keep()
+        config.plugins["refsite-keep"] = self._keep
+        self._config = config
+
+    def build(self, config_file: Path, docs_dir: Path, site_dir: Path, today: dt.date,
+              site_name: str | None = None) -> list[Problem]:
+        self._config, self._today = None, today
+        problems = super().build(config_file, docs_dir, site_dir, today, site_name)
+        if any(p.is_error for p in problems) or self._keep is None or self._keep.files is None:
+            self._config = None
+        return problems
+
+    def moved(self, site_dir: Path) -> None:
+        """The site was built in a staging folder and then moved to ``site_dir``: write there from now on."""
+        if self._config is None or self._keep is None:
+            return
+        self._config["site_dir"] = str(site_dir)
+        for file in self._keep.files:
+            file.dest_dir = str(site_dir)
+            file.__dict__.pop("abs_dest_path", None)  # a cached property of MkDocs' File
+
+    def forget(self) -> None:
+        self._config = None
+
+    def update(self, changed: Sequence[str], removed: Sequence[str], post_build: bool = True) -> list[Problem] | None:
+        """Rebuild the pages and files ``changed`` (paths in the docs folder, new ones added) and drop ``removed``.
+
+        ``post_build=False`` leaves the plugins' post-build step (the search index) for a later update.
+        Returns the problems (MkDocs' warnings and errors), or None when this needs a full build.
+        After an error the session is forgotten: the next change builds in full.
+        """
+        if self._config is None or self._keep is None or self._today is None:
+            return None
+        import jinja2
+        from mkdocs import exceptions
+        from mkdocs.commands.build import _build_page, _build_theme_template, _populate_page
+        from mkdocs.structure.files import File, Files, InclusionLevel, file_sort_key, set_exclusions
+        from mkdocs.structure.pages import Page
+
+        config, keep = self._config, self._keep
+        fast = config.plugins.get("refsite-fast")
+        files = keep.files
+        source = Source(display_path(Path(config.config_file_path)), 0) if config.config_file_path else Source("mkdocs.yml", 0)
+        handler = _Collect()
+        logger = logging.getLogger("mkdocs")
+        logger.addHandler(handler)
+        problems: list[Problem] = []
+        try:
+            with _environment(SOURCE_DATE_EPOCH=_epoch(self._today), NO_MKDOCS_2_WARNING="true"):
+                listed = False
+                for path in removed:
+                    file = files.get_file_from_path(path)
+                    if file is None:
+                        continue
+                    if file.is_documentation_page() and not file.inclusion.is_not_in_nav():
+                        return None  # the navigation changes: MkDocs' full build
+                    files.remove(file)
+                    if os.path.isfile(file.abs_dest_path):
+                        os.remove(file.abs_dest_path)
+                    if fast is not None:
+                        fast.forget(file.src_uri)
+                    listed = True
+                pages = []
+                for path in changed:
+                    file = files.get_file_from_path(path)
+                    if file is None:
+                        file = File(path, config.docs_dir, config.site_dir, config.use_directory_urls)
+                        set_exclusions([file], config)
+                        if file.inclusion.is_excluded():
+                            continue
+                        if file.is_documentation_page() and not file.inclusion.is_not_in_nav():
+                            return None
+                        files.append(file)
+                        if file.is_documentation_page():
+                            Page(None, file, config)
+                            listed = True
+                    if file.is_documentation_page():
+                        pages.append(file.page)
+                    else:
+                        file.copy_file()
+                if listed:  # get_files' order: the documentation pages sorted as MkDocs walks the folder
+                    docs = sorted(files.documentation_pages(), key=file_sort_key)
+                    keep.files = files = Files([*docs, *(f for f in files if not f.is_documentation_page())])
+                converted = fast.converted if fast is not None else 0
+                for page in pages:
+                    _populate_page(page, config, files)
+                if fast is not None and fast.converted - converted != len(pages):
+                    self._config = None
+                    return None  # a page Material's search would index: only a full build keeps its index right
+                if listed and fast is not None:  # the search entries in the pages' order, as a full build has them
+                    fast.reorder([f.src_uri for f in files.documentation_pages()])
+                doc_files = files.documentation_pages(inclusion=InclusionLevel.is_included)
+                for page in pages:
+                    _build_page(page, config, doc_files, keep.nav, keep.env)
+                if listed:
+                    _build_theme_template("sitemap.xml", keep.env, files, config, keep.nav)
+                for page in pages:
+                    page.validate_anchor_links(files=files, log_level=config.validation.links.anchors)
+                if post_build:
+                    config.plugins.on_post_build(config=config)
+        except exceptions.MkDocsException as exc:
+            self._config = None
+            problems.append(error(source, f"MkDocs could not build the site: {exc}", check="site"))
+        except jinja2.TemplateError as exc:
+            self._config = None
+            problems.append(error(source, f"a theme template is broken: {exc}", check="site"))
+        except OSError as exc:
+            self._config = None
+            problems.append(error(source, f"MkDocs could not build the site: {exc.strerror or exc}", check="site"))
+        finally:
+            logger.removeHandler(handler)
+        for record in handler.records:
+            severity = error if record.levelno >= logging.ERROR else warning
+            problems.append(severity(source, f"MkDocs: {record.getMessage().strip()}"))
+        if any(p.is_error for p in problems):
+            self._config = None
+        return problems

@@ -1,0 +1,208 @@
+"""The incremental preview (refsite.site.incremental): after any edit, the served site is byte for byte a full build."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import socket
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+from conftest import TODAY
+
+from refsite import render, site
+from refsite.load import load
+from refsite.render.downloads import download_files
+from refsite.site.incremental import Preview
+
+FIXTURE = Path(__file__).parent / "fixtures" / "site-records"
+LINE = "- 2026-11-20 visit @tom with Leah Ortiz: brought the new knee protocol\n"
+
+
+def copy_records(tmp_path: Path) -> Path:
+    shutil.copytree(FIXTURE, tmp_path / "records")
+    return tmp_path / "records"
+
+
+def digests(folder: Path) -> dict[str, str]:
+    """Every file of a site, relative path -> sha256 (nothing left out)."""
+    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def full_build(records: Path, tmp_path: Path, name: str) -> dict[str, str]:
+    layout = site.Layout.find(records, site_dir=tmp_path / name)
+    result = site.build(layout, TODAY)
+    assert result.built, result.problems
+    return digests(tmp_path / name)
+
+
+def assert_same_as_full_build(preview: Preview, records: Path, tmp_path: Path, name: str) -> None:
+    served = digests(preview.layout.site_dir)
+    full = full_build(records, tmp_path, name)
+    assert sorted(served) == sorted(full)
+    assert [p for p in full if served[p] != full[p]] == []
+
+
+def append(path: Path, text: str) -> None:
+    with path.open("a", encoding="utf-8") as file:
+        file.write(text)
+
+
+def test_every_edit_leaves_the_site_a_full_build_would(tmp_path):
+    records = copy_records(tmp_path)
+    preview = Preview(site.Layout.find(records), TODAY, use_cache=False)
+    first = preview.refresh()
+    assert (first.built, first.full) == (True, True), first.problems
+    assert_same_as_full_build(preview, records, tmp_path, "full-0")
+
+    # A log line appended: the partner's page and the summary pages, not a full build.
+    append(records / "harbour.md", LINE)
+    step = preview.refresh()
+    assert (step.built, step.full) == (True, False), step.problems
+    assert 0 < step.pages < first.pages
+    assert "brought the new knee protocol" in (preview.layout.site_dir / "partners/harbour.html").read_text("utf-8")
+    assert_same_as_full_build(preview, records, tmp_path, "full-1")
+
+    # The edited partner's page first (what `refsite serve` does), then the rest.
+    append(records / "harbour.md", "- 2026-11-21 visit @maya with Leah Ortiz: first things first\n")
+    quick = preview.refresh(partners_first=True)
+    assert (quick.built, quick.full, quick.more, quick.pages) == (True, False, True, 1), quick.problems
+    assert "first things first" in (preview.layout.site_dir / "partners/harbour.html").read_text("utf-8")
+    rest = preview.refresh(partners_first=True)  # nothing more was edited: the summary pages
+    assert (rest.built, rest.more) == (True, False), rest.problems
+    assert rest.pages > 0
+    assert_same_as_full_build(preview, records, tmp_path, "full-1b")
+
+    # Only the partner's page changes (its notes), but its search entries do: the index follows in the second pass.
+    harbour = records / "harbour.md"
+    harbour.write_text(harbour.read_text("utf-8").replace("zeppelin poster", "blimp poster"), encoding="utf-8")
+    index = preview.layout.site_dir / "search/search_index.json"
+    assert preview.refresh(partners_first=True).more
+    assert "zeppelin poster" in index.read_text("utf-8")
+    rest = preview.refresh(partners_first=True)
+    assert (rest.built, rest.more, rest.pages) == (True, False, 0), rest.problems
+    assert "blimp poster" in index.read_text("utf-8")
+    assert_same_as_full_build(preview, records, tmp_path, "full-1c")
+
+    # Nothing changed: nothing rebuilt.
+    assert preview.refresh() == site.incremental.Refresh([], 0, True, False)
+
+    # The front matter edited: a new name (it shows on the pages that name the partner).
+    harbour.write_text(harbour.read_text("utf-8").replace("name: Harbour Street Family Practice",
+                                                          "name: Harbour Street Medical"), encoding="utf-8")
+    step = preview.refresh()
+    assert (step.built, step.full) == (True, False), step.problems
+    assert_same_as_full_build(preview, records, tmp_path, "full-2")
+
+    # A partner added, then another deleted.
+    (records / "harbour-east.md").write_text(
+        harbour.read_text("utf-8").replace("name: Harbour Street Medical", "name: Harbour East").split("## Log")[0]
+        + "## Log\n\n- 2026-11-01 visit @maya with Leah Ortiz: first visit\n", encoding="utf-8")
+    step = preview.refresh()
+    assert step.built and not step.full, step.problems
+    assert (preview.layout.site_dir / "partners/harbour-east.html").is_file()
+    assert_same_as_full_build(preview, records, tmp_path, "full-3")
+    (records / "former.md").unlink()
+    step = preview.refresh()
+    assert step.built and not step.full, step.problems
+    assert not (preview.layout.site_dir / "partners/former.html").exists()
+    assert_same_as_full_build(preview, records, tmp_path, "full-4")
+
+    # A file broken: the problem is reported and the last good site stays, byte for byte; then fixed.
+    before = digests(preview.layout.site_dir)
+    good = (records / "prospect.md").read_text("utf-8")
+    (records / "prospect.md").write_text(good.replace("stage: prospect", "stage: nowhere"), encoding="utf-8")
+    broken = preview.refresh()
+    assert not broken.built
+    assert [p.message for p in broken.problems if p.is_error] == [
+        "stage: unknown stage 'nowhere' (one of: prospect, active, nurture, former)"]
+    assert digests(preview.layout.site_dir) == before
+    (records / "prospect.md").write_text(good, encoding="utf-8")
+    append(harbour, "- 2026-11-21 note @maya: after the fix\n")
+    step = preview.refresh()
+    assert step.built and not step.full, step.problems
+    assert_same_as_full_build(preview, records, tmp_path, "full-5")
+
+    # The settings changed: a full build (every page names the practice), still the same site.
+    settings = records / "settings.yml"
+    settings.write_text(settings.read_text("utf-8").replace("Test Physio & Co", "Harbourside Physio"), encoding="utf-8")
+    step = preview.refresh()
+    assert (step.built, step.full) == (True, True), step.problems
+    assert_same_as_full_build(preview, records, tmp_path, "full-6")
+    preview.close()
+
+
+def test_the_problems_are_the_full_builds(tmp_path):
+    records = copy_records(tmp_path)
+    append(records / "harbour.md", "- 2026-11-19 visit @nobody with Someone Else: a stranger and a typo\n")
+    preview = Preview(site.Layout.find(records), TODAY, use_cache=False)
+    result = preview.refresh()
+    layout = site.Layout.find(records, site_dir=tmp_path / "full")
+    assert result.problems == site.build(layout, TODAY).problems
+    append(records / "xss.md", "- 2026-11-19 referral-in R-101 service:knee\n")  # R-101 is harbour's too
+    result = preview.refresh()
+    assert not result.built
+    assert result.problems == site.build(layout, TODAY).problems
+    preview.close()
+
+
+def test_summary_contexts_are_page_contexts_without_the_partners(tmp_path):
+    records, settings, _ = load(FIXTURE)
+    model = render.build_model(records, settings, TODAY)
+    files = download_files(model)
+    partners = [render.partner_page(model, p) for p in records.partners]
+    assert render.page_contexts(model, files) == render.summary_contexts(model, files) + partners
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _get(url: str) -> str:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:
+            return str(response.read().decode("utf-8"))
+    except OSError:
+        return ""
+
+
+def _until(check, deadline: float = 120.0) -> bool:
+    """Poll ``check`` until it holds or the (generous) deadline passes: no timed assertion."""
+    end = time.monotonic() + deadline
+    while time.monotonic() < end:
+        if check():
+            return True
+        time.sleep(0.2)
+    return False
+
+
+def test_the_real_server_shows_an_edit(tmp_path):
+    records = copy_records(tmp_path)
+    layout = site.Layout.find(records)
+    port = _free_port()
+    stops: list = []
+    said: list[str] = []
+    server = threading.Thread(target=site.serve, args=(layout, TODAY), daemon=True,
+                              kwargs={"port": port, "say": said.append, "use_cache": False, "started": stops.append})
+    server.start()
+    url = f"http://127.0.0.1:{port}/partners/harbour.html"
+    try:
+        assert _until(lambda: "Harbour Street Family Practice" in _get(url)), said
+        append(records / "harbour.md", LINE)
+        assert _until(lambda: "brought the new knee protocol" in _get(url)), said
+    finally:
+        if stops:
+            stops[0]()
+        server.join(timeout=30)
+    assert not server.is_alive()
+    assert [s for s in said if s.startswith("Updated ")], said
+
+
+def test_the_builds_stream_of_pages_is_render_pages():
+    records, settings, _ = load(FIXTURE)
+    assert dict(sorted(render.iter_pages(records, settings, TODAY))) == render.render_pages(records, settings, TODAY)
