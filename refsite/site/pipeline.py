@@ -305,7 +305,7 @@ def build(layout: Layout, today: dt.date, builder: Builder = MKDOCS) -> BuildRes
     if has_errors(problems):
         return BuildResult(problems, 0, False)
     try:
-        pages = render_pages(records, settings, today, templates_dir=layout.templates_dir)
+        pages = render_pages(records, settings, today, templates_dir=layout.templates_dir, problems=problems)
     except RenderError as exc:
         return BuildResult(problems + exc.problems, 0, False)
     count, site_name = len(pages), settings.practice
