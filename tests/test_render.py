@@ -379,9 +379,9 @@ def test_mail_and_phone_links():
 
 def test_the_people_on_a_profile_link_their_email_and_phone(pages):
     page = pages["partners/harbour.md"]
-    assert ('<td class="rs-person__reach" data-search-exclude><span>Prefers email</span> <span><a href="mailto:priya@harbour.example">'
+    assert ('<td class="rs-person__reach" data-search-exclude><span class="rs-prefers">Prefers email</span> <span><a href="mailto:priya@harbour.example">'
             'priya@harbour.example</a></span> </td>') in page
-    assert ('<td class="rs-person__reach" data-search-exclude><span>Prefers phone</span> <span><a href="tel:0255504128">02 5550 4128</a>'
+    assert ('<td class="rs-person__reach" data-search-exclude><span class="rs-prefers">Prefers phone</span> <span><a href="tel:0255504128">02 5550 4128</a>'
             '</span></td>') in page
     assert '<td class="rs-person__seen" data-label="Last together" data-search-exclude>11 Sep 2026</td>' in page
     assert ('<p class="rs-next__action">Call Leah Ortiz (prefers phone): update them on referral '
