@@ -12,6 +12,7 @@ app with the subject and body filled in (for the site).
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import json
 from dataclasses import asdict, dataclass
@@ -24,6 +25,7 @@ from refsite.due import DueItem
 from refsite.due.reach import last_met, reach
 from refsite.model import Partner
 from refsite.settings import Settings
+from refsite.words import short_date
 from refsite.workspace import MESSAGES_FOLDER as MESSAGES
 from refsite.workspace import default_templates_dir
 
@@ -116,7 +118,9 @@ def draft(item: DueItem, partner: Partner, settings: Settings, templates: Path |
     received = None
     if item.ref:
         referral = next((r for r in partner.referrals if r.id == item.ref), None)
-        received = referral.received.isoformat() if referral else None
+        # The one date wording (refsite.words): '6 Nov', with the year when not this year ('today' is the item's).
+        today = item.due_date + dt.timedelta(days=item.days_overdue)
+        received = short_date(referral.received, today) if referral else None
     sender = settings.member_name(partner.owner) if partner.owner else None
     practice = settings.practice
     context = {

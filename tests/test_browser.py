@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import shutil
 import sys
 from pathlib import Path
@@ -28,6 +29,7 @@ CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
         "--disable-sync"]
 FIXTURE = Path(__file__).parent / "fixtures" / "site-records"
+DEMO = Path(__file__).parent.parent / "records"
 SCREENSHOTS = Path(__file__).parent / "screenshots"
 TODAY = dt.date(2026, 11, 22)
 AXE = Path(os.environ.get("REFSITE_AXE") or Path(__file__).parent.parent / ".cache/npm/node_modules/axe-core/axe.min.js")
@@ -63,6 +65,16 @@ def built_site(tmp_path_factory) -> Path:
     """The fixture records built once for the whole session."""
     root = tmp_path_factory.mktemp("browser")
     shutil.copytree(FIXTURE, root / "records")
+    result = site.build(site.Layout.find(root / "records"), TODAY)
+    assert result.built, result.problems
+    return root / "site"
+
+
+@pytest.fixture(scope="session")
+def demo_site(tmp_path_factory) -> Path:
+    """The demo practice (records/: 37 partners, 54 tags), built once: long tables, many chips."""
+    root = tmp_path_factory.mktemp("demo")
+    shutil.copytree(DEMO, root / "records")
     result = site.build(site.Layout.find(root / "records"), TODAY)
     assert result.built, result.problems
     return root / "site"
@@ -380,3 +392,68 @@ def test_a_missing_browser_skips_but_fails_under_ci(monkeypatch):
     monkeypatch.delenv("CI")
     with pytest.raises(pytest.skip.Exception, match="/nonexistent/chromium is not installed"):
         _require_browser()
+
+
+def _frame(page) -> None:
+    """Wait for the next frame: rows laid out only near the screen (content-visibility) have their text again."""
+    page.evaluate("() => new Promise(done => requestAnimationFrame(() => setTimeout(done, 0)))")
+
+
+@pytest.mark.parametrize(("page", "table"), [("lists/index.html", "table[data-rs-sort]"),
+                                             ("review.html", ".rs-table--ranked table")])
+def test_table_heads_stick_under_the_header_while_the_table_scrolls(demo_site, visit, page, table):
+    v = visit(viewport={"width": 1366, "height": 600})
+    v.page.goto(url(demo_site, page))
+    header = v.page.locator(".md-header").evaluate("e => e.getBoundingClientRect().bottom")
+    assert header == 48
+    where = v.page.locator(table).evaluate(
+        """t => { const box = t.getBoundingClientRect(); window.scrollTo(0, box.top + scrollY + 120);
+                  const head = t.tHead.rows[0].cells[0].getBoundingClientRect(), body = t.tBodies[0].getBoundingClientRect();
+                  return [head.top, body.top < head.top, getComputedStyle(t.tHead).position === 'sticky' ||
+                          getComputedStyle(t.tHead.rows[0].cells[0]).position === 'sticky']; }""")
+    assert where == [48, True, True], page  # the head sits under the header; the rows went on under it
+
+
+def test_the_totals_row_is_the_builds_and_recounts_what_a_filter_leaves(built_site, visit):
+    v = visit(viewport={"width": 1366, "height": 900})
+    v.page.goto(url(built_site, "lists/index.html"))
+    foot = v.page.locator("table[data-rs-sort] tfoot tr")
+    assert foot.locator("th").inner_text() == "All 4 partners"
+    assert foot.locator("td[data-rs-sum]").inner_text() == "4"
+    assert foot.locator("td.rs-num").evaluate("e => getComputedStyle(e).textAlign") == "right"
+    v.page.locator(".rs-filter select[data-facet=owner]").select_option("Tom Alvarez")
+    assert foot.locator("th").inner_text() == "Total of the 2 of 4 partners shown"
+    assert foot.locator("td[data-rs-sum]").inner_text() == "1"
+    v.page.locator(".rs-filter select[data-facet=owner]").select_option("")
+    assert foot.locator("th").inner_text() == "All 4 partners"  # every row again: the build's own figure
+    assert foot.locator("td[data-rs-sum]").inner_text() == "4"
+    v.page.locator("table[data-rs-sort] th button", has_text="Referrals").click()
+    assert v.page.locator("table[data-rs-sort] tbody tr").count() == 4  # sorting keeps the totals in the foot
+    assert foot.locator("td[data-rs-sum]").inner_text() == "4"
+
+
+def test_no_iso_date_in_the_reasons_a_manager_reads(built_site, visit):
+    v = visit()
+    for page in ("index.html", "partners/harbour.html", "due/maya.html"):
+        v.page.goto(url(built_site, page))
+        reasons = v.page.locator(".rs-due__reason, .rs-next__reason").all_inner_texts()
+        assert reasons, page
+        assert [r for r in reasons if re.search(r"\b\d{4}-\d\d-\d\d\b", r)] == [], page
+
+
+def test_on_a_phone_the_partners_table_starts_on_the_first_screen(demo_site, visit):
+    phone = visit(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    phone.page.goto(url(demo_site, "lists/index.html"))
+    browse = phone.page.locator("details.rs-browse")
+    assert browse.evaluate("d => d.open") is False  # folded on a phone by the table script
+    assert browse.locator("> summary").inner_text() == "Browse by category, owner, stage or tag"
+    top = phone.page.locator("table[data-rs-sort]").evaluate("t => t.getBoundingClientRect().top")
+    first = phone.page.locator("table[data-rs-sort] tbody tr").first.evaluate("r => r.getBoundingClientRect().bottom")
+    assert top < 844 and first < 844, (top, first)  # the table and its first card on the first screen
+    browse.locator("> summary").click()
+    tags = phone.page.locator("details.rs-facet__fold", has_text="By tag")
+    assert tags.locator("summary").inner_text() == "By tag (54)"
+    assert tags.evaluate("d => d.open") is False
+    desk = visit(viewport={"width": 1366, "height": 900})
+    desk.page.goto(url(demo_site, "lists/index.html"))
+    assert desk.page.locator("details.rs-browse").evaluate("d => d.open") is True  # open on a laptop

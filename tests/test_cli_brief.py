@@ -81,16 +81,16 @@ What they sent (last 12 months, since 2025-11-23)
 
 Thanks and updates owed
 -----------------------
-  overdue 5d     Patient update owed: referral R-3 converted 2026-11-10, 12 days
+  overdue 5d     Patient update owed: referral R-3 converted 10 Nov, 12 days
                  ago; they asked for updates (milestones) and consent is
                  recorded; update within 7 days
                  Next: Call Leah Ortiz on 02 5550 4127 (prefers phone): update
                  them on referral R-3 (converted)
-  overdue 1d     Thank-you owed: referral R-4 (knee) received 2026-11-18, 4 days
+  overdue 1d     Thank-you owed: referral R-4 (knee) received 18 Nov, 4 days
                  ago; thank within 3 days
                  Next: Call Leah Ortiz on 02 5550 4127 (prefers phone): thank
                  them for referral R-4
-  in 5 days      Patient update owed: referral R-2 discharged 2026-11-20, 2 days
+  in 5 days      Patient update owed: referral R-2 discharged 20 Nov, 2 days
                  ago; they asked for updates (milestones) and consent is
                  recorded; update within 7 days
                  Next: Call Leah Ortiz on 02 5550 4127 (prefers phone): update
@@ -112,19 +112,19 @@ Last touches
 
 What to ask for
 ---------------
-  in 14 days     [cadence] Monthly check-in: last contact 2026-11-06 (thanks),
-                 16 days ago; key partners every 30 days
+  in 14 days     [cadence] Monthly check-in: last contact 6 Nov (thanks), 16
+                 days ago; key partners every 30 days
                  Next: Email Dr. Priya Natarajan (prefers email); idea: invite
                  their nurses to the March lunch-and-learn
-  in 66 days     [meeting] Quarterly in-person meeting: last meeting 2026-10-29
+  in 66 days     [meeting] Quarterly in-person meeting: last meeting 29 Oct
                  (meeting), 24 days ago; key partners every 90 days
                  Next: Email Dr. Priya Natarajan (prefers email) to arrange a
                  meeting in person; idea: invite their nurses to the March
                  lunch-and-learn
   Introductions they could make (the due engine suggests them):
   overdue 31d    Bondi Medical Centre (newco): Prospect playbook: 3 touches
-                 given since 2026-10-01, last value 2026-10-15 (value), 38 days
-                 ago, and no engagement: ask a partner for an introduction
+                 given since 1 Oct, last value 15 Oct (value), 38 days ago, and
+                 no engagement: ask a partner for an introduction
                  Next: Ask them to introduce you to Renee Castillo at Bondi
                  Medical Centre (also primary-care)
 """
@@ -150,12 +150,12 @@ def test_brief_markdown():
     assert "## Value ideas not yet given\n\nNone recorded: add some under value\\_ideas:\n" in text
     assert text.endswith(
         "## What to ask for\n\n"
-        "- **in 34 days** (2026-12-26, cadence): Two-monthly check-in: last contact 2026-10-27 (visit), 26 days ago; "
+        "- **in 34 days** (2026-12-26, cadence): Two-monthly check-in: last contact 27 Oct (visit), 26 days ago; "
         "standard partners every 60 days  \n"
         "  Next: Contact Amy Whitfield; offer: a one-page protocol for a condition they often see\n\n"
         "Introductions they could make:\n\n"
         "- **overdue 31d** (2026-10-22): Bondi Medical Centre (newco): Prospect playbook: 3 touches given since "
-        "2026-10-01, last value 2026-10-15 (value), 38 days ago, and no engagement: ask a partner for an introduction  \n"
+        "1 Oct, last value 15 Oct (value), 38 days ago, and no engagement: ask a partner for an introduction  \n"
         "  Next: Ask them to introduce you to Renee Castillo at Bondi Medical Centre (also in Bondi)\n")
 
 

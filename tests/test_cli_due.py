@@ -48,12 +48,12 @@ invoke = run_cli
 HARBOUR = """\
 Maya Chen (maya): 2 items (2 overdue)
   overdue 50d    Harbour Street Family Practice [cadence]
-                 Monthly check-in: last contact 2026-09-03 (visit), 80 days ago;
-                 key partners every 30 days
+                 Monthly check-in: last contact 3 Sep (visit), 80 days ago; key
+                 partners every 30 days
                  Next: Call Leah Ortiz (prefers phone); offer: the 100%
                  return-to-sport protocol
   overdue 4d     Harbour Street Family Practice [thanks]
-                 Thank-you owed: referral R-1 (knee) received 2026-11-15, 7 days
+                 Thank-you owed: referral R-1 (knee) received 15 Nov, 7 days
                  ago; thank within 3 days
                  Next: Contact Dr. Priya Natarajan: thank them for referral R-1
 """
@@ -61,8 +61,8 @@ Maya Chen (maya): 2 items (2 overdue)
 SMITH = """\
 Tom Alvarez (tom): 3 items (1 overdue, 2 due today)
   overdue 10d    Smith, Jones & Co: Lawyers [cadence]
-                 Two-monthly check-in: last contact 2026-09-13 (gift), 70 days
-                 ago; standard partners every 60 days
+                 Two-monthly check-in: last contact 13 Sep (gift), 70 days ago;
+                 standard partners every 60 days
                  Next: Email Ann Smith (prefers email); offer: a lunch-and-learn
                  for their team
   due today      Smith, Jones & Co: Lawyers [gift-cap]
@@ -135,7 +135,7 @@ def test_due_json(clean):
         "partner_id": "harbour", "partner_name": "Harbour Street Family Practice", "owner": "maya",
         "owner_name": "Maya Chen", "rule": "thanks", "status": "overdue", "due_date": "2026-11-18",
         "days_overdue": 4, "ref": "R-1", "introducers": [],
-        "reason": "Thank-you owed: referral R-1 (knee) received 2026-11-15, 7 days ago; thank within 3 days",
+        "reason": "Thank-you owed: referral R-1 (knee) received 15 Nov, 7 days ago; thank within 3 days",
         "action": "Contact Dr. Priya Natarajan: thank them for referral R-1",
         "contact": "Dr. Priya Natarajan", "channel": None, "ref_status": "received", "value_idea": None,
         "suggest_stage": None,
@@ -148,7 +148,7 @@ def test_due_csv_header(clean):
         "owner,owner_name,partner_id,partner_name,rule,status,due_date,days_overdue,reason,action,ref,introducers,"
         "contact,channel,ref_status,value_idea,suggest_stage\n"
         'tom,Tom Alvarez,smith-jones,"Smith, Jones & Co: Lawyers",cadence,overdue,2026-11-12,10,"Two-monthly check-in: '
-        'last contact 2026-09-13 (gift), 70 days ago; standard partners every 60 days",Email Ann Smith (prefers email)'
+        'last contact 13 Sep (gift), 70 days ago; standard partners every 60 days",Email Ann Smith (prefers email)'
         "; offer: a lunch-and-learn for their team,,,Ann Smith,email,,Offer a lunch-and-learn for their team,\n"
     )
 
@@ -171,13 +171,13 @@ overdue within the grace.
 ANNOTATIONS = """\
 ::error file=due-ci/bondi.md,line=15::unknown log kind 'coffe' (did you mean 'coffee'?)
 ::error file=due-ci/harbour.md,line=19,title=Harbour Street Family Practice%3A cadence overdue 50 days (Maya Chen)::\
-Monthly check-in: last contact 2026-09-03 (visit), 80 days ago; key partners every 30 days. \
+Monthly check-in: last contact 3 Sep (visit), 80 days ago; key partners every 30 days. \
 Next: Call Leah Ortiz (prefers phone); offer: the 100%25 return-to-sport protocol
 ::warning file=due-ci/smith-jones.md,line=16,title=Smith%2C Jones & Co%3A Lawyers%3A cadence overdue 10 days (Tom Alvarez)::\
-Two-monthly check-in: last contact 2026-09-13 (gift), 70 days ago; standard partners every 60 days. \
+Two-monthly check-in: last contact 13 Sep (gift), 70 days ago; standard partners every 60 days. \
 Next: Email Ann Smith (prefers email); offer: a lunch-and-learn for their team
 ::warning file=due-ci/harbour.md,line=20,title=Harbour Street Family Practice%3A thanks overdue 4 days (Maya Chen)::\
-Thank-you owed: referral R-1 (knee) received 2026-11-15, 7 days ago; thank within 3 days. \
+Thank-you owed: referral R-1 (knee) received 15 Nov, 7 days ago; thank within 3 days. \
 Next: Contact Dr. Priya Natarajan: thank them for referral R-1
 ::warning file=due-ci/bondi.md,line=16::'Kim Ray' is not among bondi's contacts (Sam Lee, Jo Park): add them under contacts:
 """
@@ -200,7 +200,7 @@ As of 2026-11-22, grace 14 days: 1 error and 1 warning in the records, 1 item ov
 
 | Days overdue | Partner | Owner | Rule | Why | Next | Record |
 | ---: | --- | --- | --- | --- | --- | --- |
-| 50 | Harbour Street Family Practice | Maya Chen | cadence | Monthly check-in: last contact 2026-09-03 (visit), 80 days \
+| 50 | Harbour Street Family Practice | Maya Chen | cadence | Monthly check-in: last contact 3 Sep (visit), 80 days \
 ago; key partners every 30 days | Call Leah Ortiz (prefers phone); offer: the 100% return-to-sport protocol | \
 `due-ci/harbour.md:19` |
 """

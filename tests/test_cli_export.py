@@ -95,7 +95,7 @@ def test_due_csv_every_item_by_urgency_and_by_owner():
     assert lines[0] == ("owner,owner_name,partner_id,partner_name,rule,status,due_date,days_overdue,reason,action,"
                         "ref,introducers,contact,channel,ref_status,value_idea,suggest_stage")
     assert lines[3] == ('maya,Maya Chen,harbour,Harbour Street Family Practice,thanks,overdue,2026-11-21,1,"Thank-you '
-                        'owed: referral R-4 (knee) received 2026-11-18, 4 days ago; thank within 3 days",Call Leah '
+                        'owed: referral R-4 (knee) received 18 Nov, 4 days ago; thank within 3 days",Call Leah '
                         'Ortiz on 02 5550 4127 (prefers phone): thank them for referral R-4,R-4,,Leah Ortiz,phone,received,,')
     assert [line.split(",")[4] for line in lines[1:]] == [
         "introduction", "update", "thanks", "update", "cadence", "cadence", "meeting"]  # 'later' items too

@@ -38,6 +38,7 @@ from refsite.model import Records
 from refsite.problems import Source
 from refsite.settings import Settings, settings_from_mapping
 from refsite.validate import validate
+from refsite.words import short_date
 
 DEFAULTS = Settings(catalogue=())  # no value catalogue: the catalogue has its own tests (test_due_playbooks.py)
 TWO_CONTACTS = """\
@@ -54,6 +55,11 @@ contacts:
 def d(days_ago: int) -> str:
     """The ISO date ``days_ago`` days before TODAY."""
     return (TODAY - dt.timedelta(days=days_ago)).isoformat()
+
+
+def day(days_ago: int) -> str:
+    """The same date as a reason says it (refsite.words.short_date): '3 Sep', with the year when not TODAY's."""
+    return short_date(TODAY - dt.timedelta(days=days_ago), TODAY)
 
 
 def partner_file(
@@ -133,7 +139,7 @@ def test_cadence_reason_and_action(tmp_path):
     items = run(tmp_path, f"{d(80)} visit @maya with Leah Ortiz: dropped off referral pads", tier="key",
                 value_ideas="[Share the ACL return-to-sport protocol]")
     [item] = [i for i in items if i.rule == "cadence"]
-    assert item.reason == f"Monthly check-in: last contact {d(80)} (visit), 80 days ago; key partners every 30 days"
+    assert item.reason == f"Monthly check-in: last contact {day(80)} (visit), 80 days ago; key partners every 30 days"
     assert item.action == "Call Leah Ortiz (prefers phone); offer: the ACL return-to-sport protocol"
     assert item.source == Source("records/harbour.md", 21)
     assert item.days_overdue == 50 and item.status == "overdue"
@@ -218,8 +224,8 @@ def test_cadence_reasons_without_a_log(tmp_path):
 
 def test_snoozed_reason_says_so(tmp_path):
     [item] = run(tmp_path, f"{d(100)} call @maya", snooze_until=d(-3))
-    assert item.reason == (f"Two-monthly check-in: last contact {d(100)} (call), 100 days ago; "
-                           f"standard partners every 60 days (snoozed until {d(-3)})")
+    assert item.reason == (f"Two-monthly check-in: last contact {day(100)} (call), 100 days ago; "
+                           f"standard partners every 60 days (snoozed until {day(-3)})")
 
 
 def test_log_lines_after_today_are_ignored(tmp_path):
@@ -249,7 +255,7 @@ def test_key_partner_meeting(tmp_path, log, expected):
 def test_meeting_reason(tmp_path):
     [item] = [i for i in run(tmp_path, f"{d(100)} visit @maya with Leah Ortiz", f"{d(3)} call", tier="key")
               if i.rule == "meeting"]
-    assert item.reason == f"Quarterly in-person meeting: last meeting {d(100)} (visit), 100 days ago; key partners every 90 days"
+    assert item.reason == f"Quarterly in-person meeting: last meeting {day(100)} (visit), 100 days ago; key partners every 90 days"
     assert item.action == "Call Leah Ortiz (prefers phone) to arrange a meeting in person"
 
 
@@ -285,7 +291,7 @@ def test_thanks(tmp_path, log, expected):
 def test_thanks_reason_names_the_referral_and_whom_to_thank(tmp_path):
     [item] = [i for i in run(tmp_path, f"{d(5)} referral-in R-2291 @maya with Dr. Priya Natarajan service:knee",
                              f"{d(1)} call with Leah Ortiz") if i.rule == "thanks"]
-    assert item.reason == f"Thank-you owed: referral R-2291 (knee) received {d(5)}, 5 days ago; thank within 3 days"
+    assert item.reason == f"Thank-you owed: referral R-2291 (knee) received {day(5)}, 5 days ago; thank within 3 days"
     assert item.action == "Email Dr. Priya Natarajan: thank them for referral R-2291"
     assert item.ref == "R-2291"
     assert item.source == Source("records/harbour.md", 20)
@@ -341,7 +347,7 @@ def test_update_reason(tmp_path):
     [item] = [i for i in run(tmp_path, f"{d(30)} referral-in R-7 service:knee consent:yes with Dr. Priya Natarajan",
                              f"{d(29)} thanks R-7", f"{d(10)} referral-in R-7 status:converted")
               if i.rule == "update"]
-    assert item.reason == (f"Patient update owed: referral R-7 converted {d(10)}, 10 days ago; they asked for updates "
+    assert item.reason == (f"Patient update owed: referral R-7 converted {day(10)}, 10 days ago; they asked for updates "
                            "(milestones) and consent is recorded; update within 7 days")
     assert item.action == "Email Dr. Priya Natarajan: update them on referral R-7 (converted)"
     assert item.source == Source("records/harbour.md", 22)
@@ -379,7 +385,7 @@ def test_nurture_has_no_cadence_and_reads_well(tmp_path):
     items = run(tmp_path, f"{d(30)} stage nurture", f"{d(29)} value @maya: sent the ACL protocol", f"{d(22)} value",
                 stage="nurture", value_ideas="[Share the ACL protocol, Invite their nurses to the March lunch-and-learn]")
     assert summary(items) == [("nurture", d(15), 15, "overdue")]
-    assert items[0].reason == (f"Nurture playbook, round 1: value 3 of 3 due; last value {d(22)} (value), 22 days ago; "
+    assert items[0].reason == (f"Nurture playbook, round 1: value 3 of 3 due; last value {day(22)} (value), 22 days ago; "
                                "one piece every 7 days")
     assert items[0].action == "Email Dr. Priya Natarajan; idea: invite their nurses to the March lunch-and-learn"
 
@@ -409,11 +415,11 @@ def test_prospect_playbook(tmp_path, values, engaged, expected_not_engaged, expe
 
 def test_prospect_reasons(tmp_path):
     [item] = run(tmp_path, *PROSPECT_VALUES, f"{d(3)} reply with Leah Ortiz", stage="prospect", since=d(21))
-    assert item.reason == (f"Prospect playbook: 3 touches given, last value {d(7)} (value), 7 days ago; "
-                           f"they engaged (reply {d(3)}): ask for a meeting")
+    assert item.reason == (f"Prospect playbook: 3 touches given, last value {day(7)} (value), 7 days ago; "
+                           f"they engaged (reply {day(3)}): ask for a meeting")
     assert item.action == "Call Leah Ortiz (prefers phone): ask for a meeting"
     [item] = run(tmp_path, stage="prospect", since=d(2))
-    assert item.reason == f"Prospect playbook: touch 1 of 3 due; started {d(2)} (2 days ago); one every 7 days for 21 days"
+    assert item.reason == f"Prospect playbook: touch 1 of 3 due; started {day(2)} (2 days ago); one every 7 days for 21 days"
 
 
 def test_prospect_round_two_after_an_introduction_is_asked(tmp_path):
@@ -448,7 +454,7 @@ def test_introducers_are_ranked_and_named(tmp_path):
     assert item.introducers == ("eastside-gp", "bondi-chiro", "sister")
     assert item.action == ("Ask Eastside GP (same organisation), Bondi Chiro (introduced us to them) or Sister Studio "
                            "(also introduced by Bondi Chiro) to introduce you to Jo Park")
-    assert item.reason == (f"Prospect playbook: 3 touches given since {d(21)}, last value {d(7)} (value), 7 days ago, "
+    assert item.reason == (f"Prospect playbook: 3 touches given since {day(21)}, last value {day(7)} (value), 7 days ago, "
                            "and no engagement: ask a partner for an introduction")
 
 
@@ -511,7 +517,7 @@ def test_at_risk_when_quiet(tmp_path, log, expected):
 def test_at_risk_reason(tmp_path):
     [item] = [i for i in run(tmp_path, *EVERY_TEN_DAYS, f"{d(0)} thanks", f"{d(0)} email", settings=ANY_RHYTHM)
               if i.rule == "at-risk"]
-    assert item.reason == (f"At risk: no referral for 25 days (last R-25 on {d(25)}); they usually refer every 10 days "
+    assert item.reason == (f"At risk: no referral for 25 days (last R-25 on {day(25)}); they usually refer every 10 days "
                            "(median of 3 gaps between referrals)")
     assert item.action == "Email Dr. Priya Natarajan: ask how things are going and whether anything has changed for them"
     assert item.source == Source("records/harbour.md", 23)
@@ -521,7 +527,7 @@ def test_at_risk_reason_with_one_gap(tmp_path):
     settings = settings_with(at_risk_min_referrals=2, at_risk_min_span_days=0, at_risk_min_interval_days=0)
     log = [f"{d(60)} referral-in R-1 service:knee", f"{d(50)} referral-in R-2 service:knee", f"{d(0)} thanks"]
     [item] = [i for i in run(tmp_path, *log, settings=settings) if i.rule == "at-risk"]
-    assert item.reason == (f"At risk: no referral for 50 days (last R-2 on {d(50)}); they usually refer every 10 days "
+    assert item.reason == (f"At risk: no referral for 50 days (last R-2 on {day(50)}); they usually refer every 10 days "
                            "(the gap between their two referrals)")
 
 
@@ -545,7 +551,7 @@ def test_single_contact(tmp_path):
     items = run(tmp_path, f"{d(50)} call", contacts=one)
     assert summary(items) == [("cadence", d(-10), -10, "later"), ("single-contact", d(-10), -10, "later")]
     assert items[1].reason == "Single contact: Leah Ortiz (referral-coordinator) is the only person we know at Harbour Street Family Practice"
-    assert items[1].action == (f"At the next contact ({d(-10)}), ask Leah Ortiz to introduce a colleague and add them "
+    assert items[1].action == (f"At the next contact ({day(-10)}), ask Leah Ortiz to introduce a colleague and add them "
                                "under contacts: (or set solo: true if they work alone)")
     assert items[1].source == Source("records/harbour.md", 7)
     # never overdue: due today at the latest
@@ -602,7 +608,7 @@ def test_items_are_sorted_by_urgency_and_filtered(tmp_path):
     assert items[0].as_dict() == {
         "partner_id": "harbour", "partner_name": "Harbour Street Family Practice", "owner": "maya", "rule": "cadence",
         "status": "overdue", "due_date": d(10), "days_overdue": 10,
-        "reason": f"Two-monthly check-in: last contact {d(70)} (call), 70 days ago; standard partners every 60 days",
+        "reason": f"Two-monthly check-in: last contact {day(70)} (call), 70 days ago; standard partners every 60 days",
         "action": "Email Dr. Priya Natarajan to check in", "file": "records/harbour.md", "line": 20, "ref": None,
         "introducers": [], "contact": "Dr. Priya Natarajan", "channel": "email", "address": "priya@harbour.example",
         "ref_status": None, "value_idea": None, "suggest_stage": None,
@@ -690,9 +696,9 @@ def test_meeting_them_ends_a_round_early(tmp_path):
     log = [f"{d(30)} stage nurture", f"{d(29)} value", f"{d(20)} coffee @maya with Leah Ortiz", f"{d(13)} value"]
     [item] = run(tmp_path, *log, stage="nurture")
     assert summary([item]) == [("nurture", d(6), 6, "overdue")]
-    assert item.reason.startswith(f"Nurture playbook, round 2: value 2 of 3 due; last value {d(13)}")
+    assert item.reason.startswith(f"Nurture playbook, round 2: value 2 of 3 due; last value {day(13)}")
     # a drop-in visit is not a meeting: still round 1
     [item] = run(tmp_path, *[line.replace("coffee", "visit") for line in log], stage="nurture")
     assert item.reason.startswith("Nurture playbook, round 1: value 3 of 3 due")
     [item] = run(tmp_path, f"{d(30)} value", f"{d(25)} meeting with Leah Ortiz", stage="prospect", since=d(30))
-    assert item.reason.startswith(f"Prospect playbook, round 2: touch 1 of 3 due; met {d(25)} (meeting)")
+    assert item.reason.startswith(f"Prospect playbook, round 2: touch 1 of 3 due; met {day(25)} (meeting)")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from refsite.due import due
-from tests.test_due import DEFAULTS, TODAY, d, load, partner_file, run, settings_with, summary
+from tests.test_due import DEFAULTS, TODAY, d, day, load, partner_file, run, settings_with, summary
 
 ONE_CONTACT = "contacts:\n  - name: Dr. Priya Natarajan\n    role: physician\n"
 
@@ -40,8 +40,8 @@ def test_former_partner_who_refers_again_is_thanked_and_reactivated(tmp_path):
     assert summary(items) == [("thanks", d(7), 7, "overdue"), ("reactivate", TODAY.isoformat(), 0, "due")]
     thanks, reactivate = items
     assert thanks.ref == "R-10" and reactivate.ref == "R-10" and reactivate.suggest_stage == "active"
-    assert reactivate.reason == (f"Referring again: referral R-10 received {d(10)} (10 days ago), after they became "
-                                 f"a former partner on {d(200)}")
+    assert reactivate.reason == (f"Referring again: referral R-10 received {day(10)} (10 days ago), after they became "
+                                 f"a former partner on {day(200)}")
 
 
 @pytest.mark.parametrize(
@@ -80,7 +80,7 @@ def test_social_counts_as_a_prospect_touch(tmp_path, touches, expected):
     [item] = run(tmp_path, *log, stage="prospect")
     assert expected in item.reason
     if touches:
-        assert f"last touch {d(29 - touches + 1)} (social)" in item.reason
+        assert f"last touch {day(29 - touches + 1)} (social)" in item.reason
 
 
 def test_three_social_touches_and_no_engagement_ask_for_an_introduction(tmp_path):

@@ -249,7 +249,7 @@ def test_at_risk_partners_are_listed_in_the_report_and_the_review(tmp_path):
         assert result.exit_code == 0, result.output
         section = result.output.split("Partners at risk today\n----------------------\n")[1]
         assert section.splitlines()[:2] == ["    - Harbour Street",
-                                            "      At risk: no referral for 250 days (last R-5 on 2026-03-17); they usually"]
+                                            "      At risk: no referral for 250 days (last R-5 on 17 Mar); they usually refer"]
     result = runner.invoke(cli, ["report", "--records", str(tmp_path), "--today", str(TODAY), "--format", "json"])
     assert [a["partner_id"] for a in json.loads(result.output)["at_risk"]] == ["harbour"]
 

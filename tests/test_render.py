@@ -13,7 +13,8 @@ import pytest
 from refsite import render
 from refsite.due import DueItem, due, within
 from refsite.metrics import Period, figures, partner_facts
-from refsite.problems import Source
+from refsite.model import Records
+from refsite.problems import Source, error, warning
 from refsite.render import charts, downloads
 from refsite.render import pages as page_builders
 from refsite.workspace import load_and_validate
@@ -379,9 +380,9 @@ def test_mail_and_phone_links():
 
 def test_the_people_on_a_profile_link_their_email_and_phone(pages):
     page = pages["partners/harbour.md"]
-    assert ('<td class="rs-person__reach" data-search-exclude><span>Prefers email</span> <span><a href="mailto:priya@harbour.example">'
+    assert ('<td class="rs-person__reach" data-search-exclude><span class="rs-prefers">Prefers email</span> <span><a href="mailto:priya@harbour.example">'
             'priya@harbour.example</a></span> </td>') in page
-    assert ('<td class="rs-person__reach" data-search-exclude><span>Prefers phone</span> <span><a href="tel:0255504128">02 5550 4128</a>'
+    assert ('<td class="rs-person__reach" data-search-exclude><span class="rs-prefers">Prefers phone</span> <span><a href="tel:0255504128">02 5550 4128</a>'
             '</span></td>') in page
     assert '<td class="rs-person__seen" data-label="Last together" data-search-exclude>11 Sep 2026</td>' in page
     assert ('<p class="rs-next__action">Call Leah Ortiz (prefers phone): update them on referral '
@@ -572,3 +573,92 @@ def test_the_privacy_marker_never_shows_on_a_page(demo_model):
     page = render.partner_page(model, marked)
     assert page.notes == "Send the *handout*\n"
     assert [i.text for i in page.ideas] == ["Share the ACL protocol"]
+
+
+# --------------------------------------------------------------------------- totals, notices, dates, channels
+
+
+def test_the_partners_tables_end_in_totals_computed_by_the_metrics(loaded, pages):
+    records, settings = loaded
+    model = render.build_model(records, settings, TODAY)
+    index, lists = render.list_pages(model)
+    assert index.totals == render.Totals("All 4 partners", 4, 4, 2, "50%", "$960", 6)
+    assert index.totals.received == sum(r.referrals_year for r in index.rows)  # the rows agree with the metrics
+    maya = next(p for p in lists if p.path == "lists/owner/maya.md")
+    assert (maya.totals.label, maya.totals.partners, maya.totals.received) == ("All 2 partners", 2, 3)
+    assert ('<tfoot><tr class="rs-total" data-rs-partners="4"><th scope="row" class="rs-cell--name" data-rs-total-label>'
+            'All 4 partners</th>') in pages["lists/index.md"]
+    assert '<td class="rs-num" data-label="Referrals, 12 months" data-rs-sum>4</td>' in pages["lists/index.md"]
+
+
+def test_the_reviews_tables_end_in_the_quarters_totals(pages):
+    page = pages["review.md"]
+    assert ('<tfoot><tr class="rs-total"><td class="rs-num rs-cell--minor"></td><th scope="row" class="rs-cell--name">'
+            '1 ranked partner</th><td class="rs-cell--empty"></td><td class="rs-num" data-label="Referrals">1</td>'
+            '<td class="rs-num" data-label="Converted">1<br><small>100%</small></td>'
+            '<td class="rs-num" data-label="Revenue">$640</td>') in page
+    assert page.count('<tfoot><tr class="rs-total"><th scope="row">All 4 partners</th><td class="rs-num">1</td>'
+                      '<td class="rs-num">1</td><td class="rs-num">100%</td><td class="rs-num">$640</td>'
+                      '<td class="rs-num">3</td></tr></tfoot>') == 2  # by category, by owner
+
+
+def test_the_dashboard_says_the_records_warnings_in_plain_words(loaded):
+    records, settings = loaded
+    harbour = records.get("harbour")
+    problems = [
+        warning(Source(harbour.source.path, 14), "'Kim Ray' is not among harbour's contacts (x): add them under contacts:",
+                check="contacts"),
+        warning(Source(harbour.source.path, 2), "name: 'X' is also the name of y (y.md): one partner in two files?",
+                check="duplicates"),
+        warning(Source("records/settings.yml", 3), "unknown setting 'colour' (refsite ignores it)", check="settings"),
+        error(Source(harbour.source.path, 9), "an error never reaches the page (the build stops first)", check="log"),
+    ]
+    page = render.render_pages(records, settings, TODAY, problems=problems)["index.md"]
+    notices = page.split("## Notices", 1)[1].split("\n## ", 1)[0]
+    assert ('<section class="rs-warnings">\n<h3 class="rs-warnings__title">3 data warnings</h3>\n<ul class="rs-notices">\n'
+            '<li><a href="partners/harbour.html">Harbour Street Family Practice</a>: a log line names someone who is not '
+            'among their contacts</li>\n'
+            '<li><a href="partners/harbour.html">Harbour Street Family Practice</a>: has the same name as another partner: '
+            'one partner written twice?</li>\n'
+            '<li>The settings file has something refsite does not use</li>\n</ul>\n') in notices
+    assert "The site is built all the same; whoever keeps the records sees each warning" in notices
+    for hidden in ("harbour.md", "settings.yml", ":14", "Kim Ray", "contacts:", "an error"):
+        assert hidden not in notices, hidden
+    assert "rs-warnings" not in render.render_pages(records, settings, TODAY)["index.md"]  # no problems, no block
+
+
+def test_no_iso_date_in_any_reason_or_draft_on_the_site(demo_model):
+    model, pages = demo_model
+    iso = re.compile(r"\b\d{4}-\d\d-\d\d\b")
+    rows = [model.due_row(i) for i in model.items]
+    assert rows and [r.reason for r in rows if iso.search(r.reason)] == []
+    assert [r.draft.body for r in rows if r.draft and iso.search(r.draft.body)] == []
+    thanks = next(r for r in rows if r.rule == "thanks")
+    assert re.search(r"received \d{1,2} [A-Z][a-z]{2},", thanks.reason), thanks.reason
+    for path in ("index.md", "due/maya.md"):
+        shown = re.findall(r'<div class="rs-due__reason">(.*?)</div>', pages[path])
+        assert shown and [s for s in shown if iso.search(s)] == [], path
+
+
+@pytest.mark.parametrize(("channel", "email", "phone", "text"), [
+    ("fax", None, "02 5550 1000", "Prefers fax · no fax number on record"),
+    ("post", "a@b.example", None, "Prefers post · no postal address on record"),
+    ("phone", None, None, "Prefers phone · no phone number on record"),
+    ("text", None, None, "Prefers text · no mobile number on record"),
+    ("email", None, "02 5550 1000", "Prefers email · no email address on record"),
+    ("phone", None, "02 5550 1000", "Prefers phone"),
+    ("email", "a@b.example", None, "Prefers email"),
+    ("in-person", None, None, "Prefers to meet in person"),
+    (None, None, None, ""),
+])
+def test_a_preferred_channel_comes_with_the_way_to_reach_it_or_says_it_is_missing(channel, email, phone, text):
+    assert render.prefers_text(channel, email, phone) == text
+
+
+def test_a_partner_who_prefers_fax_says_the_record_has_no_fax_number(loaded):
+    records, settings = loaded
+    faxing = dataclasses.replace(records.get("harbour"), prefers="fax")
+    changed = Records(tuple(faxing if p.id == "harbour" else p for p in records.partners))
+    page = render.render_pages(changed, settings, TODAY)["partners/harbour.md"]
+    assert '<span class="rs-prefers">Prefers fax · no fax number on record</span>' in page
+    assert "Prefers fax</span>" not in page

@@ -16,7 +16,7 @@ from refsite.due.reach import RELATIONSHIP, Reach
 from refsite.model import Contact, LogEvent, Partner
 from refsite.problems import Source
 from refsite.settings import Settings
-from refsite.words import days_ago, plural  # noqa: F401 - plural: the rules word their reasons with it
+from refsite.words import days_ago, plural, short_date  # noqa: F401 - plural: the rules word their reasons with it
 
 
 @dataclass(frozen=True)
@@ -58,6 +58,10 @@ class Context:
 
     def ago(self, date: dt.date) -> str:
         return days_ago(date, self.today)
+
+    def day(self, date: dt.date) -> str:
+        """A date in a reason, in the one wording of the terminal and the site: '6 Nov', '6 Nov 2025'."""
+        return short_date(date, self.today)
 
     def contact(self, named: Sequence[str] = (), kinds: frozenset[str] = RELATIONSHIP) -> Contact | None:
         """The person to reach: one named on the line in question, else the last one met on a line of
@@ -114,7 +118,7 @@ def finish(ctx: Context, found: Finding) -> DueItem:
     snooze = partner.snooze_until
     if snooze is not None and due_date < snooze:
         due_date = snooze
-        reason += f" (snoozed until {snooze})"
+        reason += f" (snoozed until {short_date(snooze, today)})"
     days = (today - due_date).days
     reach = found.reach
     return DueItem(

@@ -92,12 +92,12 @@ def _last_step(ctx: Context, state: _Round, start: dt.date | None) -> str:
     if state.last is None:
         if start is None:
             return "nothing logged yet"
-        return f"started {start} ({ctx.ago(start)})"
+        return f"started {ctx.day(start)} ({ctx.ago(start)})"
     if state.values:
         what = "last value" if state.last.kind in VALUE else "last touch"
     else:
         what = "met" if state.last.kind in MET else "asked"
-    return f"{what} {state.last.date} ({state.last.kind}), {ctx.ago(state.last.date)}"
+    return f"{what} {ctx.day(state.last.date)} ({state.last.kind}), {ctx.ago(state.last.date)}"
 
 
 def prospect(ctx: Context, network: Network) -> Iterator[Finding]:
@@ -122,12 +122,12 @@ def prospect(ctx: Context, network: Network) -> Iterator[Finding]:
     engaged = [e for e in ctx.events if e.kind in ENGAGED and (start is None or e.date >= start)]
     if engaged:
         sign = engaged[-1]
-        reason = f"{head}: {needed} touches given, {last}; they engaged ({sign.kind} {sign.date}): ask for a meeting"
+        reason = f"{head}: {needed} touches given, {last}; they engaged ({sign.kind} {ctx.day(sign.date)}): ask for a meeting"
         reach = ctx.reach()
         yield Finding("prospect", due_date, reason, reach.text + ": ask for a meeting", source, reach=reach,
                       step="ask-meeting")
         return
-    since = f" since {start}" if start else ""
+    since = f" since {ctx.day(start)}" if start else ""
     reason = f"{head}: {needed} touches given{since}, {last}, and no engagement: ask a partner for an introduction"
     introducers = network.introducers(partner)
     contact = ctx.contact()

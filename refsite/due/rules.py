@@ -83,8 +83,8 @@ def _former(ctx: Context) -> Iterator[Finding]:
     yield from _updates(ctx, {r.id for r in back})
     first = back[0]
     reach = ctx.reach(first.events[0].with_)
-    reason = (f"Referring again: referral {first.id} received {first.received} ({ctx.ago(first.received)}), "
-              f"after they became a former partner on {left}")
+    reason = (f"Referring again: referral {first.id} received {ctx.day(first.received)} ({ctx.ago(first.received)}), "
+              f"after they became a former partner on {ctx.day(left)}")
     action = reach.text + ": thank them, catch up, and move them back to stage active (log 'stage active')"
     yield Finding("reactivate", first.received, reason, action, first.source, ref=first.id, standing=True,
                   reach=reach, ref_status="received", suggest_stage="active")
@@ -98,7 +98,7 @@ def _promote(ctx: Context) -> Iterator[Finding]:
         return
     first = referred[0]
     reach = ctx.reach(first.events[0].with_)
-    reason = (f"A prospect who refers: referral {first.id} received {first.received} ({ctx.ago(first.received)}); "
+    reason = (f"A prospect who refers: referral {first.id} received {ctx.day(first.received)} ({ctx.ago(first.received)}); "
               "the prospect playbook is over")
     action = reach.text + ": thank them, and move them to stage active (log 'stage active')"
     yield Finding("promote", first.received, reason, action, first.source, ref=first.id, standing=True,
@@ -120,10 +120,10 @@ def _clock(
     if touches:
         last = touches[-1]
         return (last.date + dt.timedelta(days=interval),
-                f"{name}: last {touch} {last.date} ({last.kind}), {ctx.ago(last.date)}; {policy}", last.source)
+                f"{name}: last {touch} {ctx.day(last.date)} ({last.kind}), {ctx.ago(last.date)}; {policy}", last.source)
     if partner.since is not None:
         return (partner.since + dt.timedelta(days=interval),
-                f"{name}: no {touch} logged since {partner.since} ({ctx.ago(partner.since)}); {policy}",
+                f"{name}: no {touch} logged since {ctx.day(partner.since)} ({ctx.ago(partner.since)}); {policy}",
                 partner.line_of("since"))
     return today, f"{name}: no {touch} logged yet; {policy}", partner.source
 
@@ -180,7 +180,7 @@ def _thanks(ctx: Context, only: list[Referral] | None = None) -> Iterator[Findin
         if owed_from is not None and referral.received < owed_from:
             continue
         service = f" ({referral.service})" if referral.service else ""
-        reason = (f"Thank-you owed: referral {referral.id}{service} received {referral.received}, "
+        reason = (f"Thank-you owed: referral {referral.id}{service} received {ctx.day(referral.received)}, "
                   f"{ctx.ago(referral.received)}; thank within {days_phrase(days)}")
         reach = ctx.reach(referral.events[0].with_, PATIENT)
         action = reach.text + f": thank them for referral {referral.id}"
@@ -220,7 +220,7 @@ def _updates(ctx: Context, only: set[str] | None = None) -> Iterator[Finding]:
     for referral, status, when in owed:
         if (referral.id, status) in done:
             continue
-        reason = (f"Patient update owed: referral {referral.id} {status} {when}, {ctx.ago(when)}; "
+        reason = (f"Patient update owed: referral {referral.id} {status} {ctx.day(when)}, {ctx.ago(when)}; "
                   f"they asked for updates ({partner.updates}) and consent is recorded; update within {days_phrase(days)}")
         reach = ctx.reach(referral.events[0].with_, PATIENT)
         action = reach.text + f": update them on referral {referral.id} ({status})"
@@ -251,10 +251,10 @@ def _at_risk(ctx: Context) -> Iterator[Finding]:
         due_date = talks[-1].date + dt.timedelta(days=threshold) if talks else quiet_due
         if due_date <= today:
             quiet = (today - last.received).days
-            reason = (f"At risk: no referral for {quiet} days (last {last.id} on {last.received}); they usually "
+            reason = (f"At risk: no referral for {quiet} days (last {last.id} on {ctx.day(last.received)}); they usually "
                       f"refer every {_usual(usual)} ({_gaps(len(referrals) - 1)})")
             if talks:
-                reason += f"; last spoke {talks[-1].date} ({talks[-1].kind})"
+                reason += f"; last spoke {ctx.day(talks[-1].date)} ({talks[-1].kind})"
             yield Finding("at-risk", due_date, reason, action, last.source, reach=reach)
         return
     window = settings.at_risk_window_days
@@ -288,7 +288,7 @@ def _single_contact(ctx: Context, next_contact: dt.date, network: Network) -> It
         return
     only = partner.contacts[0]
     where = partner.organisation or partner.name
-    when = "Next time you are in touch" if next_contact <= ctx.today else f"At the next contact ({next_contact})"
+    when = "Next time you are in touch" if next_contact <= ctx.today else f"At the next contact ({ctx.day(next_contact)})"
     reason = f"Single contact: {only.name} ({only.role}) is the only person we know at {where}"
     action = (f"{when}, ask {only.name} to introduce a colleague and add them under contacts: "
               f"(or set solo: true if they work alone)")

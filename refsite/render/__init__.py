@@ -37,10 +37,7 @@ import anything else from its module.
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
-import itertools
-from pathlib import Path
-from typing import Iterable, Iterator, Mapping
+from typing import Iterable
 
 from refsite.model import Records
 from refsite.render.charts import chart_months, referral_charts
@@ -51,6 +48,7 @@ from refsite.render.contexts import (
     BarChart,
     ContactRow,
     DashboardPage,
+    DataWarning,
     Download,
     DownloadsPage,
     DraftView,
@@ -80,9 +78,10 @@ from refsite.render.contexts import (
     State,
     TeamMember,
     TimelineRow,
+    Totals,
     context_fields,
 )
-from refsite.render.downloads import download_files, due_ics
+from refsite.render.downloads import due_ics
 from refsite.render.figures import headline_figures, partner_figures, period_figures
 from refsite.render.formatting import (
     ago,
@@ -95,6 +94,7 @@ from refsite.render.formatting import (
     label,
     mailto_url,
     plural,
+    prefers_text,
     relative_days,
     safe_url,
     slugify,
@@ -104,12 +104,14 @@ from refsite.render.pages import (
     dashboard_page,
     downloads_page,
     due_pages,
+    iter_pages,
     list_pages,
     page_contexts,
     partner_page,
     pipeline_page,
     render_pages,
     review_page,
+    summary_contexts,
 )
 from refsite.render.templates import (
     TEMPLATES_FOLDER,
@@ -120,13 +122,13 @@ from refsite.render.templates import (
     environment,
     template_loader,
 )
-from refsite.settings import Settings
 
 __all__ = [
     "Bar",
     "BarChart",
     "ContactRow",
     "DashboardPage",
+    "DataWarning",
     "Download",
     "DownloadsPage",
     "DraftView",
@@ -161,6 +163,7 @@ __all__ = [
     "TEMPLATES_FOLDER",
     "TeamMember",
     "TimelineRow",
+    "Totals",
     "ago",
     "build_model",
     "chart_months",
@@ -193,6 +196,7 @@ __all__ = [
     "period_figures",
     "pipeline_page",
     "plural",
+    "prefers_text",
     "referral_charts",
     "relative_days",
     "render_pages",
@@ -203,42 +207,6 @@ __all__ = [
     "tel_url",
     "template_loader",
 ]
-
-
-def summary_contexts(model: Model, files: Mapping[str, str]) -> list[PageContext]:
-    """The contexts of every page but the partners' (``page_contexts`` without its partner pages, in its order).
-
-    For the incremental preview (``refsite.site.incremental``), which renders the summary pages on
-    every change but a partner's page only when what it shows changed. ``tests/test_serve_incremental.py``
-    holds this list to ``page_contexts``.
-    """
-    index, lists = list_pages(model)
-    return [dashboard_page(model), *due_pages(model), index, *lists, pipeline_page(model), review_page(model),
-            downloads_page(model, files)]
-
-
-def iter_pages(
-    records: Records, settings: Settings, today: dt.date, templates_dir: Path | None = None
-) -> Iterator[tuple[str, str]]:
-    """``render_pages`` as a stream: each ``(relative path, text)`` as soon as it is rendered, downloads first.
-
-    So that a build can write each page and let it go (memory stays flat). Raises
-    :class:`RenderError` at the end (after the last page) when a template failed: a caller
-    must not publish what it received before the error.
-    """
-    model = build_model(records, settings, today, templates_dir)
-    files = download_files(model)
-    yield from files.items()
-    renderer = Renderer(templates_dir)
-    # page_contexts' pages in its order, but each partner's context made only when its turn comes, and let go
-    # with its page (all of them at once, with their timelines, are most of a build's memory).
-    contexts = itertools.chain(summary_contexts(model, files), (partner_page(model, p) for p in model.records.partners))
-    for context in contexts:
-        text = renderer.render(context)
-        if text is not None:
-            yield context.path, text
-    if renderer.problems:
-        raise RenderError(renderer.problems)
 
 
 def partner_model(like: Model, records: Records, partner_ids: Iterable[str]) -> Model:

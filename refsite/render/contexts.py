@@ -100,6 +100,27 @@ class PartnerRow:
 
 
 @dataclass(frozen=True)
+class Totals:
+    """A table's totals row, computed by refsite.metrics.figures (the function behind every figure), never summed by the page."""
+
+    label: str  # 'All 34 partners'
+    partners: int
+    received: int  # referrals received: in the 365 days up to today under a partners list, in the quarter in the review
+    converted: int = 0
+    rate: str = ""  # the conversion rate, '62%' ('–' when nothing was received)
+    revenue: str = ""
+    touches: int = 0
+
+
+@dataclass(frozen=True)
+class DataWarning:
+    """A warning the validator found in the records, as the dashboard's notices say it: plain words, no file or line."""
+
+    partner: Link | None  # the partner whose record it is about (None: the settings, the folder)
+    text: str
+
+
+@dataclass(frozen=True)
 class Figure:
     """A headline number, with the previous period's for comparison."""
 
@@ -180,6 +201,8 @@ class DashboardPage(PageContext):
     counts: tuple[Figure, ...]  # overdue, due today, due soon, thanks owed, updates owed (notices left out)
     owners: tuple[OwnerDue, ...]  # per team member (and 'unassigned'): counts and the most urgent cards
     notices: tuple[DueRow, ...]  # gift caps and single contacts: for the team to know, not contacts to make
+    warnings: tuple[DataWarning, ...] = ()  # the records' warnings (render_pages(problems=...)), in plain words, at most 10
+    warnings_total: int = 0  # how many warnings in all (the dashboard lists the first DASHBOARD_WARNINGS)
     headline: tuple[Figure, ...]  # metrics for the last full month against the month before
     headline_period: str
     compliance: tuple[Figure, ...]  # whether the system is followed, the last full month against the one before
@@ -276,6 +299,7 @@ class PartnersPage(PageContext):
     template: ClassVar[str] = "partners.md"
     facets: tuple[Facet, ...]
     rows: tuple[PartnerRow, ...]
+    totals: Totals | None = None  # the totals row: every partner, referrals in the last 365 days
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -286,6 +310,7 @@ class ListPage(PageContext):
     value: str
     meaning: str
     rows: tuple[PartnerRow, ...]
+    totals: Totals | None = None  # the totals row: the partners listed, referrals in the last 365 days
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -327,6 +352,8 @@ class ReviewPage(PageContext):
     focus: tuple[FocusRow, ...]  # the short list for next quarter
     by_category: tuple[GroupRow, ...]
     by_owner: tuple[GroupRow, ...]
+    ranked_total: Totals | None = None  # every ranked partner (not only the 25 shown), the quarter's figures
+    groups_total: Totals | None = None  # every partner in the quarter: the by-category and by-owner tables' totals
 
 
 @dataclass(frozen=True)

@@ -75,3 +75,23 @@ def safe_url(url: str | None) -> str | None:
     if url and re.match(r"^https?://[^\s\"'<>]+$", url.strip(), re.IGNORECASE):
         return url.strip()
     return None
+
+
+# What a record would need to reach someone by each channel (the fields it has: phone, email; no fax or postal address).
+_REACHED_AT = {"phone": "phone number", "text": "mobile number", "email": "email address", "fax": "fax number",
+               "post": "postal address"}
+
+
+def prefers_text(channel: str | None, email: str | None = None, phone: str | None = None) -> str:
+    """'Prefers phone' when the record has the way to reach them there, else 'Prefers fax · no fax number on record'.
+
+    ``email`` and ``phone``: what the record holds for that person (a contact's own, else the practice's).
+    A record has no fax number or postal address field, so 'fax' and 'post' always say so.
+    """
+    if not channel:
+        return ""
+    if channel == "in-person":
+        return "Prefers to meet in person"
+    if {"phone": phone, "text": phone, "email": email}.get(channel):
+        return f"Prefers {channel}"
+    return f"Prefers {channel} · no {_REACHED_AT.get(channel, 'way to reach them')} on record"

@@ -8,8 +8,9 @@ lists them all in order and ``render_pages`` renders them. Nothing is written.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from pathlib import Path
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Iterable, Iterator, Mapping, Sequence
 
 from refsite import vocab
 from refsite.due import DueItem, value_ideas_not_given
@@ -17,11 +18,13 @@ from refsite.fit import fit_score
 from refsite.metrics import PartnerFacts, Period, figures, review
 from refsite.model import Partner, Records
 from refsite.privacy import without_marker
+from refsite.problems import Problem, Severity
 from refsite.render.charts import referral_charts, sparkline
 from refsite.render.computed import Model, build_model, list_url, partner_row
 from refsite.render.contexts import (
     ContactRow,
     DashboardPage,
+    DataWarning,
     Download,
     DownloadsPage,
     DuePage,
@@ -47,6 +50,7 @@ from refsite.render.contexts import (
     ReviewPage,
     State,
     TimelineRow,
+    Totals,
 )
 from refsite.render.downloads import download_files
 from refsite.render.figures import (
@@ -248,6 +252,21 @@ def _rows(model: Model, partners: Iterable[Partner], cache: dict[str, PartnerRow
     return tuple(rows)
 
 
+LIST_DAYS = 364  # a partners list's 'Referrals, 12 months': the 365 days up to today (refsite.render.computed.partner_row)
+
+
+def _totals(label_: str, partners: int, now: Any, currency: str) -> Totals:
+    return Totals(label_, partners, now.received, now.conversions, fmt_pct(now.conversion_rate) or "–",
+                  fmt_money(now.revenue, currency), now.touches)
+
+
+def partner_totals(model: Model, partners: Sequence[Partner]) -> Totals:
+    """The totals row under a partners table: refsite.metrics.figures over the partners listed, the last 365 days."""
+    window = Period.between(model.today - dt.timedelta(days=LIST_DAYS), model.today)
+    shown = f"All {plural(len(partners), 'partner')}" if len(partners) > 1 else plural(len(partners), "partner")
+    return _totals(shown, len(partners), figures(model.facts_of(p.id for p in partners), window), model.site.currency)
+
+
 def list_pages(model: Model) -> tuple[PartnersPage, list[ListPage]]:
     groups = _facet_groups(model)
     facets = []
@@ -268,10 +287,12 @@ def list_pages(model: Model) -> tuple[PartnersPage, list[ListPage]]:
             pages.append(ListPage(
                 path=path, title=shown, root=_root(path), site=model.site, search=False,
                 facet=facet, facet_title=title, value=shown, meaning=meaning, rows=_rows(model, members.values(), cache),
+                totals=partner_totals(model, list(members.values())),
             ))
         facets.append(Facet(facet, title, tuple(values)))
     index = PartnersPage(path="lists/index.md", title="Partners", root=_root("lists/index.md"), site=model.site,
-                         search=False, facets=tuple(facets), rows=_rows(model, model.records.partners, cache))
+                         search=False, facets=tuple(facets), rows=_rows(model, model.records.partners, cache),
+                         totals=partner_totals(model, model.records.partners))
     return index, pages
 
 
@@ -311,7 +332,59 @@ def due_pages(model: Model) -> list[DuePage]:
     return pages
 
 
-def dashboard_page(model: Model) -> DashboardPage:
+DASHBOARD_WARNINGS = 10  # data warnings listed on the dashboard; the count says how many there are in all
+
+# The validator's warnings in the dashboard's words, by check id (refsite.problems.CHECK_IDS): no file,
+# line or field name, and never the text a check quoted (a privacy warning quotes what looked like a patient).
+WARNING_WORDS = {
+    "duplicates": "has the same name as another partner: one partner written twice?",
+    "contacts": "a log line names someone who is not among their contacts",
+    "stage": "the stage in the record and the last stage change in its log disagree",
+    "front-matter": "the record has an entry refsite does not know, and leaves it out",
+    "field": "a detail of the record is written in a form refsite does not read",
+    "vocabulary": "a word in the record is not one refsite knows",
+    "log": "a line of the record's log needs a look",
+    "referrals": "a referral in the record's log needs a look",
+    "team": "someone named in the record is not on the team",
+    "network": "who introduced them is not clear from the record",
+    "privacy": "some text in the record may identify a patient: check it, and take it out if so",
+    "dates": "the record has a date after today, left out of today's figures",
+    "settings": "the settings file has something refsite does not use",
+    "files": "a file in the records folder is not read",
+}
+WARNING_OTHER = "something in the record needs a look"
+WARNING_OTHER_FILE = "something in the records folder needs a look"
+
+
+def data_warnings(model: Model, problems: Sequence[Problem]) -> tuple[DataWarning, ...]:
+    """The records' warnings as the dashboard says them: the partner, plain words; every kind before repeats."""
+    by_path = {p.source.path: p for p in model.records.partners}
+    found: list[tuple[str, str, str, DataWarning]] = []
+    for problem in problems:
+        if problem.severity is not Severity.WARNING:
+            continue
+        partner = by_path.get(problem.source.path)
+        if partner is not None:
+            words = WARNING_WORDS.get(problem.check, WARNING_OTHER)
+        elif problem.check in ("settings", "files"):
+            words = WARNING_WORDS[problem.check]
+        else:
+            words = WARNING_OTHER_FILE
+        name = partner.name if partner else ""
+        found.append((problem.check, name.casefold(), partner.id if partner else "",
+                      DataWarning(model.link(partner.id) if partner else None, words)))
+    found.sort(key=lambda f: f[:3])
+    # Each kind once before any kind twice: ten lines of one kind would hide the others.
+    seen: dict[str, int] = {}
+    ranked = []
+    for check, name, pid, warning_ in found:
+        seen[check] = seen.get(check, 0) + 1
+        ranked.append((seen[check], check, name, pid, warning_))
+    ranked.sort(key=lambda r: r[:4])
+    return tuple(r[4] for r in ranked)
+
+
+def dashboard_page(model: Model, problems: Sequence[Problem] = ()) -> DashboardPage:
     settings = model.settings
     soon = _contacts_due(model)
     owners: list[OwnerDue] = []
@@ -335,10 +408,12 @@ def dashboard_page(model: Model) -> DashboardPage:
     notices = tuple(model.due_row(i) for i in model.items if i.rule in NOTICES and i.status in SOON_STATUSES)
     per_month, by_source = referral_charts(model)
     headline, period = headline_figures(model)
+    warnings = data_warnings(model, problems)
     return DashboardPage(
         path="index.md", title="Dashboard", root="", site=model.site, search=False,
         glance=glance_figures(model), top_referrers=_top_referrers(model), below_usual=_below_usual(model),
-        counts=counts, owners=tuple(owners), notices=notices, headline=headline, headline_period=period,
+        counts=counts, owners=tuple(owners), notices=notices, warnings=warnings[:DASHBOARD_WARNINGS],
+        warnings_total=len(warnings), headline=headline, headline_period=period,
         compliance=compliance_figures(model), per_month=per_month, by_source=by_source,
     )
 
@@ -461,6 +536,10 @@ def review_page(model: Model) -> ReviewPage:
         compliance=system_figures(total.current, total.previous),
         rankings=rankings, ranked=tuple(_ranked_row(model, r) for r in result.ranking),
         focus=focus, by_category=_group_rows(model, quarter, "category"), by_owner=_group_rows(model, quarter, "owner"),
+        ranked_total=_totals(f"All {plural(len(result.ranking), 'ranked partner')}" if len(result.ranking) > 1 else
+                             plural(len(result.ranking), "ranked partner"), len(result.ranking),
+                             figures(model.facts_of(r.partner_id for r in result.ranking), quarter), currency),
+        groups_total=_totals(f"All {plural(len(model.facts), 'partner')}", len(model.facts), total.current, currency),
     )
 
 
@@ -500,31 +579,54 @@ def downloads_page(model: Model, files: Mapping[str, str]) -> DownloadsPage:
 # --------------------------------------------------------------------------- all pages
 
 
-def page_contexts(model: Model, files: Mapping[str, str]) -> list[PageContext]:
+def summary_contexts(model: Model, files: Mapping[str, str], problems: Sequence[Problem] = ()) -> list[PageContext]:
+    """The contexts of every page but the partners', in the site's order.
+
+    ``problems``: the records' problems (their warnings become the dashboard's notices). The
+    incremental preview (``refsite.site.incremental``) renders these on every change, and a
+    partner's page only when what it shows changed.
+    """
     index, lists = list_pages(model)
-    pages: list[PageContext] = [dashboard_page(model), *due_pages(model), index, *lists, pipeline_page(model),
-                                review_page(model), downloads_page(model, files)]
-    pages += [partner_page(model, p) for p in model.records.partners]
-    return pages
+    return [dashboard_page(model, problems), *due_pages(model), index, *lists, pipeline_page(model),
+            review_page(model), downloads_page(model, files)]
 
 
-def render_pages(
-    records: Records, settings: Settings, today: dt.date, templates_dir: Path | None = None
-) -> dict[str, str]:
-    """Every page and download of the site, as ``{relative path: text}``. Writes nothing.
+def page_contexts(model: Model, files: Mapping[str, str], problems: Sequence[Problem] = ()) -> list[PageContext]:
+    """Every page's context: the summary pages', then each partner's."""
+    return [*summary_contexts(model, files, problems), *(partner_page(model, p) for p in model.records.partners)]
 
-    ``templates_dir`` is the records repository's own ``site_templates/`` (overrides, file by
-    file). Raises :class:`RenderError` (with file and line) when a template fails.
+
+def iter_pages(
+    records: Records, settings: Settings, today: dt.date, templates_dir: Path | None = None,
+    problems: Sequence[Problem] = (),
+) -> Iterator[tuple[str, str]]:
+    """Every page and download of the site as a stream: each ``(relative path, text)`` once rendered, downloads first.
+
+    So that a build can write each page and let it go (memory stays flat). ``templates_dir`` is
+    the records repository's own ``site_templates/`` (overrides, file by file). ``problems`` are
+    the records' problems as validated (the build stops on errors first): their warnings show on
+    the dashboard, in plain words. Raises :class:`RenderError` (with file and line) at the end,
+    after the last page, when a template failed: a caller must not publish what it received.
     """
     model = build_model(records, settings, today, templates_dir)
     files = download_files(model)
+    yield from files.items()
     renderer = Renderer(templates_dir)
-    pages: dict[str, str] = {}
-    for context in page_contexts(model, files):
+    # page_contexts' pages in its order, but each partner's context made only when its turn comes, and let go
+    # with its page (all of them at once, with their timelines, are most of a build's memory).
+    contexts = itertools.chain(summary_contexts(model, files, problems),
+                               (partner_page(model, p) for p in model.records.partners))
+    for context in contexts:
         text = renderer.render(context)
         if text is not None:
-            pages[context.path] = text
+            yield context.path, text
     if renderer.problems:
         raise RenderError(renderer.problems)
-    pages.update(files)
-    return dict(sorted(pages.items()))
+
+
+def render_pages(
+    records: Records, settings: Settings, today: dt.date, templates_dir: Path | None = None,
+    problems: Sequence[Problem] = (),
+) -> dict[str, str]:
+    """Every page and download of the site, as ``{relative path: text}`` sorted by path (:func:`iter_pages`)."""
+    return dict(sorted(iter_pages(records, settings, today, templates_dir, problems)))

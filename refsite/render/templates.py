@@ -27,6 +27,7 @@ from refsite.render.formatting import (
     label,
     mailto_url,
     plural,
+    prefers_text,
     relative_days,
     tel_url,
 )
@@ -77,6 +78,7 @@ def environment(user_dir: Path | None = None) -> jinja2.Environment:
         mailto=mailto_url,
         tel=tel_url,
         markdown=notes_html,
+        prefers=prefers_text,
     )
     return env
 

@@ -246,7 +246,7 @@ class Preview:
         except RenderError as exc:
             return Refresh(problems + exc.problems, 0, False, full)
 
-    def _pages(self, records: Records, settings: Settings, everything: bool,
+    def _pages(self, records: Records, settings: Settings, problems: list[Problem], everything: bool,
                only: set[str] | None = None) -> Iterator[tuple[str, str, tuple[Any, ...] | None]]:
         """``(path, text, made_from)`` for the downloads, the summary pages and the partner pages to render.
 
@@ -276,7 +276,7 @@ class Preview:
                 listed.add(path)
                 yield path, text, None
             contexts: dict[str, Any] = {}
-            for context in summary_contexts(model, files):
+            for context in summary_contexts(model, files, problems):
                 listed.add(context.path)
                 contexts[context.path] = context
                 if not everything and self._contexts.get(context.path) == context:
@@ -308,7 +308,7 @@ class Preview:
         made: dict[str, tuple[Any, ...]] = {}
 
         def stream() -> Iterator[tuple[str, str]]:
-            for path, text, made_from in self._pages(records, settings, everything=True):
+            for path, text, made_from in self._pages(records, settings, problems, everything=True):
                 published[path] = _digest(text)
                 if made_from is not None:
                     made[path] = made_from
@@ -331,7 +331,7 @@ class Preview:
         docs_dir = Path(self._docs.name)
         changed: dict[str, str] = {}
         made: dict[str, tuple[Any, ...]] = {}
-        for path, text, made_from in self._pages(records, settings, everything=False, only=only):
+        for path, text, made_from in self._pages(records, settings, problems, everything=False, only=only):
             if made_from is not None:
                 made[path] = made_from
             if self._published.get(path) != _digest(text):

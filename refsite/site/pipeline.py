@@ -313,7 +313,7 @@ def build(layout: Layout, today: dt.date, builder: Builder = MKDOCS, use_cache: 
         return BuildResult(problems, 0, False)
     site_name = settings.practice
     with _docs_folder() as docs_dir:
-        counted = _Counted(iter_pages(records, settings, today, templates_dir=layout.templates_dir))
+        counted = _Counted(iter_pages(records, settings, today, templates_dir=layout.templates_dir, problems=problems))
         # MkDocs holds every page again while it builds: only the stream keeps the records, so that
         # they go (with the model) as soon as the last page is on disk, and the two peaks do not add up.
         del records, settings

@@ -14,31 +14,47 @@
     return text !== "" && !isNaN(Number(text.replace(/[$,%\s]/g, "")));
   }
 
-  function compare(a, b) {
-    var blankA = a === "" || a === "–", blankB = b === "" || b === "–";
-    if (blankA || blankB) return blankA === blankB ? 0 : blankA ? 1 : -1;  // blanks last
-    if (isNumber(a) && isNumber(b)) return Number(a.replace(/[$,%\s]/g, "")) - Number(b.replace(/[$,%\s]/g, ""));
-    return a.localeCompare(b, "en", { sensitivity: "base", numeric: true });
-  }
+  function blank(text) { return text === "" || text === "–"; }
 
   function sortBy(table, index, button) {
     var th = button.parentElement;
     var ascending = th.getAttribute("aria-sort") !== "ascending";
-    table.querySelectorAll("thead th").forEach(function (other) { other.removeAttribute("aria-sort"); });
+    table.querySelectorAll("thead th[aria-sort]").forEach(function (other) { other.removeAttribute("aria-sort"); });
     th.setAttribute("aria-sort", ascending ? "ascending" : "descending");
     var body = table.tBodies[0];
-    var rows = Array.prototype.slice.call(body.rows).filter(function (r) { return !r.classList.contains("rs-total"); });
-    var totals = Array.prototype.slice.call(body.rows).filter(function (r) { return r.classList.contains("rs-total"); });
-    rows.map(function (row, i) { return [row, i]; })
-      .sort(function (x, y) {
-        var c = compare(cellValue(x[0], index), cellValue(y[0], index));
-        if (c === 0) return x[1] - y[1];
-        var blank = cellValue(x[0], index) === "" || cellValue(x[0], index) === "–" ||
-          cellValue(y[0], index) === "" || cellValue(y[0], index) === "–";
-        return ascending || blank ? c : -c;
-      })
-      .forEach(function (pair) { body.appendChild(pair[0]); });
-    totals.forEach(function (row) { body.appendChild(row); });
+    var state = rowsOf(table);
+    // Each row's key read once (not at every comparison), numbers parsed once.
+    var keyed = state.rows.map(function (row, i) {
+      var text = cellValue(row, index);
+      return { row: row, i: i, text: text, blank: blank(text), number: isNumber(text) ? Number(text.replace(/[$,%\s]/g, "")) : null };
+    });
+    var collator = new Intl.Collator("en", { sensitivity: "base", numeric: true });
+    keyed.sort(function (x, y) {
+      if (x.blank || y.blank) return x.blank === y.blank ? x.i - y.i : x.blank ? 1 : -1;  // blanks last, either way
+      var c = x.number !== null && y.number !== null ? x.number - y.number : collator.compare(x.text, y.text);
+      if (c === 0) return x.i - y.i;
+      return ascending ? c : -c;
+    });
+    // A new tbody of copies, swapped in at once: Chromium moves rows it has laid out slowly enough that
+    // 5,000 moves take seconds (measured: benchmarks/site_timing.py); copies it has not laid out are quick.
+    var sorted = body.cloneNode(false);
+    var rows = keyed.map(function (k) { var copy = k.row.cloneNode(true); sorted.appendChild(copy); return copy; });
+    state.texts = keyed.map(function (k) { return state.texts[k.i]; });
+    state.rows = rows;
+    table.replaceChild(sorted, body);
+  }
+
+  // The rows of a table's body in their current order, and their text in lower case (read once, for the filter).
+  var STATES = typeof WeakMap === "function" ? new WeakMap() : null;
+
+  function rowsOf(table) {
+    var state = STATES && STATES.get(table);
+    if (!state) {
+      var rows = Array.prototype.slice.call(table.tBodies[0].rows);
+      state = { rows: rows, texts: rows.map(function (r) { return r.textContent.toLowerCase(); }) };
+      if (STATES) STATES.set(table, state);
+    }
+    return state;
   }
 
   function makeSortable(table) {
@@ -59,8 +75,12 @@
   var FACETS = [["owner", "Owner"], ["stage", "Stage"], ["category", "Category"]];
 
   function makeFilter(table) {
-    var body = table.tBodies[0];
-    var rows = Array.prototype.slice.call(body.rows).filter(function (r) { return !r.classList.contains("rs-total"); });
+    var rows = rowsOf(table).rows;
+    var foot = table.tFoot && table.tFoot.rows[0];
+    var label = foot && foot.querySelector("[data-rs-total-label]");
+    var sums = foot ? Array.prototype.slice.call(foot.querySelectorAll("[data-rs-sum]")) : [];
+    var built = sums.map(function (cell) { return cell.textContent; });
+    var builtLabel = label ? label.textContent : "";
     var form = document.createElement("form");
     form.className = "rs-filter";
     form.setAttribute("role", "search");
@@ -99,20 +119,40 @@
     function apply() {
       var words = text.value.toLowerCase().split(/\s+/).filter(Boolean);
       var shown = 0;
-      rows.forEach(function (row) {
-        var haystack = row.textContent.toLowerCase();
+      var state = rowsOf(table), body = table.tBodies[0], texts = state.texts;
+      rows = state.rows;  // sorting replaces the rows with copies in the new order
+      var parent = body.parentNode, next = body.nextSibling;
+      parent.removeChild(body);  // out of the page while 5,000 rows change, then back at once
+      rows.forEach(function (row, i) {
+        var haystack = texts[i];
         var ok = words.every(function (w) { return haystack.indexOf(w) >= 0; }) &&
           selects.every(function (s) { return !s.value || row.getAttribute("data-" + s.getAttribute("data-facet")) === s.value; });
-        row.hidden = !ok;
+        if (row.hidden === ok) row.hidden = !ok;
         if (ok) shown += 1;
       });
+      parent.insertBefore(body, next);
       count.textContent = shown === rows.length ? rows.length + " shown" : shown + " of " + rows.length + " shown";
+      // The totals row: as built (refsite.metrics) for every row; recounted from the rows shown when filtered.
+      sums.forEach(function (cell, n) {
+        if (shown === rows.length) { cell.textContent = built[n]; return; }
+        var total = 0;
+        rows.forEach(function (row) { if (!row.hidden) total += Number(row.cells[cell.cellIndex].textContent.trim()) || 0; });
+        cell.textContent = String(total);
+      });
+      if (label) {
+        label.textContent = shown === rows.length ? builtLabel : "Total of the " + shown + " of " + rows.length + " partners shown";
+      }
     }
     text.addEventListener("input", apply);
     selects.forEach(function (s) { s.addEventListener("change", apply); });
-    apply();
+    count.textContent = rows.length + " shown";  // as built: every row (no work on 5,000 rows at load)
     var wrapper = table.closest(".rs-table") || table;
     wrapper.parentNode.insertBefore(form, wrapper);
+  }
+
+  // On a phone the ways to browse (the partners list's chips) start folded: the table comes first.
+  if (window.matchMedia("(max-width: 44.9375em)").matches) {
+    document.querySelectorAll("details.rs-browse[open]").forEach(function (d) { d.open = false; });
   }
 
   document.querySelectorAll("table[data-rs-sort]").forEach(makeSortable);
