@@ -16,7 +16,14 @@ pickle``, then an end frame holding the number of entries. It is read as a
 stream, frame by frame; a frame is unpickled only after its digest matched.
 Written atomically (a temporary file in the same folder, then ``os.replace``)
 and bounded: at most :data:`MAX_BYTES` on disk, and only the entries of the files
-read in the run that saves it (removed files drop out).
+read in the run that saves it (removed files drop out). An entry read from the
+file is copied into the next one as it was, not pickled again; a run that read
+exactly what the file holds writes nothing.
+
+An entry holds the parsed partner (with its derived referrals), the problems
+reading it gave, and, when the loader was given them, the partner's own problems
+(``refsite.checks.partner_problems``: the checks that depend on the partner and
+the settings alone), named by the function that found them.
 
 Trust model: the cache is pickle, so it is only ever read when it is refsite's
 own: the header must match exactly (format, refsite version, Python version,
