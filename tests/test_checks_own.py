@@ -40,7 +40,7 @@ def test_the_cue_matches_where_the_plain_cue_matches() -> None:
     pieces = [*"pPtTaAiInNcClLeEMrRsS s\n.-_@1éİı", "patient", "PATIENT", "client", "Mr", "Mrs", "Ms", "Miss",
               "Master", "Mstr", "pt", "PT", "xpt", "Mx", "aMr"]
     rng = random.Random(18)
-    for _ in range(20000):
+    for _ in range(5000):
         text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 10)))
         for at in range(len(text) + 1):
             assert (privacy._CUE.match(text, at) is None) == (PLAIN_CUE.match(text, at) is None), (text, at)
@@ -155,8 +155,8 @@ def test_records_as_of_an_earlier_day_check_a_shortened_partner_again(tmp_path: 
 
 def _outputs(folder: Path, *extra: str) -> dict[str, tuple[int, str]]:
     out = {}
-    for name, args in {"check": ["check"], "validate": ["validate"], "validate-json": ["validate", "--format", "json"],
-                       "due": ["due"], "due-json": ["due", "--format", "json"]}.items():
+    for name, args in {"check": ["check"], "validate-json": ["validate", "--format", "json"],
+                       "due-json": ["due", "--format", "json"]}.items():
         result = run_cli(*args, "--records", folder, "--today", TODAY.isoformat(), *extra)
         out[name] = (result.exit_code, result.output)
     return out
@@ -164,7 +164,7 @@ def _outputs(folder: Path, *extra: str) -> dict[str, tuple[int, str]]:
 
 def test_outputs_are_the_same_with_and_without_the_cache(tmp_path: Path) -> None:
     folder = tmp_path / "gen" / "records"
-    generate(folder, 40, seed=2)
+    generate(folder, 20, seed=2)
     shutil.copy(PRIVACY_FIXTURE / "harbour.md", folder / "harbour.md")
     demo = tmp_path / "demo" / "records"
     shutil.copytree(ROOT / "records", demo)
