@@ -10,9 +10,10 @@ import datetime as dt
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from functools import cached_property
+from typing import Any, Mapping, NamedTuple
 
 from refsite.fit import Fit
-from refsite.problems import Source
+from refsite.problems import Problem, Source
 from refsite.vocab import LOG_KINDS, Direction, Stage, Status, Tier, UpdatePreference
 
 
@@ -47,13 +48,18 @@ def _strip_title(name: str) -> str:
     return name
 
 
-@dataclass(frozen=True)
-class LogEvent:
-    """One line of a partner's log."""
+class LogEvent(NamedTuple):
+    """One line of a partner's log.
+
+    A named tuple, not a dataclass: a log holds most of a records folder's objects (145,607 lines
+    at 5,000 partners), and a tuple with the file and line inline costs a fraction of a frozen
+    dataclass plus a :class:`Source` each. ``source`` builds the Source on demand.
+    """
 
     date: dt.date
     kind: str
-    source: Source
+    path: str  # the file as shown (the partner's source path)
+    line: int  # its 1-based line
     text: str = ""  # the free text after ': '
     ref: str | None = None  # referral id (referral-in/out, optionally thanks/update)
     stage: Stage | None = None  # the new stage, for kind 'stage'
@@ -66,6 +72,23 @@ class LogEvent:
     consent: bool | None = None
     satisfaction: int | None = None
     raw: str = ""  # the line as written, for duplicate detection and display
+
+    @property
+    def source(self) -> Source:
+        """Where the line is (a new :class:`Source` each time: compare it, do not keep many)."""
+        return Source(self.path, self.line)
+
+    @classmethod
+    def at(cls, source: Source, date: dt.date, kind: str, **fields: Any) -> LogEvent:
+        """An event at ``source`` (the other fields by name, as :class:`LogEvent` names them)."""
+        return cls(date, kind, source.path, source.line, **fields)
+
+    def as_dict(self) -> dict[str, Any]:
+        """The event as data, shaped as it was when LogEvent was a dataclass: 'source' as path and line."""
+        data: dict[str, Any] = {"date": self.date, "kind": self.kind, "source": self.source}
+        for name in self._fields[4:]:
+            data[name.rstrip("_")] = getattr(self, name)
+        return data
 
 
 @dataclass(frozen=True)
@@ -191,7 +214,7 @@ def derive_referrals(partner: Partner) -> tuple[Referral, ...]:
     """Group the referral lines of a partner's log by id (log order = date order, ties by line)."""
     by_id: dict[str, list[LogEvent]] = {}
     lines = [e for e in partner.events if e.kind in ("referral-in", "referral-out") and e.ref]
-    for event in sorted(lines, key=lambda e: (e.date, e.source.line)):  # stable: as sorting all, then filtering
+    for event in sorted(lines, key=lambda e: (e.date, e.line)):  # stable: as sorting all, then filtering
         by_id.setdefault(event.ref, []).append(event)  # type: ignore[arg-type]
     referrals = []
     for ref, events in by_id.items():
@@ -228,12 +251,31 @@ def derive_referrals(partner: Partner) -> tuple[Referral, ...]:
 
 
 @dataclass(frozen=True)
+class Checked:
+    """A partner's own problems, found as it was read (refsite.checks.partner_problems, with ``settings``)."""
+
+    partner: Partner
+    settings: object  # the Settings they were found with (validate uses them only for the same object)
+    problems: tuple[Problem, ...]
+
+
+@dataclass(frozen=True)
 class Records:
     """Every partner (sorted by id) and the settings they were read with."""
 
     partners: tuple[Partner, ...]
     # ids of partner files that exist but could not be read (their problems say why)
     unreadable: frozenset[str] = frozenset()
+    # each partner's own problems by id, when the loader found them (refsite.validate uses them for
+    # the same partner object and settings only, and checks anything else itself)
+    checked: Mapping[str, Checked] = field(default_factory=dict, compare=False, hash=False, repr=False)
+
+    def own_problems(self, partner: Partner, settings: object) -> tuple[Problem, ...] | None:
+        """The own problems found for this very partner with these very settings as it was read, or None."""
+        found = self.checked.get(partner.id)
+        if found is None or found.partner is not partner or found.settings is not settings:
+            return None
+        return found.problems
 
     def as_of(self, today: dt.date) -> Records:
         """The records as they stood on ``today``: log lines dated later are left out."""
@@ -242,7 +284,7 @@ class Records:
             if any(e.date > today for e in partner.events):
                 partner = replace(partner, events=tuple(e for e in partner.events if e.date <= today))
             partners.append(partner)
-        return Records(tuple(partners), self.unreadable)
+        return Records(tuple(partners), self.unreadable, self.checked)  # a changed partner is checked again
 
     @cached_property
     def by_id(self) -> dict[str, Partner]:

@@ -236,7 +236,15 @@ _AGE_CUES = ("age", "yo", "y.o", "yr", "year")
 _MRN_CUES = ("mrn", "urn", "chart", "record", "hospital")
 _FUND_CUES = ("member", "policy", "claim", "fund", "insurance")
 _NAME_CUE = re.compile(r"(?i:patient|client|\bpt\b)|\b(?:Mr|Mrs|Ms|Miss|Master|Mstr)\b")
-_CUE = re.compile(r"[\d@]|(?i:patient|client|\bpt\b)|\b(?:Mr|Mrs|Ms|Miss|Master|Mstr)\b")
+# The cue of every pattern: a digit, an '@', a name cue. It matches where, and only where,
+#     [\d@]|(?i:patient|client|\bpt\b)|\b(?:Mr|Mrs|Ms|Miss|Master|Mstr)\b
+# matches (tests/test_privacy.py holds the two to the same positions), but is written to start
+# with one character set, which lets the regular-expression engine skip to the candidates
+# instead of trying every alternative at every character: about 7x faster on ordinary text.
+_CUE = re.compile(
+    r"[\d@CcMPp](?:(?<=[\d@])|(?<=[Pp])(?i:atient)|(?<=[Cc])(?i:lient)|(?<=[Pp])(?<!\w[Pp])(?i:t)\b"
+    r"|(?<=M)(?<!\wM)(?:r|rs|s|iss|aster|str)\b)"
+)
 _WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
 _PHONE_LIKE = re.compile(r"\d(?:[\s().+-]{0,3}\d){5}")  # six digits, close together
 
@@ -372,6 +380,17 @@ def _numbers(text: str, digits: int, allowed: Allowed, add: Callable[[str, int, 
 def has_cue(text: str) -> bool:
     """False for text no pattern can match (no digit, no '@', no name cue): most lines, found fast."""
     return _CUE.search(text) is not None
+
+
+def first_cue(text: str, start: int) -> int:
+    """Where the first cue (see :func:`has_cue`) at or after ``start`` is in ``text``, or -1.
+
+    For texts joined by newlines: a cue never spans a newline, and the character before a text's
+    start is a newline, so searching the joined texts from a text's start finds what searching
+    each text would.
+    """
+    match = _CUE.search(text, start)
+    return match.start() if match is not None else -1
 
 
 def reviewed(line: str) -> bool:

@@ -14,7 +14,14 @@ import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
-from refsite.checks import CHECKS, check_dates_not_future, check_duplicate_names, check_introduced_by, check_referrals
+from refsite.checks import (
+    CHECKS,
+    check_dates_not_future,
+    check_duplicate_names,
+    check_introduced_by,
+    check_referrals,
+    partner_problems,
+)
 from refsite.load import SETTINGS_FILE, display_path, load, load_settings
 from refsite.model import Records
 from refsite.problems import Problem, Source, sort_problems, warning
@@ -122,7 +129,7 @@ def load_and_validate(
     dated later are left out instead of being errors, so that a past ``--today``
     shows what was due, or what a quarter looked like, at that date.
     """
-    records, settings, problems = load(records_dir, settings_path, use_cache)
+    records, settings, problems = load(records_dir, settings_path, use_cache, own_checks=partner_problems)
     checks = CHECKS
     if as_of:
         later = list(check_dates_not_future(records, settings, today))

@@ -176,3 +176,68 @@ def test_removed_files_leave_the_cache(tmp_path: Path) -> None:
     loaded = RecordCache.for_records(folder, settings).load()
     assert len(loaded.entries) == len(plain) - 1
     assert "records/coastline-rehab.md" not in loaded.entries
+
+
+def test_own_problems_are_cached_with_the_partner(tmp_path: Path) -> None:
+    from refsite.checks import partner_problems
+    from refsite.load.cache import parse_files_checked
+
+    folder = _copy_demo(tmp_path)
+    settings = _settings(folder)
+    calls: list[str] = []
+
+    def own(partner):
+        calls.append(partner.id)
+        return partner_problems(partner, settings)
+
+    def parse(path: Path, display: str, data: bytes):
+        return load_partner(path, display, settings)
+
+    def run(check=own):
+        cache = RecordCache.for_records(folder, settings).load()
+        results = parse_files_checked(_files(folder), parse, cache, own=check)
+        assert cache.save()
+        return results
+
+    plain = parse_files_checked(_files(folder), parse, None, own=own)
+    count = len(calls)
+    assert count == len([p for p, _, _ in plain if p is not None])
+    assert run() == plain  # primes: every partner checked once more
+    assert len(calls) == 2 * count
+    assert run() == plain  # warm: taken from the cache, not checked again
+    assert len(calls) == 2 * count
+    assert all(p is None or p.__dict__.get("referrals") is not None for p, _, _ in run())  # referrals cached too
+
+    def other(partner):  # another function: its problems are not the cached ones
+        calls.append(partner.id)
+        return ()
+
+    assert [checked for _, _, checked in run(other)] == [() if p is not None else None for p, _, _ in plain]
+    assert len(calls) == 3 * count
+    assert [(p, found) for p, found, _ in run(None)] == [(p, found) for p, found, _ in plain]
+
+
+def test_a_save_copies_the_entries_it_read_and_writes_nothing_when_nothing_changed(tmp_path: Path,
+                                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = _copy_demo(tmp_path)
+    settings = _settings(folder)
+    plain, _ = _run(folder, settings, use_cache=True)
+    stored = cache_path(folder)
+    before = stored.stat()
+    dumped: list[str] = []
+    real = cache_module.pickle.dumps
+    monkeypatch.setattr(cache_module.pickle, "dumps",
+                        lambda value, protocol: dumped.append(getattr(value, "display", "end")) or real(value, protocol))
+    results, warm = _run(folder, settings, use_cache=True)
+    assert (warm.hits, results) == (len(plain), plain)
+    assert dumped == []
+    assert (stored.stat().st_ino, stored.stat().st_mtime_ns) == (before.st_ino, before.st_mtime_ns)  # not written
+
+    path = folder / "coastline-rehab.md"
+    path.write_text(path.read_text(encoding="utf-8") + "- 2026-11-20 note: one more\n", encoding="utf-8")
+    results, warm = _run(folder, settings, use_cache=True)
+    assert (warm.hits, warm.misses) == (len(plain) - 1, 1)
+    assert dumped == ["records/coastline-rehab.md", "end"]  # the others copied as they were
+    loaded = RecordCache.for_records(folder, settings).load()
+    assert loaded.ignored == ""
+    assert [(e.partner, list(e.problems)) for e in loaded.entries.values()] == results

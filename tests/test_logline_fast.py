@@ -8,7 +8,7 @@ ones built from the grammar's tokens, valid and not.
 
 from __future__ import annotations
 
-import dataclasses
+import datetime as dt
 import random
 
 import pytest
@@ -67,9 +67,10 @@ def _full(line: str) -> tuple[LogEvent | None, list[object]]:
 
 def _same(line: str) -> bool:
     """parse_line agrees with the full parser; returns whether the fast path took the line."""
-    fast = logline._parse_plain(line, SOURCE, SERVICES)
+    fast = logline._parse_plain(line, SOURCE.path, SOURCE.line, SERVICES)
     expected = _full(line)
     assert repr(logline.parse_line(line, SOURCE, SERVICES)) == repr(expected), line
+    assert repr(logline.parse_line_at(line, SOURCE.path, SOURCE.line, SERVICES)) == repr(expected), line
     if fast is not None:
         assert expected[1] == [], line
         assert repr(fast) == repr(expected[0]), line
@@ -78,9 +79,25 @@ def _same(line: str) -> bool:
 
 
 def test_events_are_built_the_fast_way() -> None:
-    # Should LogEvent change shape, logline falls back to its __init__; this says so.
+    # Should LogEvent change shape, logline falls back to its constructor; this says so.
     assert logline._FAST_EVENTS
-    assert tuple(f.name for f in dataclasses.fields(LogEvent)) == logline._FIELD_ORDER
+    assert LogEvent._fields == logline._FIELD_ORDER
+
+
+def test_an_event_knows_its_source() -> None:
+    event, problems = logline.parse_line("- 2026-09-03 visit @maya: pads", SOURCE, SERVICES)
+    assert problems == []
+    assert event is not None
+    assert (event.path, event.line) == ("records/harbour.md", 14)
+    assert event.source == Source("records/harbour.md", 14)
+    assert event.source is not event.source  # built on demand
+    assert event.as_dict() == {
+        "date": dt.date(2026, 9, 3), "kind": "visit", "source": Source("records/harbour.md", 14), "text": "pads",
+        "ref": None, "stage": None, "author": "maya", "with": (), "status": None, "service": None, "value": None,
+        "cost": None, "consent": None, "satisfaction": None, "raw": "2026-09-03 visit @maya: pads",
+    }
+    assert LogEvent.at(SOURCE, dt.date(2026, 9, 3), "visit", text="pads", author="maya",
+                       raw="2026-09-03 visit @maya: pads") == event
 
 
 @pytest.mark.parametrize("line", LINES)

@@ -48,7 +48,7 @@ class Context:
         self.partner = partner
         self.settings = settings
         self.today = today
-        self.events = sorted((e for e in partner.events if e.date <= today), key=lambda e: (e.date, e.source.line))
+        self.events = sorted((e for e in partner.events if e.date <= today), key=lambda e: (e.date, e.line))
         self._ideas_left: tuple[str, ...] | None = None
         self._idea_source = "partner"
         self._last_met: dict[frozenset[str], Contact | None] = {}

@@ -16,7 +16,14 @@ pickle``, then an end frame holding the number of entries. It is read as a
 stream, frame by frame; a frame is unpickled only after its digest matched.
 Written atomically (a temporary file in the same folder, then ``os.replace``)
 and bounded: at most :data:`MAX_BYTES` on disk, and only the entries of the files
-read in the run that saves it (removed files drop out).
+read in the run that saves it (removed files drop out). An entry read from the
+file is copied into the next one as it was, not pickled again; a run that read
+exactly what the file holds writes nothing.
+
+An entry holds the parsed partner (with its derived referrals), the problems
+reading it gave, and, when the loader was given them, the partner's own problems
+(``refsite.checks.partner_problems``: the checks that depend on the partner and
+the settings alone), named by the function that found them.
 
 Trust model: the cache is pickle, so it is only ever read when it is refsite's
 own: the header must match exactly (format, refsite version, Python version,
@@ -32,6 +39,7 @@ records already hold.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import hashlib
 import json
@@ -50,7 +58,7 @@ from refsite.problems import Problem
 from refsite.settings import Settings
 
 CACHE_DIR = ".refsite-cache"
-FORMAT = 1
+FORMAT = 2  # 2: LogEvent a named tuple; entries carry the partner's own problems
 MAGIC = b"refsite-record-cache\n"
 MAX_BYTES = 512 * 2**20  # larger than this on disk: not read, not written
 MAX_FRAME = 64 * 2**20  # one entry (a partner file is bounded well below this by load)
@@ -60,6 +68,10 @@ _END = "end"
 Parsed = tuple[Partner | None, list[Problem]]
 # parse(path, display, data): read one partner file; ``data`` is the bytes the cache hashed.
 Parse = Callable[[Path, str, bytes], Parsed]
+# own(partner): the partner's own problems (refsite.checks.partner_problems with the run's settings)
+Own = Callable[[Partner], tuple[Problem, ...]]
+# what reading a file gave, and its partner's own problems (None: no partner, or no ``own``)
+Checked = tuple[Partner | None, list[Problem], tuple[Problem, ...] | None]
 
 
 def settings_digest(settings: Settings) -> str:
@@ -84,6 +96,8 @@ class Entry:
     digest: bytes
     partner: Partner | None
     problems: tuple[Problem, ...]
+    checked: tuple[Problem, ...] | None = None  # the partner's own problems, as ``checked_by`` found them
+    checked_by: str = ""  # the name of the function that found them (parse_files_checked's ``own``)
 
 
 @dataclass
@@ -98,6 +112,9 @@ class RecordCache:
     hits: int = 0
     misses: int = 0
     _kept: dict[str, Entry] = field(default_factory=dict)  # the entries of this run: what save() writes
+    _fresh: set[str] = field(default_factory=set)  # the entries put in this run (the others were read)
+    _stored: dict[str, tuple[int, int]] = field(default_factory=dict)  # display -> (offset, length) of its frame
+    _read_stat: tuple[int, int, int] | None = None  # the file read: its size, mtime and inode
 
     @classmethod
     def for_records(cls, records: Path, settings: Settings) -> RecordCache:
@@ -114,10 +131,13 @@ class RecordCache:
         """Read the cache file; on any doubt keep nothing (``ignored`` says why)."""
         self.entries = {}
         self.ignored = ""
+        self._stored = {}
+        self._read_stat = None
         try:
-            size = self.path.stat().st_size
+            stat = self.path.stat()
         except OSError:
             return self
+        size = stat.st_size
         if size > MAX_BYTES:
             self.ignored = f"larger than {MAX_BYTES} bytes"
             return self
@@ -126,8 +146,10 @@ class RecordCache:
         try:
             with self.path.open("rb") as file:
                 self.entries = self._read(file)
+            self._read_stat = (stat.st_size, stat.st_mtime_ns, stat.st_ino)
         except (OSError, _Untrusted) as exc:
             self.entries = {}
+            self._stored = {}
             self.ignored = str(exc) or type(exc).__name__
         finally:
             if enabled:
@@ -139,7 +161,8 @@ class RecordCache:
         if file.read(len(header)) != header:
             raise _Untrusted("written by another refsite, Python or settings")
         entries: dict[str, Entry] = {}
-        for payload in _frames(file):
+        stored: dict[str, tuple[int, int]] = {}
+        for start, payload in _frames(file):
             try:
                 value = pickle.loads(payload)
             except Exception as exc:  # noqa: BLE001 - a digest matched but the pickle does not load: not ours
@@ -147,10 +170,12 @@ class RecordCache:
             if isinstance(value, tuple) and len(value) == 2 and value[0] == _END:
                 if value[1] != len(entries) or file.read(1):
                     raise _Untrusted("the entry count does not match")
+                self._stored = stored
                 return entries
             if not isinstance(value, Entry):
                 raise _Untrusted("an entry is not a cache entry")
             entries[value.display] = value
+            stored[value.display] = (start, _FRAME_HEAD + len(payload))
         raise _Untrusted("truncated (no end frame)")
 
     # ----------------------------------------------------------------- using
@@ -166,16 +191,25 @@ class RecordCache:
         return entry
 
     def put(self, display: str, data: bytes, partner: Partner | None, problems: Sequence[Problem],
-            digest: bytes | None = None) -> Entry:
+            digest: bytes | None = None, checked: tuple[Problem, ...] | None = None, checked_by: str = "") -> Entry:
         entry = Entry(display, len(data), digest if digest is not None else content_digest(data), partner,
-                      tuple(problems))
+                      tuple(problems), checked, checked_by)
         self._kept[display] = entry
+        self._fresh.add(display)
         return entry
 
     # ----------------------------------------------------------------- writing
 
     def save(self) -> bool:
-        """Write the entries of this run atomically. False (and no file) when it would be too large or cannot be written."""
+        """Write the entries of this run atomically. False (and no file) when it would be too large or cannot be written.
+
+        The entries read from the file (hits) are copied from it frame by frame, not pickled
+        again, while the file is the one read (same size, modification time and inode); when
+        the run read exactly what the file holds, in the same order, nothing is written.
+        """
+        old = self._unchanged_file()
+        if old is not None and not self._fresh and list(self._kept) == list(self.entries):
+            return True
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             ignore = self.path.parent / ".gitignore"
@@ -185,10 +219,15 @@ class RecordCache:
         except OSError:
             return False
         try:
-            with os.fdopen(fd, "wb") as file:
+            with os.fdopen(fd, "wb") as file, (old.open("rb") if old is not None else contextlib.nullcontext()) as source:
                 written = file.write(self.header())
-                for entry in self._kept.values():
-                    written += _write_frame(file, pickle.dumps(entry, protocol=pickle.HIGHEST_PROTOCOL))
+                for display, entry in self._kept.items():
+                    frame = None if display in self._fresh else self._stored.get(display)
+                    if source is not None and frame is not None:
+                        source.seek(frame[0])
+                        written += file.write(source.read(frame[1]))
+                    else:
+                        written += _write_frame(file, pickle.dumps(entry, protocol=pickle.HIGHEST_PROTOCOL))
                     if written > MAX_BYTES:
                         raise _TooLarge
                 _write_frame(file, pickle.dumps((_END, len(self._kept)), protocol=pickle.HIGHEST_PROTOCOL))
@@ -200,6 +239,17 @@ class RecordCache:
                 _remove(self.path)
             return False
         return True
+
+
+    def _unchanged_file(self) -> Path | None:
+        """The cache file, when it is still the one load() read (else None: nothing to copy from)."""
+        if self._read_stat is None:
+            return None
+        try:
+            stat = self.path.stat()
+        except OSError:
+            return None
+        return self.path if (stat.st_size, stat.st_mtime_ns, stat.st_ino) == self._read_stat else None
 
 
 class _Untrusted(Exception):
@@ -224,8 +274,10 @@ def _write_frame(file: BinaryIO, payload: bytes) -> int:
     return len(head) + len(payload)
 
 
-def _frames(file: BinaryIO) -> Iterator[bytes]:
+def _frames(file: BinaryIO) -> Iterator[tuple[int, bytes]]:
+    """Each frame's offset in the file and its payload (checked against its digest)."""
     while True:
+        start = file.tell()
         head = file.read(_FRAME_HEAD)
         if not head:
             return
@@ -239,7 +291,7 @@ def _frames(file: BinaryIO) -> Iterator[bytes]:
             raise _Untrusted("truncated (inside a frame)")
         if hashlib.blake2b(payload, digest_size=32).digest() != head[4:]:
             raise _Untrusted("a frame does not match its digest")
-        yield payload
+        yield start, payload
 
 
 # --------------------------------------------------------------------------- the one call for the loader
@@ -263,27 +315,51 @@ def parse_files(files: Sequence[tuple[Path, str]], parse: Parse, cache: RecordCa
     edit during the run is never cached under the old digest. Pass False once the
     loader parses the bytes it is given.
     """
-    out: list[Parsed] = []
+    return [(partner, problems) for partner, problems, _ in parse_files_checked(files, parse, cache, parse_reads_file)]
+
+
+def parse_files_checked(files: Sequence[tuple[Path, str]], parse: Parse, cache: RecordCache | None,
+                        parse_reads_file: bool = True, own: Own | None = None) -> list[Checked]:
+    """:func:`parse_files`, and each partner's own problems found by ``own`` (cached with the partner).
+
+    ``own`` must be a pure function of the partner and the settings the cache was opened with
+    (``refsite.checks.partner_problems``); an entry found by another function (its qualified
+    name differs) or by none is checked again, and cached anew. Without ``own`` the third value
+    is None.
+    """
+    out: list[Checked] = []
+    own_name = f"{own.__module__}.{own.__qualname__}" if own is not None else ""
+
+    def check(partner: Partner | None) -> tuple[Problem, ...] | None:
+        return own(partner) if own is not None and partner is not None else None
+
     for path, display in files:
         try:
             data = path.read_bytes()
         except OSError:
-            out.append(parse(path, display, b""))
+            partner, problems = parse(path, display, b"")
+            out.append((partner, problems, check(partner)))
             continue
         if cache is None:
-            out.append(parse(path, display, data))
+            partner, problems = parse(path, display, data)
+            out.append((partner, problems, check(partner)))
             continue
         digest = content_digest(data)
         entry = cache.get(display, data, digest)
         if entry is not None:
             cache.hits += 1
-            out.append((entry.partner, list(entry.problems)))
+            checked = entry.checked if own is None or entry.checked_by == own_name else None
+            if own is not None and checked is None and entry.partner is not None:
+                checked = own(entry.partner)
+                cache.put(display, data, entry.partner, entry.problems, digest, checked, own_name)
+            out.append((entry.partner, list(entry.problems), checked if own is not None else None))
             continue
         cache.misses += 1
         partner, problems = parse(path, display, data)
+        checked = check(partner)
         if not parse_reads_file or _unchanged(path, digest):
-            cache.put(display, data, partner, problems, digest)
-        out.append((partner, problems))
+            cache.put(display, data, partner, problems, digest, checked, own_name if checked is not None else "")
+        out.append((partner, problems, checked))
     return out
 
 

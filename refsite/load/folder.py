@@ -3,22 +3,24 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import gc
 import zoneinfo
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 import yaml
 
-from refsite.load.cache import RecordCache, parse_files
+from refsite.load.cache import RecordCache, parse_files_checked
 from refsite.load.frontmatter import parse_yaml_mapping
 from refsite.load.partner import parse_partner
 from refsite.load.text import CONTROL, TEMP_FILE, conflict_markers, control_characters, read_text, shown_name
-from refsite.model import Partner, Records
+from refsite.model import Checked, Partner, Records
 from refsite.problems import Problem, Source, error, sort_problems, warning
 from refsite.settings import Settings, settings_from_mapping
 
 SETTINGS_FILE = "settings.yml"
+OwnChecks = Callable[[Partner, Settings], tuple[Problem, ...]]
 IGNORED_FILES = ("README.md",)
 
 
@@ -118,12 +120,16 @@ def skipped_files(records: Path, display_root: str) -> list[Problem]:
 
 
 def load_records(records: Path, settings: Settings, display_root: str | None = None,
-                 use_cache: bool = False) -> tuple[Records, list[Problem]]:
+                 use_cache: bool = False, own_checks: OwnChecks | None = None) -> tuple[Records, list[Problem]]:
     """Read every partner file in ``records``. Paths in problems are shown as ``display_root/name.md``.
 
     With ``use_cache``, a file whose bytes are unchanged since the last run (same settings, same
     refsite) is answered from ``.refsite-cache/`` beside the folder (:mod:`refsite.load.cache`),
     and the cache is saved for the next run; results are identical either way.
+
+    ``own_checks(partner, settings)``: a partner's own problems (``refsite.checks.partner_problems``,
+    passed in by the layer above), found as each partner is read, cached with it, and handed to
+    validation in ``Records.checked``.
     """
     root = display_root if display_root is not None else str(records)
     partners = []
@@ -144,16 +150,27 @@ def load_records(records: Path, settings: Settings, display_root: str | None = N
     with _no_cycle_collection():
         cache = RecordCache.for_records(records, settings).load() if use_cache else None
         named = [(path, f"{root}/{shown_name(path.name)}" if root else shown_name(path.name)) for path in files]
-        results = parse_files(named, parse, cache, parse_reads_file=False)
+        own = None
+        if own_checks is not None:
+            checks = own_checks
+
+            @functools.wraps(checks)  # the cache knows the checks by their name
+            def own(partner: Partner) -> tuple[Problem, ...]:
+                return checks(partner, settings)
+
+        results = parse_files_checked(named, parse, cache, parse_reads_file=False, own=own)
         if cache is not None:
             cache.save()
-        for (path, _shown), (partner, file_problems) in zip(named, results):
+        checked: dict[str, Checked] = {}
+        for (path, _shown), (partner, file_problems, own_problems) in zip(named, results):
             problems += file_problems
             if partner is not None:
                 partners.append(partner)
+                if own_problems is not None:
+                    checked[partner.id] = Checked(partner, settings, own_problems)
             else:
                 unreadable.add(path.stem)
-    return Records(tuple(sorted(partners, key=lambda p: p.id)), frozenset(unreadable)), problems
+    return Records(tuple(sorted(partners, key=lambda p: p.id)), frozenset(unreadable), checked), problems
 
 
 @contextlib.contextmanager
@@ -181,9 +198,9 @@ def _no_cycle_collection() -> Iterator[None]:
             gc.enable()
 
 
-def load(records: Path, settings_path: Path | None = None,
-         use_cache: bool = False) -> tuple[Records, Settings, list[Problem]]:
-    """Read the settings and every partner of a records folder."""
+def load(records: Path, settings_path: Path | None = None, use_cache: bool = False,
+         own_checks: OwnChecks | None = None) -> tuple[Records, Settings, list[Problem]]:
+    """Read the settings and every partner of a records folder (``own_checks``: see :func:`load_records`)."""
     if settings_path is None:
         settings_path = records / SETTINGS_FILE
     root = display_path(records)
@@ -192,7 +209,7 @@ def load(records: Path, settings_path: Path | None = None,
         return Records(()), Settings(), [error(Source(root), "no such records folder", check="files")]
     settings, settings_problems = load_settings(settings_path, display_path(settings_path))
     problems += settings_problems
-    recs, record_problems = load_records(records, settings, root, use_cache)
+    recs, record_problems = load_records(records, settings, root, use_cache, own_checks)
     return recs, settings, sort_problems(problems + record_problems)
 
 

@@ -8,7 +8,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import re
 from decimal import Decimal, InvalidOperation
@@ -79,10 +78,21 @@ def parse_line(
     line: str, source: Source, services: Mapping[str, str] = vocab.SERVICES
 ) -> tuple[LogEvent | None, list[Problem]]:
     """Parse one log line (starting with '- '). Returns (None, problems) when it cannot be read."""
-    event = _parse_plain(line, source, services)
+    event = _parse_plain(line, source.path, source.line, services)
     if event is not None:
         return event, []
     return _parse_any(line, source, services)
+
+
+def parse_line_at(
+    line: str, path: str, lineno: int, services: Mapping[str, str] = vocab.SERVICES
+) -> tuple[LogEvent | None, list[Problem]]:
+    """:func:`parse_line` for the loader: the position as a path and a line, a :class:`Source` built only
+    when the line needs the full parser (most lines do not)."""
+    event = _parse_plain(line, path, lineno, services)
+    if event is not None:
+        return event, []
+    return _parse_any(line, Source(path, lineno), services)
 
 
 # The fast path. Most lines are written in the grammar's own order with single spaces:
@@ -103,20 +113,16 @@ _NAMES = re.compile(r",| and ")
 _DATES: dict[str, dt.date] = {}
 _REF_MODE = {name: ("stage" if name == "stage" else kind.ref) for name, kind in vocab.LOG_KINDS.items()}
 _SCORES = {"1": 1, "2": 2, "3": 3, "4": 4, "5": 5}
-# Events are built by filling the instance dict in field order, which is what the frozen
-# dataclass's __init__ does one object.__setattr__ at a time, five times slower. This holds
-# while LogEvent keeps exactly these fields, in this order, and no __post_init__ or slots.
-_FIELD_ORDER = ("date", "kind", "source", "text", "ref", "stage", "author", "with_", "status", "service", "value",
-                "cost", "consent", "satisfaction", "raw")
-_FAST_EVENTS = (
-    tuple(f.name for f in dataclasses.fields(LogEvent)) == _FIELD_ORDER
-    and not hasattr(LogEvent, "__post_init__")
-    and "__slots__" not in LogEvent.__dict__
-)
-_new = object.__new__
+# Events are tuples (refsite.model.LogEvent is a NamedTuple): the fast path builds one with
+# tuple.__new__, skipping the generated __new__'s argument handling. This holds while LogEvent
+# keeps exactly these fields, in this order.
+_FIELD_ORDER = ("date", "kind", "path", "line", "text", "ref", "stage", "author", "with_", "status", "service",
+                "value", "cost", "consent", "satisfaction", "raw")
+_FAST_EVENTS = LogEvent._fields == _FIELD_ORDER
+_tuple_new = tuple.__new__
 
 
-def _parse_plain(line: str, source: Source, services: Mapping[str, str]) -> LogEvent | None:
+def _parse_plain(line: str, path: str, lineno: int, services: Mapping[str, str]) -> LogEvent | None:
     """The event of a plain, valid line; None for any line that needs the full parser."""
     body = line.strip()[2:].strip()
     at = body.find(": ")
@@ -207,26 +213,10 @@ def _parse_plain(line: str, source: Source, services: Mapping[str, str]) -> LogE
                 return None
     if not _FAST_EVENTS:  # pragma: no cover - should LogEvent ever change shape
         # stage and status were checked against vocab.STAGES and vocab.STATUSES above
-        return LogEvent(date, kind_word, source, text, ref, cast("vocab.Stage | None", stage), author, with_,
+        return LogEvent(date, kind_word, path, lineno, text, ref, cast("vocab.Stage | None", stage), author, with_,
                         cast("vocab.Status | None", status), service, value, cost, consent, satisfaction, body)
-    event = _new(LogEvent)
-    fields = event.__dict__
-    fields["date"] = date
-    fields["kind"] = kind_word
-    fields["source"] = source
-    fields["text"] = text
-    fields["ref"] = ref
-    fields["stage"] = stage
-    fields["author"] = author
-    fields["with_"] = with_
-    fields["status"] = status
-    fields["service"] = service
-    fields["value"] = value
-    fields["cost"] = cost
-    fields["consent"] = consent
-    fields["satisfaction"] = satisfaction
-    fields["raw"] = body
-    return event
+    return _tuple_new(LogEvent, (date, kind_word, path, lineno, text, ref, stage, author, with_, status, service,
+                                 value, cost, consent, satisfaction, body))
 
 
 def _parse_any(line: str, source: Source, services: Mapping[str, str]) -> tuple[LogEvent | None, list[Problem]]:
@@ -352,7 +342,8 @@ def _parse_any(line: str, source: Source, services: Mapping[str, str]) -> tuple[
     event = LogEvent(
         date=date,
         kind=kind_word,
-        source=source,
+        path=source.path,
+        line=source.line,
         text=text,
         ref=ref,
         stage=cast("vocab.Stage | None", stage),  # checked against vocab.STAGES above

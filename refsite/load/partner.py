@@ -11,7 +11,7 @@ import yaml
 
 from refsite.load.document import Document, parse_document
 from refsite.load.frontmatter import Mapping_, parse_yaml_mapping
-from refsite.load.logline import parse_line
+from refsite.load.logline import parse_line_at
 from refsite.load.schema import FIELDS, FIELDS_BY_NAME, _Ctx, unknown_key
 from refsite.load.text import CONFLICT_MARKERS, CONTROL, conflict_markers, control_characters, decode_text, shown_name
 from refsite.model import LogEvent, Partner
@@ -162,16 +162,15 @@ def _body(
             stripped = lines[index].strip()
             if not stripped or (stripped.startswith("<!--") and stripped.endswith("-->")):
                 continue
-            source = Source(display, lineno)
             if not stripped.startswith("- "):
-                problems.append(error(source, "not a log line: under '## Log' each line is '- YYYY-MM-DD kind ...' (notes go above the heading)", check="log"))
+                problems.append(error(Source(display, lineno), "not a log line: under '## Log' each line is '- YYYY-MM-DD kind ...' (notes go above the heading)", check="log"))
                 continue
             key = " ".join(stripped.split())
             first = seen.setdefault(key, lineno)
             if first != lineno:
-                problems.append(error(source, f"the same event as line {first} (a merge may have duplicated it): delete one", check="log"))
+                problems.append(error(Source(display, lineno), f"the same event as line {first} (a merge may have duplicated it): delete one", check="log"))
                 continue
-            event, line_problems = parse_line(stripped, source, services)
+            event, line_problems = parse_line_at(stripped, display, lineno, services)
             if line_problems:
                 problems += line_problems
             if event is not None:

@@ -31,15 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
 
-from refsite.checks import (
-    CHECKS,
-    check_authors,
-    check_contacts_named,
-    check_dates_not_future,
-    check_privacy,
-    check_referrals,
-    check_stage_history,
-)
+from refsite.checks import ACROSS, CHECKS, OWN, check_dates_not_future, partner_problems
 from refsite.load import display_path, load_settings, partner_files, shown_name, skipped_files
 from refsite.load.cache import RecordCache, parse_files
 from refsite.load.partner import parse_partner
@@ -59,10 +51,9 @@ from refsite.site.pipeline import (
 from refsite.words import plural
 from refsite.workspace import Layout, settings_file
 
-# Checks whose problems about a partner depend on that partner (and the settings) alone: run once
-# per changed partner and kept. Every other check in CHECKS runs over all the records on every change
-# (check_referrals: its one rule across partners, unique referral ids, is handled in _referral_problems).
-OWN_CHECKS = (check_authors, check_contacts_named, check_stage_history, check_privacy)
+# A partner's own problems (refsite.checks.OWN: the partner and the settings alone) are found once per
+# changed partner and kept; every other check of CHECKS, and the part across partners of those in OWN
+# (refsite.checks.ACROSS), runs over all the records on every change.
 
 
 @dataclass
@@ -74,8 +65,7 @@ class _File:
     problems: list[Problem]
     as_of: Partner | None = None  # the partner as of --today (its later log lines left out)
     later: list[Problem] = field(default_factory=list)  # its dates after --today (check_dates_not_future)
-    own: list[Problem] = field(default_factory=list)  # OWN_CHECKS on the partner as of --today
-    referrals: list[Problem] = field(default_factory=list)  # check_referrals on the partner alone
+    own: list[Problem] = field(default_factory=list)  # refsite.checks.partner_problems of the partner as of --today
 
 
 @dataclass(frozen=True)
@@ -205,19 +195,18 @@ class Preview:
             entry.later = list(check_dates_not_future(alone, settings, self.today))
             entry.as_of = alone.as_of(self.today).partners[0]
             now = Records((entry.as_of,))
-            entry.own = [p for check in OWN_CHECKS if check in CHECKS for p in check(now, settings, self.today)]
-            entry.referrals = list(check_referrals(now, settings, self.today))
+            entry.own = list(partner_problems(now.partners[0], settings))
         return entry
 
     def _validate(self, records: Records, entries: list[_File], settings: Settings) -> list[Problem]:
         """``refsite.validate.validate`` (without the dates check, as of --today), from what is kept per partner."""
         problems = [p for e in entries for p in e.own]
         for check in CHECKS:
-            if check in OWN_CHECKS or check is check_dates_not_future or check is check_referrals:
+            if check is check_dates_not_future:
                 continue
-            problems.extend(check(records, settings, self.today))
-        if check_referrals in CHECKS:
-            problems += _referral_problems(records, entries, settings, self.today)
+            across = ACROSS.get(check) if check in OWN else check
+            if across is not None:
+                problems.extend(across(records, settings, self.today))
         return sort_problems(problems)
 
     # ----------------------------------------------------------------------- building
@@ -394,21 +383,3 @@ def _made_from(model: Any, partner: Partner) -> tuple[Any, ...]:
     for item in items:
         named.update(item.introducers)
     return (partner, items, model.site, tuple((i, model.records.get(i)) for i in sorted(named)))
-
-
-def _referral_problems(records: Records, entries: list[_File], settings: Settings, today: dt.date) -> list[Problem]:
-    """``check_referrals`` over all the records, from each partner's own result: a referral id in two
-    partners' logs is the one rule across partners, so only the partners sharing an id are checked together."""
-    owners: dict[str, list[str]] = {}
-    for partner in records.partners:
-        for referral in partner.referrals:
-            ids = owners.setdefault(referral.id, [])
-            if not ids or ids[-1] != partner.id:
-                ids.append(partner.id)
-    shared = {pid for ids in owners.values() if len(ids) > 1 for pid in ids}
-    problems = [p for e in entries if e.as_of is not None and e.as_of.id not in shared for p in e.referrals]
-    if shared:
-        together = Records(tuple(p for p in records.partners if p.id in shared))
-        problems += check_referrals(together, settings, today)
-    return problems
-
