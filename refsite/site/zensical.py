@@ -44,7 +44,7 @@ import yaml
 
 from refsite.load import display_path
 from refsite.problems import Problem, Source, error, warning
-from refsite.site.mkdocs import FALLBACK_SITE_NAME, MKDOCS, POLYFILL, THEME_DIR, epoch, privacy_problems
+from refsite.site.mkdocs import FALLBACK_SITE_NAME, MKDOCS, POLYFILL, THEME_DIR, MkDocsBuilder, epoch, privacy_problems
 
 PIN = "0.0.73"  # the version the `zensical` extra installs (0.1.x needs a zensical-ui the index lacks)
 NOT_INSTALLED = "the zensical builder is not installed: pip install 'refsite[zensical]'"
@@ -183,4 +183,4 @@ class ZensicalBuilder:
 
 
 ZENSICAL = ZensicalBuilder()
-BUILDERS = {"mkdocs": MKDOCS, "zensical": ZENSICAL}  # `refsite build --builder NAME`
+BUILDERS: dict[str, MkDocsBuilder | ZensicalBuilder] = {"mkdocs": MKDOCS, "zensical": ZENSICAL}  # `refsite build --builder NAME`
