@@ -20,7 +20,7 @@ from refsite.cli.options import echo_problems, records_options, site_options
                    "docs/builders.md).")
 def build_command(records_dir: Path, settings_path: Path | None, today: dt.date, site_dir: Path | None,
                   config_file: Path | None, templates_dir: Path | None, builder: str) -> None:
-    """Build the private site: validate, compute, render the pages, build them with MkDocs (or Zensical).
+    """Build the private site: validate, compute, render the pages, build them (MkDocs or Zensical).
 
     \b
     Writes a static site (open site/index.html from disk, or serve it) with
