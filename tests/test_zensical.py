@@ -178,3 +178,17 @@ def test_every_page_s_html_is_the_html_mkdocs_builds(tmp_path):
     for page in pages:
         assert _article(tmp_path / "zen" / page) == _article(tmp_path / "mk" / page), page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in (tmp_path / "zen" / "partners/xss.html").read_text(encoding="utf-8")
+
+
+def test_the_practice_s_name_reaches_zensical_as_text_never_as_markup(tmp_path):
+    config = tmp_path / "mkdocs.yml"
+    assert zensical.generated_config(config, {}, "Test Physio & Co")["site_name"] == "Test Physio & Co"
+    assert zensical.generated_config(config, {}, 'A <b>"Co"</b>')["site_name"] == "A &lt;b&gt;&quot;Co&quot;&lt;/b&gt;"
+    assert "site_name" not in zensical.generated_config(config, {"site_name": "Own"}, "Test Physio & Co")
+    assert zensical.generated_config(config, {}, None) == {
+        "INHERIT": str(config.resolve()), "docs_dir": "docs", "site_dir": "site", "use_directory_urls": False,
+        "theme": {"custom_dir": "overlay", "variant": "classic"}, "site_name": "Referrals",
+        "extra": {"polyfills": ["assets/refsite/iframe-worker/shim.js"]}}
+    chosen = {"theme": {"variant": "modern"}, "extra": {"polyfills": ["assets/refsite/iframe-worker/shim.js"]}}
+    assert zensical.generated_config(config, chosen, "X")["theme"] == {"custom_dir": "overlay"}
+    assert "extra" not in zensical.generated_config(config, chosen, "X")

@@ -30,6 +30,7 @@ for ``file://``), honouring ``search: exclude`` and ``data-search-exclude``.
 from __future__ import annotations
 
 import datetime as dt
+import html
 import importlib.util
 import os
 import re
@@ -97,6 +98,16 @@ def _overlay(target: Path, custom_dir: Path | None) -> None:
         shutil.copytree(custom_dir, target, dirs_exist_ok=True)
 
 
+def _shown_name(name: str) -> str:
+    """The practice's name as Zensical's templates can print it.
+
+    They print ``site_name`` as it is in most places (the title, the header, an ``aria-label``) and
+    escaped in two (``title`` attributes): a name with ``<``, ``>`` or ``"`` is given escaped (safe
+    everywhere; those two tooltips then show the entities), any other name as it is ('Smith & Co').
+    """
+    return html.escape(name, quote=True) if any(c in name for c in '<>"') else name
+
+
 def generated_config(config_file: Path, own: dict[str, Any], site_name: str | None) -> dict[str, Any]:
     """The configuration Zensical reads: the repository's file, inherited, with refsite's settings over it."""
     theme = own.get("theme") if isinstance(own.get("theme"), dict) else {}
@@ -109,7 +120,7 @@ def generated_config(config_file: Path, own: dict[str, Any], site_name: str | No
         "theme": {"custom_dir": "overlay"},
     }
     if not own.get("site_name"):
-        config["site_name"] = site_name or FALLBACK_SITE_NAME
+        config["site_name"] = _shown_name(site_name or FALLBACK_SITE_NAME)
     if not (theme or {}).get("variant"):
         config["theme"]["variant"] = "classic"  # Material's look; Zensical's default is "modern"
     polyfills = (extra or {}).get("polyfills") or []
