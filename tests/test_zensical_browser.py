@@ -1,7 +1,9 @@
 """The Zensical-built site in headless Chromium, from disk and over http: pages, charts, tables, search.
 
-Uses test_browser.py's browser and visit fixtures (Debian's chromium; every request recorded and
-none may leave the machine). Skips without zensical or chromium, except under CI, where both fail.
+Uses test_browser.py's Chromium (Debian's, its flags) and its Visit (every request and dialog recorded;
+none may leave the machine), in a thread of its own: test_browser.py's session-wide Playwright may be
+running in this thread, and Playwright's sync API runs one per thread. Skips without zensical or
+chromium, except under CI, where both fail.
 """
 
 from __future__ import annotations
@@ -11,10 +13,11 @@ import http.server
 import shutil
 import threading
 from pathlib import Path
+from typing import Callable
 
 import pytest
 from playwright.sync_api import expect
-from test_browser import FIXTURE, TODAY, browser, url, visit  # noqa: F401 (fixtures)
+from test_browser import ARGS, CHROMIUM, FIXTURE, TODAY, Visit, _require_browser, url
 from test_zensical import require_zensical
 
 from refsite import site
@@ -31,6 +34,35 @@ def zensical_site(tmp_path_factory) -> Path:
     result = site.build(site.Layout.find(root / "records"), TODAY, zensical.ZENSICAL)
     assert result.built, result.problems
     return root / "site"
+
+
+def in_chromium(check: Callable[[Visit], None], **options: object) -> None:
+    """``check(visit)`` in a fresh Chromium, in a thread of its own; then no request left the machine, no dialog."""
+    _require_browser()
+    failure: list[BaseException] = []
+
+    def run() -> None:
+        from playwright.sync_api import sync_playwright
+
+        try:
+            with sync_playwright() as p:
+                chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+                try:
+                    v = Visit(chromium, **options)
+                    check(v)
+                    assert v.outside() == [], "requests left the machine"
+                    assert v.dialogs == [], "a record value ran as a script"
+                    v.close()
+                finally:
+                    chromium.close()
+        except BaseException as exc:  # re-raised in the test's thread
+            failure.append(exc)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join()
+    if failure:
+        raise failure[0]
 
 
 def _search(page, query: str, answer: str) -> str:
@@ -67,16 +99,18 @@ def _dashboard_partner_and_search(page, base: str) -> None:
     page.wait_for_url("**/partners/harbour.html*")
 
 
-def test_the_zensical_site_works_from_disk_with_search(zensical_site, visit):  # noqa: F811
-    v = visit(viewport={"width": 1280, "height": 900})
-    _dashboard_partner_and_search(v.page, url(zensical_site, "index.html").rsplit("/", 1)[0])
-    assert all(u.startswith("file://") for u in v.requests)
-    assert any(u.endswith("/search.js") for u in v.requests)  # the index inlined for file://
-    v.page.goto(url(zensical_site, "lists/index.html"))
-    rows = v.page.locator("table tbody tr")
-    assert rows.count() == 4
-    v.page.locator("th", has_text="Partner").first.click()  # refsite's tables.js sorts it
-    assert rows.count() == 4
+def test_the_zensical_site_works_from_disk_with_search(zensical_site):
+    def check(v: Visit) -> None:
+        _dashboard_partner_and_search(v.page, url(zensical_site, "index.html").rsplit("/", 1)[0])
+        assert all(u.startswith("file://") for u in v.requests)
+        assert any(u.endswith("/search.js") for u in v.requests)  # the index inlined for file://
+        v.page.goto(url(zensical_site, "lists/index.html"))
+        rows = v.page.locator("table tbody tr")
+        assert rows.count() == 4
+        v.page.locator("th", has_text="Partner").first.click()  # refsite's tables.js sorts it
+        assert rows.count() == 4
+
+    in_chromium(check, viewport={"width": 1280, "height": 900})
 
 
 class _Quiet(http.server.SimpleHTTPRequestHandler):
@@ -84,15 +118,19 @@ class _Quiet(http.server.SimpleHTTPRequestHandler):
         pass
 
 
-def test_the_zensical_site_works_over_http_with_search(zensical_site, visit):  # noqa: F811
+def test_the_zensical_site_works_over_http_with_search(zensical_site):
     handler = functools.partial(_Quiet, directory=str(zensical_site))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+
+    def check(v: Visit) -> None:
+        _dashboard_partner_and_search(v.page, base)
+        assert all(u.startswith(base) or u.startswith(("data:", "blob:")) for u in v.requests)
+
     try:
-        v = visit()
-        _dashboard_partner_and_search(v.page, f"http://127.0.0.1:{server.server_address[1]}")
-        assert all(u.startswith("http://127.0.0.1") or u.startswith(("data:", "blob:")) for u in v.requests)
+        in_chromium(check)
     finally:
         server.shutdown()
         server.server_close()
