@@ -15,9 +15,12 @@ from refsite.cli.options import NO_CACHE, echo_problems, records_options, site_o
 @cli.command(name="build", short_help="Build the private site from the records.")
 @records_options
 @site_options
+@click.option("--builder", type=click.Choice(["mkdocs", "zensical"]), default="mkdocs", show_default=True,
+              help="The site generator: MkDocs with Material, or Zensical (pip install 'refsite[zensical]'; "
+                   "docs/builders.md).")
 def build_command(records_dir: Path, settings_path: Path | None, today: dt.date, site_dir: Path | None,
-                  config_file: Path | None, templates_dir: Path | None) -> None:
-    """Build the private site: validate, compute, render the pages, build them with MkDocs.
+                  config_file: Path | None, templates_dir: Path | None, builder: str) -> None:
+    """Build the private site: validate, compute, render the pages, build them (MkDocs or Zensical).
 
     \b
     Writes a static site (open site/index.html from disk, or serve it) with
@@ -28,12 +31,16 @@ def build_command(records_dir: Path, settings_path: Path | None, today: dt.date,
     """
     from refsite.load import display_path
     from refsite.site import Layout, build, site_dir_refusal
+    from refsite.site.zensical import BUILDERS, missing
 
+    if builder == "zensical" and missing():
+        raise click.BadParameter(f"{missing()}; nothing was touched", param_hint="--builder")
     layout = Layout.find(records_dir, settings_path, config_file, templates_dir, site_dir)
     refusal = site_dir_refusal(layout.site_dir, layout.records_dir)
     if refusal:
         raise click.BadParameter(f"{refusal}; nothing was touched", param_hint="--site-dir")
-    result = build(layout, today, use_cache=not click.get_current_context().meta.get(NO_CACHE, False))
+    result = build(layout, today, BUILDERS[builder],
+                   use_cache=not click.get_current_context().meta.get(NO_CACHE, False))
     echo_problems(result.problems)
     if not result.built:
         click.echo("The site was not built; the previous site is unchanged.", err=True)

@@ -5,8 +5,9 @@ adds refsite's theme layer (``refsite/theme``: the robots meta tag, the styleshe
 local search-worker polyfill) and runs the build, turning MkDocs' errors and warnings into
 Problems; :func:`live_reload` serves a site folder and rebuilds on changes. Material for
 MkDocs reaches end of life in May 2027; its successor Zensical reads the same
-``mkdocs.yml``, so a second builder would run ``zensical build`` on the same generated folder
-behind the same :class:`refsite.site.pipeline.Builder` protocol.
+``mkdocs.yml``: the second builder, ``refsite.site.zensical``, runs ``zensical build`` on the
+same generated folder behind the same :class:`refsite.site.pipeline.Builder` protocol
+(``refsite build --builder zensical``).
 """
 
 from __future__ import annotations
@@ -54,14 +55,16 @@ def _environment(**values: str) -> Iterator[None]:
                 os.environ[key] = old
 
 
-def _epoch(today: dt.date) -> str:
+def epoch(today: dt.date) -> str:
+    """SOURCE_DATE_EPOCH for a build as of ``today`` (midnight UTC): both builders date with it."""
     return str(int(dt.datetime(today.year, today.month, today.day, tzinfo=dt.UTC).timestamp()))
 
 
-def _privacy_warnings(config: Any, source: Source) -> list[Problem]:
-    """Settings in a mkdocs.yml that would make the browser call a third party."""
+def privacy_problems(config: Any, source: Source) -> list[Problem]:
+    """Settings in a mkdocs.yml (MkDocs' loaded config, or the file read as a dict) that would make the browser call a third party."""
     problems = []
-    if config.theme.get("font") is not False:
+    theme = config.get("theme") or {}
+    if not (hasattr(theme, "__getitem__") and "font" in theme and theme["font"] is False):
         problems.append(warning(source, "theme.font is not false: Material will load Google Fonts on every page view", check="site"))
     if config.get("repo_url"):
         problems.append(warning(source, "repo_url is set: browsers will call the Git host's API on every page view", check="site"))
@@ -98,7 +101,7 @@ class MkDocsBuilder:
         problems: list[Problem] = []
         try:
             # MkDocs dates the sitemap (and gzips it) with SOURCE_DATE_EPOCH when set: use --today.
-            with _environment(SOURCE_DATE_EPOCH=_epoch(today), NO_MKDOCS_2_WARNING="true"):
+            with _environment(SOURCE_DATE_EPOCH=epoch(today), NO_MKDOCS_2_WARNING="true"):
                 with open(config_file, "rb") as fd:
                     own_name = (yaml_load(fd) or {}).get("site_name")
                 # Material prints site_name unescaped in some places and with '|e' in others: escaped
@@ -113,7 +116,7 @@ class MkDocsBuilder:
                 polyfills = config.extra.setdefault("polyfills", [])
                 if not any("iframe-worker" in str(p) for p in polyfills):
                     polyfills.insert(0, POLYFILL)
-                problems += _privacy_warnings(config, source)
+                problems += privacy_problems(config, source)
                 # refsite's pages are HTML it rendered itself: the plugin hands them to MkDocs without
                 # Python-Markdown's raw-HTML pass and anchor scan, with the same HTML, ids and search entries
                 # (refsite.site.fastpages; tests/test_mkdocs_fast.py pins that the site is byte-identical).
@@ -276,7 +279,7 @@ class MkDocsSession(MkDocsBuilder):
         logger.addHandler(handler)
         problems: list[Problem] = []
         try:
-            with _environment(SOURCE_DATE_EPOCH=_epoch(self._today), NO_MKDOCS_2_WARNING="true"):
+            with _environment(SOURCE_DATE_EPOCH=epoch(self._today), NO_MKDOCS_2_WARNING="true"):
                 listed = False
                 for path in removed:
                     file = files.get_file_from_path(path)
