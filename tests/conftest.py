@@ -6,18 +6,31 @@
 ``tree_hash(folder)`` fingerprints a whole folder (``.git`` included): every path, its kind, its mode
 and its bytes (a link's target, not what it points to), so that a test can assert that a command
 changed nothing, or nothing but one file.
+
+``GENERATOR`` is the benchmark's generator (``benchmarks/generate.py``, not a package) loaded once, and
+``generate(folder, partners, seed=...)`` writes that many realistic partner files.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import importlib.util
 import os
+import sys
 from pathlib import Path
 
 from click.testing import CliRunner, Result
 
 TODAY = dt.date(2026, 11, 22)
+
+_spec = importlib.util.spec_from_file_location("benchmarks_generate",
+                                               Path(__file__).resolve().parent.parent / "benchmarks" / "generate.py")
+assert _spec is not None and _spec.loader is not None
+GENERATOR = importlib.util.module_from_spec(_spec)
+sys.modules[_spec.name] = GENERATOR
+_spec.loader.exec_module(GENERATOR)
+generate = GENERATOR.generate
 TODAY_ARGS = ["--today", TODAY.isoformat()]
 
 

@@ -14,7 +14,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from conftest import TODAY
+from conftest import TODAY, generate
 
 from refsite.brief import Count, Line, Person, SentReferral, UnknownPartner, brief, partner_suggestions
 from refsite.model import Records
@@ -135,21 +135,6 @@ def test_partner_suggestions(word, expected):
 
 # --- The one-partner load (refsite.load.one): the same brief as from every record ---------------------------
 
-_GENERATE = Path(__file__).resolve().parent.parent / "benchmarks" / "generate.py"
-
-
-def _generate(folder: Path, partners: int, seed: int) -> None:
-    import importlib.util
-    import sys
-
-    spec = importlib.util.spec_from_file_location("benchmarks_generate_for_brief", _GENERATE)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    module.generate(folder, partners, seed=seed)
-
-
 def _assert_same_briefs(folder: Path, monkeypatch: pytest.MonkeyPatch) -> int:
     """Every partner's brief from load_for_partner equals the brief from every record, text, Markdown and JSON
     alike, and its problems are the full run's problems of its file and of the settings. Returns the briefs compared."""
@@ -197,7 +182,7 @@ def test_one_partner_load_briefs_generated_partners_as_the_full_load(tmp_path, m
     """Generated partners, some of them written in ways the front-matter scan leaves to the parser
     (CRLF, a BOM, quoted values, a value over two lines) and a few that cannot be read at all."""
     folder = tmp_path / "records"
-    _generate(folder, 40, seed=3)
+    generate(folder, 40, seed=3)
     files = sorted(folder.glob("*.md"))
     for i, path in enumerate(files):
         data = path.read_bytes()

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import shutil
-import sys
 from pathlib import Path
 
 import pytest
+from conftest import generate
 
 from refsite.load import SETTINGS_FILE, load_partner, load_settings, partner_files
 from refsite.load import cache as cache_module
@@ -16,13 +15,6 @@ from refsite.load.cache import RecordCache, cache_path, parse_files
 from refsite.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
-_PATH = ROOT / "benchmarks" / "generate.py"
-_spec = importlib.util.spec_from_file_location("benchmarks_generate_for_cache", _PATH)
-assert _spec is not None and _spec.loader is not None
-_generate_module = importlib.util.module_from_spec(_spec)
-sys.modules[_spec.name] = _generate_module
-_spec.loader.exec_module(_generate_module)
-generate = _generate_module.generate
 
 
 def _settings(folder: Path) -> Settings:

@@ -4,14 +4,12 @@ the same problems validate finds without them; the privacy guard's one search ov
 from __future__ import annotations
 
 import dataclasses
-import importlib.util
 import random
 import re
 import shutil
-import sys
 from pathlib import Path
 
-from conftest import TODAY, run_cli
+from conftest import TODAY, generate, run_cli
 
 from refsite import privacy
 from refsite.checks import CHECKS, OWN, check_dates_not_future, partner_privacy, partner_problems, privacy_texts
@@ -24,13 +22,6 @@ from refsite.workspace import load_and_validate
 
 ROOT = Path(__file__).resolve().parent.parent
 PRIVACY_FIXTURE = ROOT / "tests" / "fixtures" / "privacy"
-_PATH = ROOT / "benchmarks" / "generate.py"
-_spec = importlib.util.spec_from_file_location("benchmarks_generate_for_checks_own", _PATH)
-assert _spec is not None and _spec.loader is not None
-_generate_module = importlib.util.module_from_spec(_spec)
-sys.modules[_spec.name] = _generate_module
-_spec.loader.exec_module(_generate_module)
-generate = _generate_module.generate
 
 # The cue as it was written before it was rewritten to start with one character set.
 PLAIN_CUE = re.compile(r"[\d@]|(?i:patient|client|\bpt\b)|\b(?:Mr|Mrs|Ms|Miss|Master|Mstr)\b")

@@ -2,22 +2,12 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 
 import pytest
-from conftest import TODAY
+from conftest import GENERATOR, TODAY, generate
 
 from refsite.workspace import load_and_validate
-
-_PATH = Path(__file__).resolve().parent.parent / "benchmarks" / "generate.py"
-_spec = importlib.util.spec_from_file_location("benchmarks_generate", _PATH)
-assert _spec is not None and _spec.loader is not None
-generate_module = importlib.util.module_from_spec(_spec)
-sys.modules[_spec.name] = generate_module
-_spec.loader.exec_module(generate_module)
-generate = generate_module.generate
 
 
 def _tree(folder: Path) -> dict[str, bytes]:
@@ -60,10 +50,10 @@ def test_output_validates_clean(tmp_path: Path) -> None:
 
 
 def test_cli_writes_and_refuses_a_used_folder(tmp_path: Path, capsys) -> None:
-    assert generate_module.main([str(tmp_path / "out"), "--partners", "5", "--seed", "1"]) == 0
+    assert GENERATOR.main([str(tmp_path / "out"), "--partners", "5", "--seed", "1"]) == 0
     assert capsys.readouterr().out.startswith(f"5 partners written to {tmp_path / 'out'} (")
     assert len(list((tmp_path / "out").glob("*.md"))) == 5
     with pytest.raises(SystemExit) as exc:
-        generate_module.main([str(tmp_path / "out"), "--partners", "5"])
+        GENERATOR.main([str(tmp_path / "out"), "--partners", "5"])
     assert exc.value.code == 2
     assert "already holds .md files" in capsys.readouterr().err

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-import importlib.util
-import sys
 from pathlib import Path
 
 import markdown
+from conftest import generate
 from mkdocs.utils.meta import get_data
 
 from refsite.render import render_pages
@@ -16,11 +15,6 @@ from refsite.workspace import load_and_validate
 
 ROOT = Path(__file__).resolve().parent.parent
 TODAY = dt.date(2026, 11, 22)
-_spec = importlib.util.spec_from_file_location("benchmarks_generate_for_fast", ROOT / "benchmarks" / "generate.py")
-assert _spec is not None and _spec.loader is not None
-_generate_module = importlib.util.module_from_spec(_spec)
-sys.modules[_spec.name] = _generate_module
-_spec.loader.exec_module(_generate_module)
 
 
 def _python_markdown(body: str) -> tuple[str, list]:
@@ -67,7 +61,7 @@ def test_the_demo_pages_convert_as_python_markdown_does() -> None:
 
 
 def test_generated_partner_pages_convert_as_python_markdown_does(tmp_path: Path) -> None:
-    _generate_module.generate(tmp_path / "records", 40, seed=2)
+    generate(tmp_path / "records", 40, seed=2)
     pages = _pages(tmp_path / "records")
     assert _same_as_python_markdown(pages) == len(pages)
 
