@@ -59,15 +59,15 @@ def test_focus_list_with_reasons(q3):
             "surgeon-e", "Elm Orthopaedics", "ann", "Ann Lee", ("cooling", "no-meeting"),
             (
                 # E: $900 + $600 over 2025Q4..2026Q3; 3 referrals in its 122 days before Q3 = 2.26 a quarter
-                "high value but cooling: $1,500 from 4 referrals over the last 4 quarters, but 1 in 2026Q3 "
-                "against an average of 2.3 a quarter; last referral 2026-07-25",
-                "key partner; last met in person on 2026-04-15, 221 days ago (the aim is every 90 days)",
+                "high value but cooling: $1,500 from 4 referrals over the last 4 quarters, but 1 in Q3 2026 "
+                "against an average of 2.3 a quarter; last referral 25 Jul",
+                "key partner; last met in person on 15 Apr, 221 days ago (the aim is every 90 days)",
             ),
         ),
         FocusItem(
             "prospect-d", "Dogwood Sports Medicine", "bob", "Bob Roy", ("prospect",),
-            ("promising prospect (since 2026-07-01); 1 sign of interest in the last 90 days "
-             "(last: reply on 2026-10-20); already sent 1 referral",),
+            ("promising prospect (since 1 Jul); 1 sign of interest in the last 90 days "
+             "(last: reply on 20 Oct); already sent 1 referral",),
         ),
     )
 
@@ -91,8 +91,8 @@ def test_focus_keeps_three_per_reason_and_leaves_out_former_and_snoozed(tmp_path
     # never met first, then the longest ago; k2 (174 days) and k1 (113) are beyond three; k5 (52 days) is fine
     assert [(f.partner_id, f.reasons) for f in result.focus] == [
         ("k3", ("key partner with no in-person meeting on record",)),
-        ("k6", ("key partner; last met in person on 2026-01-01, 325 days ago (the aim is every 90 days)",)),
-        ("k4", ("key partner; last met in person on 2026-05-01, 205 days ago (the aim is every 90 days)",)),
+        ("k6", ("key partner; last met in person on 1 Jan, 325 days ago (the aim is every 90 days)",)),
+        ("k4", ("key partner; last met in person on 1 May, 205 days ago (the aim is every 90 days)",)),
     ]
     assert result.ranking == () and result.rising == () and result.falling == ()
 

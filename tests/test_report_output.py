@@ -167,7 +167,7 @@ def test_review_text(loaded):
         "Elm Orthopaedics                            1 referral  (was 3)   -2",
         "Focus for Q4 2026 (October to December)",
         " 1. Elm Orthopaedics (Ann Lee)",
-        "    - key partner; last met in person on 2026-04-15, 221 days ago (the aim is",
+        "    - key partner; last met in person on 15 Apr, 221 days ago (the aim is every",
         " 2. Dogwood Sports Medicine (Bob Roy)",
     ):
         assert line in lines, line

@@ -146,6 +146,13 @@ class Period:
         return f"{self.start.isoformat()}..{self.end.isoformat()}"
 
     @property
+    def name(self) -> str:
+        """The short form for people, inside a sentence: October 2026, Q3 2026, 2026, 1 January to 30 June 2026."""
+        if self.kind == "quarter":
+            return f"Q{(self.start.month - 1) // 3 + 1} {self.start.year}"
+        return self.title
+
+    @property
     def title(self) -> str:
         """The long form for people: October 2026, Q3 2026 (July to September), 2026, 1 January to 30 June 2026."""
         if self.kind == "month":

@@ -26,7 +26,7 @@ from refsite.metrics.measures import (
 from refsite.metrics.period import Period
 from refsite.model import Records
 from refsite.settings import Settings
-from refsite.words import plural
+from refsite.words import plural, short_date
 
 POINTS = 25  # each of volume, conversion, revenue and recency gives 0 to 25 points
 RECENCY_DAYS = 180  # recency points fall to 0 when the last referral is this many days before the quarter's end
@@ -162,7 +162,8 @@ def changes(facts: Sequence[PartnerFacts], quarter: Period) -> tuple[tuple[Chang
     return tuple(rising), tuple(falling)
 
 
-def _cooling(facts: Sequence[PartnerFacts], quarter: Period, currency: str) -> list[tuple[PartnerFacts, str]]:
+def _cooling(facts: Sequence[PartnerFacts], quarter: Period, currency: str,
+             today: dt.date) -> list[tuple[PartnerFacts, str]]:
     year_start = quarter.previous().previous().previous().start
     valued = []
     for f in facts:
@@ -179,8 +180,8 @@ def _cooling(facts: Sequence[PartnerFacts], quarter: Period, currency: str) -> l
             continue
         last = max(r.received for r in f.received if r.received <= quarter.end)
         found.append((f, f"high value but cooling: {money(revenue, currency)} from {plural(count, 'referral')} "
-                         f"over the last 4 quarters, but {now} in {quarter.label} against an average of "
-                         f"{average:.1f} a quarter; last referral {last}"))
+                         f"over the last 4 quarters, but {now} in {quarter.name} against an average of "
+                         f"{average:.1f} a quarter; last referral {short_date(last, today)}"))
     return found
 
 
@@ -195,7 +196,7 @@ def _no_meeting(facts: Sequence[PartnerFacts], today: dt.date, settings: Setting
             found.append((f, 10**6, "key partner with no in-person meeting on record"))
         elif (today - last).days > every:
             days = (today - last).days
-            found.append((f, days, f"key partner; last met in person on {last}, {days} days ago "
+            found.append((f, days, f"key partner; last met in person on {short_date(last, today)}, {days} days ago "
                                    f"(the aim is every {every} days)"))
     found.sort(key=lambda item: (-item[1], item[0].id))
     return [(f, why) for f, _, why in found]
@@ -212,11 +213,11 @@ def _prospects(facts: Sequence[PartnerFacts], today: dt.date) -> list[tuple[Part
         referrals = [r for r in f.received if began is None or r.received >= began]
         if not recent and not referrals:
             continue
-        parts = [f"promising prospect (since {began})" if began else "promising prospect"]
+        parts = [f"promising prospect (since {short_date(began, today)})" if began else "promising prospect"]
         if recent:
             last_day, last_kind = max(recent)
             parts.append(f"{plural(len(recent), 'sign')} of interest in the last {PROSPECT_DAYS} days "
-                         f"(last: {last_kind} on {last_day})")
+                         f"(last: {last_kind} on {short_date(last_day, today)})")
         if referrals:
             parts.append(f"already sent {plural(len(referrals), 'referral')}")
         last_seen = max([d for d, _ in recent] + [r.received for r in referrals])
@@ -231,7 +232,7 @@ def focus(facts: Sequence[PartnerFacts], settings: Settings, quarter: Period, to
     eligible = [f for f in facts if f.stage != "former" and not (f.snooze_until and f.snooze_until >= horizon)]
     items: dict[str, tuple[PartnerFacts, list[str], list[str]]] = {}
     for kind, found in (
-        ("cooling", _cooling(eligible, quarter, settings.currency)),
+        ("cooling", _cooling(eligible, quarter, settings.currency, today)),
         ("no-meeting", _no_meeting(eligible, today, settings)),
         ("prospect", _prospects(eligible, today)),
     ):
