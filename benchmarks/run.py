@@ -1,6 +1,6 @@
 """The benchmark: refsite against floors measured in the same run, at N = 500 and 5,000 partners (the check also at 20,000).
 
-    .venv/bin/python benchmarks/run.py            # everything, about 25 minutes on two cores
+    .venv/bin/python benchmarks/run.py            # everything, about 20 minutes on two cores
     .venv/bin/python benchmarks/run.py --quick    # 500 partners only, for development (print only)
 
 generates the partners (benchmarks/generate.py, seed 1) into benchmarks/out/
@@ -568,14 +568,16 @@ PROFILE_GROUPS = (  # (function, file), label: the first group a sample's stack 
     (("decode_text", "refsite/load/"), "reading the files (bytes to text)"),
     (("conflict_markers", "refsite/load/"), "scanning for merge-conflict markers"),
     (("parse_yaml_mapping", "refsite/load/"), "YAML front matter (libyaml, constructing values, duplicate keys)"),
+    (("partner_privacy", "refsite/checks.py"), "the patient-identifier guard (checks.partner_privacy, refsite/privacy.py)"),
+    (("derive_referrals", "refsite/model.py"), "referrals derived from the log (model.derive_referrals)"),
+    (("partner_problems", "refsite/checks.py"), "a partner's own checks, the rest (checks.OWN, as each file is read)"),
     (("_body", "refsite/load/"), "log lines (splitting, duplicates, the line grammar)"),
     (("partner_files", "refsite/load/"), "listing the folder"),
-    (("load_partner", "refsite/load/"), "front-matter fields to partners (converters, contacts)"),
-    (("check_privacy", "refsite/checks.py"), "the patient-identifier guard (checks.check_privacy, refsite/privacy.py)"),
-    (("derive_referrals", "refsite/model.py"), "referrals derived from the log (model.derive_referrals)"),
-    (("validate", "refsite/validate.py"), "semantic checks, the rest (refsite/checks.py)"),
+    (("parse_partner", "refsite/load/"), "front-matter fields to partners (converters, contacts)"),
+    (("validate", "refsite/validate.py"), "the checks across partners (refsite/validate.py, refsite/checks.py)"),
     (("", "refsite/due/"), "what is due (refsite/due/)"),
     (("_find_and_load", "<frozen importlib._bootstrap>"), "imports"),
+    (("", "refsite/load/"), "the loader, the rest (refsite/load/)"),
 )
 
 
@@ -895,10 +897,10 @@ def document(run: Run, seed: int, repeat: int) -> str:
         f"It generates the partners with `benchmarks/generate.py` (seed {seed}: the demo's mix of categories,",
         "stages and contacts, 0 to 80 log lines each, referrals with statuses and values, all dated on or",
         f"before {TODAY.isoformat()}) into `benchmarks/out/` (ignored by Git), takes the best of {repeat} runs of",
-        f"each measurement (builds: best of {run.build_repeat}), prints the tables and rewrites this page; about 25 minutes",
+        f"each measurement (builds: best of {run.build_repeat}), prints the tables and rewrites this page; about 20 minutes",
         f"on two cores. `{COMMAND} --quick` measures 500 partners only and prints (for development).",
-        "Absolute times move with the machine's load (shown below: other work was running on this",
-        "machine during the run); the ratios to floors measured in the same run move much less. The",
+        "Absolute times move with the machine's load (below: the load average when the run ended);",
+        "the ratios to floors measured in the same run move much less. The",
         "findings come from `benchmarks/notes.md`; after editing it, `" + COMMAND + " --report-only`",
         "rewrites this page from the last run's figures.",
         "",
@@ -1012,6 +1014,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-serve", action="store_true", help="skip the serve edit loop")
     parser.add_argument("--serve-edits", type=int, default=3, help="edits timed under refsite serve (default 3)")
     parser.add_argument("--build-repeat", type=int, default=2, help="best of this many builds (default 2)")
+    parser.add_argument("--profile-only", action="store_true",
+                        help="profile the check and the build again into the last run's figures, and rewrite the page")
     parser.add_argument("--report-only", action="store_true",
                         help="rewrite docs/performance.md from the last run's figures (after editing benchmarks/notes.md)")
     parser.add_argument("--floor-child", type=Path, help=argparse.SUPPRESS)
@@ -1027,6 +1031,25 @@ def main(argv: list[str] | None = None) -> int:
         args.sizes, args.check_sizes, args.no_profile, args.no_write = [500], [], True, True
         args.serve_edits = 1
 
+    if args.profile_only:
+        if not RESULTS.exists():
+            parser.error(f"no figures yet: run {COMMAND} first")
+        with RESULTS.open("rb") as file:
+            run, seed, repeat = pickle.load(file)
+        large = _at(run, 5000) or [s for s in run.sizes if not s.check_only][-1]
+        if not large.folder.exists():
+            large.folder = prepare(large.n, seed).folder
+        run.profile, run.profile_note = profile(large, seed)
+        if run.with_build and build_sizes(run):
+            small = build_sizes(run)[0]
+            if not small.folder.exists():
+                small.folder = prepare(small.n, seed).folder
+            run.build_profile, run.build_profile_note = profile_build(small)
+        with RESULTS.open("wb") as file:
+            pickle.dump((run, seed, repeat), file)
+        DOC.write_text(document(run, seed, repeat), encoding="utf-8")
+        print(text_table([["where the check's time goes", "share"]] + [[label, f"{share:.0%}"] for label, share in run.profile]))
+        return 0
     if args.report_only:
         if not RESULTS.exists():
             parser.error(f"no figures yet: run {COMMAND} first")
