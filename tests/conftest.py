@@ -20,6 +20,7 @@ import os
 import sys
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner, Result
 
 TODAY = dt.date(2026, 11, 22)
@@ -79,3 +80,16 @@ def tree_hash(folder: Path) -> str:
 def changed_paths(before: dict[str, str], after: dict[str, str]) -> set[str]:
     """The paths added, removed or changed between two :func:`tree_state` results."""
     return {p for p in before.keys() | after.keys() if before.get(p) != after.get(p)}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _no_caches_left_in_the_fixtures():
+    """Commands run on a fixture folder write refsite's records cache beside it (.refsite-cache/, ignored by
+    Git); remove those at the end so that a run leaves the source tree as it found it."""
+    import shutil
+
+    fixtures = Path(__file__).parent / "fixtures"
+    before = set(fixtures.rglob(".refsite-cache"))
+    yield
+    for folder in set(fixtures.rglob(".refsite-cache")) - before:
+        shutil.rmtree(folder, ignore_errors=True)

@@ -16,7 +16,9 @@ import pytest
 from refsite.load import load, load_partner, load_settings, partner_files
 
 FIXTURES = Path(__file__).parent / "fixtures"
-FOLDERS = sorted(p for p in (FIXTURES / "invalid").iterdir() if p.is_dir()) + [FIXTURES / "valid-bom-crlf"]
+# Hidden folders are not fixtures (a command run on a fixture may leave .refsite-cache/ beside it).
+FOLDERS = sorted(p for p in (FIXTURES / "invalid").iterdir() if p.is_dir() and not p.name.startswith(".")) + [
+    FIXTURES / "valid-bom-crlf"]
 
 
 @pytest.mark.parametrize("folder", FOLDERS, ids=lambda p: p.name)
