@@ -702,3 +702,19 @@ def test_meeting_them_ends_a_round_early(tmp_path):
     assert item.reason.startswith("Nurture playbook, round 1: value 3 of 3 due")
     [item] = run(tmp_path, f"{d(30)} value", f"{d(25)} meeting with Leah Ortiz", stage="prospect", since=d(30))
     assert item.reason.startswith(f"Prospect playbook, round 2: touch 1 of 3 due; met {day(25)} (meeting)")
+
+
+def test_the_first_idea_not_given_is_the_first_of_all_not_given_for_every_demo_partner():
+    """What is due asks only for the next idea (first_idea_not_given); the profile and the brief list them all."""
+    from refsite.catalogue import IDEAS
+    from refsite.due.reach import first_idea_not_given, ideas_not_given
+    from refsite.load import load
+
+    records, _settings, _problems = load(Path(__file__).resolve().parent.parent / "records")
+    compared = 0
+    for partner in records.partners:
+        for ideas in (partner.value_ideas, [i.text for i in IDEAS if i.suits(partner.category)]):
+            every = ideas_not_given(ideas, partner, TODAY)
+            assert first_idea_not_given(ideas, partner, TODAY) == (every[0] if every else None)
+            compared += bool(ideas)
+    assert compared >= 40

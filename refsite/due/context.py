@@ -81,12 +81,12 @@ class Context:
         """The first of the partner's own value ideas not yet given, else the first catalogue idea that suits its
         category and that the log does not show as given (settings.catalogue), else None."""
         if self._ideas_left is None:
-            own = reaching.value_ideas_not_given(self.partner, self.today)
-            self._idea_source = "partner" if own else "catalogue"
-            if not own:
+            own = reaching.first_idea_not_given(self.partner.value_ideas, self.partner, self.today)
+            self._idea_source = "partner" if own is not None else "catalogue"
+            if own is None:
                 suits = [i.text for i in self.settings.catalogue if i.suits(self.partner.category)]
-                own = reaching.ideas_not_given(suits, self.partner, self.today)
-            self._ideas_left = own
+                own = reaching.first_idea_not_given(suits, self.partner, self.today)
+            self._ideas_left = (own,) if own is not None else ()
         return self._ideas_left[0] if self._ideas_left else None
 
     @property

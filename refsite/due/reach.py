@@ -8,9 +8,10 @@ address and the words ("Call Leah Ortiz (prefers phone)"), and
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Iterator, Sequence
 
 from refsite import vocab
 from refsite.model import Contact, LogEvent, Partner
@@ -137,17 +138,34 @@ def ideas_not_given(ideas: Sequence[str], partner: Partner, today: dt.date) -> t
     return-to-sport protocol (v2)" is given by "sent the ACL return-to-sport protocol to Dr.
     Natarajan").
     """
+    return tuple(_not_given(ideas, partner, today))
+
+
+def first_idea_not_given(ideas: Sequence[str], partner: Partner, today: dt.date) -> str | None:
+    """The first of :func:`ideas_not_given`, looking no further than it must (what is due needs only the next)."""
+    return next(_not_given(ideas, partner, today), None)
+
+
+@functools.lru_cache(maxsize=4096)
+def _idea_words(idea: str) -> frozenset[str]:
+    """An idea's significant words, without its remark in parentheses (ideas repeat: the catalogue's, a team's)."""
+    return frozenset(_words(_REMARK.sub(" ", idea)))
+
+
+def _not_given(ideas: Sequence[str], partner: Partner, today: dt.date) -> Iterator[str]:
     if not ideas:
-        return ()
-    parsed = [(idea, _words(_REMARK.sub(" ", idea))) for idea in ideas]
+        return
+    parsed = [(idea, _idea_words(idea)) for idea in ideas]
     forms = {}  # every spelling of an idea's word in a log line -> the word
     for _idea, words in parsed:
         for word in words:
             forms[word] = forms[word + "s"] = word
     texts = [{forms[w] for w in forms.keys() & set(_WORD.findall(e.text.lower()))}
              for e in partner.events if e.date <= today and e.text and e.kind not in ("note", "stage")]
-    return tuple(idea for idea, words in parsed
-                 if not words or not any(len(words & t) * 3 >= len(words) * 2 for t in texts))
+    texts = [t for t in texts if t]  # a line with none of the ideas' words gives none of them
+    for idea, words in parsed:
+        if not words or not any(len(words & t) * 3 >= len(words) * 2 for t in texts):
+            yield idea
 
 
 def value_ideas_not_given(partner: Partner, today: dt.date) -> tuple[str, ...]:
