@@ -22,6 +22,7 @@ from types import MappingProxyType
 from typing import Mapping
 
 from refsite.problems import Source
+from refsite.words import plural
 
 #: How well their patients match ours, and the points each answer gives.
 POPULATIONS: Mapping[str, int] = MappingProxyType({"strong": 40, "some": 20, "none": 0})
@@ -95,7 +96,7 @@ def describe(fit: Fit) -> str:
     if fit.populations is not None:
         parts.append(f"populations {fit.populations}")
     if fit.patients_per_month is not None:
-        parts.append(f"{fit.patients_per_month} patient{'' if fit.patients_per_month == 1 else 's'} a month")
+        parts.append(f"{plural(fit.patients_per_month, 'patient')} a month")
     if fit.location is not None:
         parts.append(f"location {fit.location}")
     if fit.competitor is not None:

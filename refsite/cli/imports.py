@@ -11,6 +11,7 @@ import click
 
 from refsite.cli.group import cli
 from refsite.cli.options import echo_problems, records_options
+from refsite.words import plural
 
 
 def _import_options(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -106,13 +107,13 @@ def import_partners(records_dir: Path, settings_path: Path | None, today: dt.dat
     for record in plan.creates:
         if f"{root}/{record.id}.md" in written:
             rows = ", ".join(map(str, record.rows))
-            click.echo(f"{verb} {root}/{record.id}.md: {record.name} (row{'s' if len(record.rows) > 1 else ''} {rows})")
+            click.echo(f"{verb} {root}/{record.id}.md: {record.name} (row{'' if len(record.rows) == 1 else 's'} {rows})")
     _listed_out(plan.listed)
     echo_problems(invalid)
     if plan.unread:
         click.echo(f"columns not read: {', '.join(plan.unread)}")
     skipped = sum(len(item.rows) for item in plan.listed if item.skipped)
-    click.echo(f"{len(written)} partner{'' if len(written) == 1 else 's'} {'to create' if dry_run else 'created'}, {skipped} row{'' if skipped == 1 else 's'} "
+    click.echo(f"{plural(len(written), 'partner')} {'to create' if dry_run else 'created'}, {plural(skipped, 'row')} "
                f"already in the records, {len(plan.problems)} listed" + (" (dry run: nothing written)" if dry_run else ""))
     if invalid:
         click.echo("nothing was written: the new records would not validate", err=True)
@@ -176,7 +177,7 @@ def import_referrals(records_dir: Path, settings_path: Path | None, today: dt.da
     plan = plan_referrals(table, columns, records, settings, today, aliases, bool(dayfirst), not_patient=not_patient)
     if new_aliases and not dry_run:
         add_aliases(records_dir, new_aliases)
-        click.echo(f"remembered {len(new_aliases)} spelling{'' if len(new_aliases) == 1 else 's'} in {root}/{ALIASES_FILE}")
+        click.echo(f"remembered {plural(len(new_aliases), 'spelling')} in {root}/{ALIASES_FILE}")
     if dry_run:
         written = [(f"{root}/{line.partner_id}.md", f"- {line.body}") for line in plan.lines]
         failed: list[Any] = []
@@ -190,12 +191,12 @@ def import_referrals(records_dir: Path, settings_path: Path | None, today: dt.da
         click.echo("referrers that match no partner (add them with `refsite new`, or name the partner in "
                    f"{root}/{ALIASES_FILE}):")
         for spelling, count in plan.unknown:
-            click.echo(f"  {count:>3} row{'' if count == 1 else 's'}  {spelling}")
+            click.echo(f"  {count:>3} {'row' if count == 1 else 'rows'}  {spelling}")
     if plan.unread:
         click.echo(f"columns not read: {', '.join(plan.unread)}")
     listed = [item for item in plan.listed if not item.skipped]
-    click.echo(f"{len(written)} line{'' if len(written) == 1 else 's'} {'to append' if dry_run else 'appended'}, "
-               f"{len(plan.already)} row{'' if len(plan.already) == 1 else 's'} already in the log, {len(listed)} listed"
+    click.echo(f"{plural(len(written), 'line')} {'to append' if dry_run else 'appended'}, "
+               f"{plural(len(plan.already), 'row')} already in the log, {len(listed)} listed"
                + (" (dry run: nothing written)" if dry_run else ""))
     if plan.history_before is not None:
         settings_file = display_path(settings_path or records_dir / "settings.yml")

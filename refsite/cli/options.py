@@ -11,6 +11,8 @@ from typing import Any, Callable
 import click
 from click.shell_completion import CompletionItem
 
+from refsite.words import plural
+
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
@@ -182,11 +184,7 @@ class PeriodType(click.ParamType):
 
 
 def records_errors_note(problems: list[Any]) -> int:
-    errors = sum(p.is_error for p in problems)
-    if errors:
-        click.echo(f"{errors} error{'' if errors == 1 else 's'} in the records: these figures may be incomplete "
-                   "(refsite validate lists them)", err=True)
-    return 1 if errors else 0
+    return incomplete_note(problems, "these figures")
 
 
 def site_options(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -239,7 +237,7 @@ def incomplete_note(problems: list[Any], what: str) -> int:
     """Say on stderr that the records have errors (so ``what`` may be incomplete); the exit status."""
     errors = sum(p.is_error for p in problems)
     if errors:
-        click.echo(f"{errors} error{'' if errors == 1 else 's'} in the records: {what} may be incomplete "
+        click.echo(f"{plural(errors, 'error')} in the records: {what} may be incomplete "
                    "(refsite validate lists them)", err=True)
     return 1 if errors else 0
 

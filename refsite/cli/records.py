@@ -14,11 +14,13 @@ from refsite.cli.options import (
     complete_member,
     excel_option,
     format_option,
+    incomplete_note,
     loaded,
     past_today,
     records_options,
 )
 from refsite.cli.team import merge_driver_warnings
+from refsite.words import plural
 
 
 @cli.command(short_help="Check every record; print every problem.")
@@ -42,7 +44,7 @@ def validate(records_dir: Path, settings_path: Path | None, today: dt.date, fmt:
         click.echo(problems_text(problems))
     else:
         count = len(records.partners)
-        click.echo(f"{count} partner{'' if count == 1 else 's'}, no problems.")
+        click.echo(f"{plural(count, 'partner')}, no problems.")
     sys.exit(1 if has_errors(problems) else 0)
 
 
@@ -83,11 +85,7 @@ def due_command(records_dir: Path, settings_path: Path | None, today: dt.date, o
         click.echo(due_csv(items, settings, excel), nl=False)
     else:
         click.echo(due_text(items, settings, today, days))
-    errors = sum(p.is_error for p in problems)
-    if errors:
-        click.echo(f"{errors} error{'' if errors == 1 else 's'} in the records: this list may be incomplete "
-                   "(refsite validate lists them)", err=True)
-    sys.exit(1 if errors else 0)
+    sys.exit(incomplete_note(problems, "this list"))
 
 
 @cli.command(short_help="The CI gate: fail on record errors or overdue contacts.")
