@@ -10,7 +10,8 @@ import time
 import urllib.request
 from pathlib import Path
 
-from conftest import TODAY
+import pytest
+from conftest import TODAY, tree_state
 
 from refsite import render, site
 from refsite.load import load
@@ -206,3 +207,27 @@ def test_the_real_server_shows_an_edit(tmp_path):
 def test_the_builds_stream_of_pages_is_render_pages():
     records, settings, _ = load(FIXTURE)
     assert dict(sorted(render.iter_pages(records, settings, TODAY))) == render.render_pages(records, settings, TODAY)
+
+
+def test_the_preview_writes_nothing_in_the_records_folder_and_only_a_marked_site(tmp_path):
+    """Full and incremental passes, with the cache on: the records folder changes only by the test's own edit,
+    and a site folder that is not refsite's is refused, untouched."""
+    records = copy_records(tmp_path)
+    preview = Preview(site.Layout.find(records), TODAY, use_cache=True)
+    before = tree_state(records)
+    assert preview.refresh().built
+    harbour = records / "harbour.md"
+    append(harbour, LINE)
+    edited = tree_state(records)
+    assert [preview.refresh(partners_first=True).built, preview.refresh().built] == [True, True]
+    assert tree_state(records) == edited
+    assert {k for k in edited if edited[k] != before.get(k)} == {"harbour.md"}
+    preview.close()
+
+    foreign = tmp_path / "mine"
+    foreign.mkdir()
+    (foreign / "notes.txt").write_text("mine\n", encoding="utf-8")
+    kept = tree_state(foreign)
+    with pytest.raises(site.SiteDirRefused):
+        Preview(site.Layout.find(records, site_dir=foreign), TODAY, use_cache=False).refresh()
+    assert tree_state(foreign) == kept
