@@ -674,3 +674,8 @@ def test_a_partner_who_prefers_fax_says_the_record_has_no_fax_number(loaded):
     page = render.render_pages(changed, settings, TODAY)["partners/harbour.md"]
     assert '<span class="rs-prefers">Prefers fax · no fax number on record</span>' in page
     assert "Prefers fax</span>" not in page
+
+
+def test_a_partners_referral_ids_fold_under_a_plain_label(pages):
+    page = pages["partners/harbour.md"]
+    assert '<details class="rs-refs"><summary>Referral ids (3)</summary><p>R-103 · R-102 · R-101</p></details>' in page  # newest first
