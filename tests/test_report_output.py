@@ -50,7 +50,7 @@ def test_report_text(loaded):
                          "Against Q2 2026 (April to June). As of 2026-11-22; n/a: nothing to measure."]
     assert max(len(line) for line in lines) <= 80
     for line in (
-        "                                        2026Q3          2026Q2           change",
+        "                                       Q3 2026         Q2 2026           change",
         "Referrals received                           8               7               +1",
         "Conversion rate                            50%             43%           +7 pts",
         "Revenue from referred clients             $950          $2,000          -$1,050",
@@ -62,7 +62,7 @@ def test_report_text(loaded):
         "Practice                    8    7    1    4   50%    2      $950      5  rising",
         "primary-care             knee 2, post-op 1",
         "Bob Roy                     7    (1)  email 2, call 1, coffee 1, lunch 1,",
-        "Partner                              2026Q3   2026 to date  of cap",
+        "Partner                             Q3 2026   2026 to date  of cap",
         "Alder GP                               $110           $110    110%  over the cap",
         "Yearly cap per partner: $100. 2026 to date: 1 January to 2026-11-22 (today), as",
         "refsite due counts it.",
@@ -110,7 +110,7 @@ def test_report_text_notes_a_period_not_over_and_records_that_begin_late(loaded)
     # the fixture's first log line is A1, 2025-10-05
     lines = report_text(metrics(records, settings, Period.parse("2025Q4"), today=TODAY)).splitlines()
     assert lines[1:4] == ["Against Q3 2025 (July to September). As of 2026-11-22; n/a: nothing to measure.",
-                          "The records begin on 2025-10-05: 2025Q3 is not covered and 2025Q4 only partly.", ""]
+                          "The records begin on 2025-10-05: Q3 2025 is not covered and Q4 2025 only partly.", ""]
 
 
 def test_report_text_for_a_custom_period_and_no_cap(tmp_path):
@@ -122,11 +122,11 @@ def test_report_text_for_a_custom_period_and_no_cap(tmp_path):
     assert "                                   this period          before           change" in lines
     assert "Conversion rate                            n/a             n/a" in lines
     assert "No referrals in either period." in lines
-    assert "None recorded in 2026-01-01..2026-06-30 or in 2026 to 2026-11-22." in lines
+    assert "None recorded in 1 January 2026 to 30 June 2026 or in 2026 to 2026-11-22." in lines
     lines = report_text(metrics(records, settings, Period.parse("2025"), today=TODAY)).splitlines()
     assert "None recorded in 2025." in lines
     lines = report_text(metrics(records, settings, Period.parse("2025-12"), today=TODAY)).splitlines()
-    assert "None recorded in 2025-12 or in 2025." in lines
+    assert "None recorded in December 2025 or in 2025." in lines
 
 
 def test_report_json(loaded):

@@ -96,8 +96,8 @@ def _counts(items: Sequence[Count]) -> str:
 
 
 def _column_labels(now: Period, before: Period) -> tuple[str, str]:
-    if len(now.label) <= 12 and len(before.label) <= 12:
-        return now.label, before.label
+    if len(now.name) <= 15 and len(before.name) <= 15:  # the columns are 15 wide
+        return now.name, before.name
     return "this period", "before"
 
 
@@ -198,9 +198,9 @@ def _intro(title: str, practice: str, now: Period, before: Period, today: dt.dat
         note += f", {(today - now.start).days + 1} of its {now.days} days"
     lines += _wrap(note + "; n/a: nothing to measure.", "")
     if begin is not None and before.start < begin:
-        gaps = [f"{before.label} is not covered" if before.end < begin else f"{before.label} is only partly covered"]
+        gaps = [f"{before.name} is not covered" if before.end < begin else f"{before.name} is only partly covered"]
         if now.start < begin:
-            gaps.append(f"{now.label} only partly")
+            gaps.append(f"{now.name} only partly")
         lines += _wrap(f"The records begin on {begin}: {' and '.join(gaps)}.", "")
     return lines
 
@@ -285,11 +285,11 @@ def report_text(report: Report) -> str:
 
     senders = [g for g in report.groups if g.current.received]
     if senders:
-        lines += heading(f"What each {report.by} sends ({report.period.label})")
+        lines += heading(f"What each {report.by} sends ({report.period.name})")
         for g in senders:
             lines += _wrap(_counts(g.current.services), " " * (NAME + 1), f"{fit(g.label, NAME):{NAME}} ")
 
-    lines += heading(f"Touches by team member ({report.period.label}, against {report.previous.label})")
+    lines += heading(f"Touches by team member ({report.period.name}, against {report.previous.name})")
     if report.touches:
         for m in report.touches:
             lines += _wrap(_counts(m.by_kind) if m.total else "-", " " * (NAME + 13),
@@ -303,7 +303,7 @@ def report_text(report: Report) -> str:
     if report.gifts:
         first = report.gifts[0]
         cap, year, year_to = first.cap, first.year, first.year_to
-        lines.append(f"{'Partner':{RANK_NAME}} {fit(report.period.label, 12):>12} {_year_label(year, year_to):>14} "
+        lines.append(f"{'Partner':{RANK_NAME}} {fit(report.period.name, 12):>12} {_year_label(year, year_to):>14} "
                      f"{'of cap':>7}")
         for gift in report.gifts:
             flag = "  over the cap" if gift.over_cap else ""
@@ -317,7 +317,7 @@ def report_text(report: Report) -> str:
     else:
         start, end = gift_year(report.period, report.today)
         also = "" if report.period.start <= start and report.period.end >= end else f" or in {_gift_year_text(report)}"
-        lines.append(f"None recorded in {report.period.label}{also}.")
+        lines.append(f"None recorded in {report.period.name}{also}.")
 
     lines += _gifts_against_revenue(report.gifts, report.period, c)
     lines += _at_risk_lines(report.at_risk)
@@ -335,9 +335,9 @@ def report_text(report: Report) -> str:
 def _gifts_against_revenue(gifts: Sequence[GiftLine], period: Period, currency: str) -> list[str]:
     """Each partner's gifts and hospitality in the period against the revenue its referrals of the period brought."""
     spent = [g for g in gifts if g.period_spend]
-    lines = heading(f"Gifts and hospitality against revenue ({period.label})")
+    lines = heading(f"Gifts and hospitality against revenue ({period.name})")
     if not spent:
-        return lines + [f"None recorded in {period.label}."]
+        return lines + [f"None recorded in {period.name}."]
     lines.append(f"{'Partner':{RANK_NAME}} {'Spent':>12} {'Revenue':>12} {'of revenue':>11}")
     for g in sorted(spent, key=lambda g: (-g.period_spend, g.partner_id)):
         lines.append(f"{fit(g.name, RANK_NAME):{RANK_NAME}} {money(g.period_spend, currency):>12} "
@@ -424,7 +424,7 @@ def review_text(review: Review) -> str:
                    review.records_begin)
     lines += [""] + _compare(review.total, c, _review_rows(c))
 
-    lines += heading(f"Ranking for {review.quarter.label}")
+    lines += heading(f"Ranking for {review.quarter.name}")
     lines += _wrap("Score out of 100: up to 25 points each for volume (referrals against the top partner's), "
                    "conversion rate, revenue (against the top partner's) and recency (falling to 0 at 180 days "
                    "without a referral). Partners with a referral in the last four quarters.", "")
@@ -439,8 +439,8 @@ def review_text(review: Review) -> str:
     else:
         lines.append("No partner referred in the last four quarters.")
 
-    for title, changes in ((f"Rising against {review.previous.label}", review.rising),
-                           (f"Falling against {review.previous.label}", review.falling)):
+    for title, changes in ((f"Rising against {review.previous.name}", review.rising),
+                           (f"Falling against {review.previous.name}", review.falling)):
         lines += heading(title)
         if not changes:
             lines.append("None (a change counts from 2 referrals and a quarter of last quarter's count).")
