@@ -632,7 +632,7 @@ class _Cells(HTMLParser):
 
 
 def _island(page: str) -> tuple[int, list]:
-    found = re.findall(r'<script type="application/json" class="rs-rows" data-rs-page="(\d+)">(.*?)</script>', page)
+    found = re.findall(r'<script type="application/json" class="rs-rows" data-rs-page="(\d+)" [^>]*>(.*?)</script>', page)
     assert len(found) == 1
     return int(found[0][0]), json.loads(found[0][1])["rows"]
 
@@ -645,6 +645,8 @@ def test_a_long_partners_list_is_built_with_its_first_rows_and_carries_every_row
     built = [line for line in page.splitlines() if line.startswith('<tr role="row" data-owner=')]
     first, island = _island(page)
     assert first == 2 and len(built) == 2 and len(island) == 4
+    assert ('data-rs-count="4" data-rs-facets=\'{"category": ["Chiropractic", "Fitness", "Primary care"], '
+            '"owner": ["Maya Chen", "Tom Alvarez"], "stage": ["Active", "Former", "Prospect"]}\'>') in page
     assert [row[0] for row in island[:2]] == built  # one macro for the rows built and the rows carried
     names = ["&lt;script&gt;alert(1)&lt;/script&gt;", "Closed Clinic", "Harbour Street Family Practice",
              "Oxford Street Pilates"]

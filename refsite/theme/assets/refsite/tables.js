@@ -27,45 +27,59 @@
 
   var FACETS = [["owner", "Owner"], ["stage", "Stage"], ["category", "Category"]];
 
-  // The model of a table: from its island when it has one, else from the rows it was built with.
-  function modelOf(table) {
+  // The model of a table: from its island when it has one (read when first needed: the page opens
+  // without it), else from the rows it was built with.
+  function Table(table) {
     var wrapper = table.closest(".rs-table");
     var island = wrapper && wrapper.querySelector("script.rs-rows");
-    var body = table.tBodies[0];
+    this.table = table;
+    this.body = table.tBodies[0];
+    this.limit = this.body.rows.length;  // rows the body shows at most
+    this.keep = null;                    // the filter's test (none: every row)
+    this.onrender = [];
     if (island) {
-      // [html, text, owner, stage, category, keys] per row (site_templates/_macros.html, partner_table)
-      var data = JSON.parse(island.textContent);
-      return {
-        body: body,
-        step: Number(island.getAttribute("data-rs-page")) || body.rows.length,
-        limit: body.rows.length,
-        rows: data.rows.map(function (r) {
-          return { html: r[0], text: r[1], facets: { owner: r[2], stage: r[3], category: r[4] }, keys: r[5] };
-        })
-      };
+      this.island = island;
+      this.total = Number(island.getAttribute("data-rs-count"));
+      this.step = Number(island.getAttribute("data-rs-page")) || this.limit;  // rows added by "Show more"
+      this.facets = JSON.parse(island.getAttribute("data-rs-facets"));
+      this.rows = this.matches = null;
+      return;
     }
     var columns = table.tHead ? table.tHead.rows[0].cells.length : 0;
-    var rows = Array.prototype.map.call(body.rows, function (row) {
+    var facets = {};
+    FACETS.forEach(function (f) { facets[f[0]] = {}; });
+    var rows = Array.prototype.map.call(this.body.rows, function (row) {
       var keys = [];
       for (var i = 0; i < columns; i++) keys.push(cellValue(row, i));
-      var facets = {};
-      FACETS.forEach(function (f) { facets[f[0]] = row.getAttribute("data-" + f[0]) || ""; });
-      return { html: row.outerHTML, text: row.textContent.toLowerCase(), facets: facets, keys: keys };
+      var values = {};
+      FACETS.forEach(function (f) {
+        var v = row.getAttribute("data-" + f[0]) || "";
+        values[f[0]] = v;
+        if (v) facets[f[0]][v] = true;
+      });
+      return { html: row.outerHTML, text: row.textContent.toLowerCase(), facets: values, keys: keys };
     });
-    return { body: body, step: rows.length, limit: rows.length, rows: rows };
+    this.facets = {};
+    FACETS.forEach(function (f) { this.facets[f[0]] = Object.keys(facets[f[0]]).sort(); }, this);
+    this.rows = this.matches = rows;  // every row in the current order; the rows the filter leaves
+    this.total = rows.length;
+    this.step = rows.length;
   }
 
-  function Table(table) {
-    var model = modelOf(table);
-    this.table = table;
-    this.body = model.body;
-    this.rows = model.rows;       // every row, in the current order
-    this.matches = model.rows;    // the rows the filter leaves, in that order
-    this.step = model.step;       // rows added by "Show more"
-    this.limit = model.limit;     // rows the body shows at most
-    this.keep = null;             // the filter's test (none: every row)
-    this.onrender = [];
-  }
+  // Every row, read from the island on first use: [html, text, owner, stage, category, keys] per row
+  // (site_templates/_macros.html, partner_table).
+  Table.prototype.all = function () {
+    if (!this.rows) {
+      this.rows = JSON.parse(this.island.textContent).rows.map(function (r) {
+        return { html: r[0], text: r[1], facets: { owner: r[2], stage: r[3], category: r[4] }, keys: r[5] };
+      });
+      this.refilter();
+    }
+    return this.rows;
+  };
+
+  Table.prototype.shown = function () { return Math.min(this.limit, this.matched()); };
+  Table.prototype.matched = function () { return this.matches ? this.matches.length : this.total; };
 
   Table.prototype.render = function () {
     var n = Math.min(this.limit, this.matches.length), html = new Array(n);
@@ -76,7 +90,7 @@
 
   Table.prototype.refilter = function () {
     var keep = this.keep;
-    this.matches = keep ? this.rows.filter(keep) : this.rows;
+    this.matches = keep ? this.all().filter(keep) : this.all();
   };
 
   Table.prototype.sortBy = function (index, button) {
@@ -85,7 +99,7 @@
     this.table.querySelectorAll("thead th[aria-sort]").forEach(function (other) { other.removeAttribute("aria-sort"); });
     th.setAttribute("aria-sort", ascending ? "ascending" : "descending");
     // Each row's key read once (not at every comparison), numbers parsed once.
-    var keyed = this.rows.map(function (row, i) {
+    var keyed = this.all().map(function (row, i) {
       var text = row.keys[index] || "";
       return { row: row, i: i, text: text, blank: blank(text), number: isNumber(text) ? Number(text.replace(NUMBER, "")) : null };
     });
@@ -128,14 +142,14 @@
     more.appendChild(next);
     more.appendChild(document.createTextNode(" "));
     more.appendChild(all);
-    next.addEventListener("click", function () { t.limit += t.step; t.render(); });
-    all.addEventListener("click", function () { t.limit = t.matches.length; t.render(); });
+    next.addEventListener("click", function () { t.all(); t.limit += t.step; t.render(); });
+    all.addEventListener("click", function () { t.all(); t.limit = t.matched(); t.render(); });
     function update() {
-      var left = t.matches.length - Math.min(t.limit, t.matches.length);
+      var left = t.matched() - t.shown();
       more.hidden = left === 0;
       next.textContent = "Show " + Math.min(t.step, left) + " more";
       all.hidden = left <= t.step;
-      all.textContent = "Show all " + t.matches.length;
+      all.textContent = "Show all " + t.matched();
     }
     t.onrender.push(update);
     update();
@@ -160,9 +174,7 @@
     form.appendChild(text);
     var selects = [];
     FACETS.forEach(function (facet) {
-      var values = {};
-      t.rows.forEach(function (r) { var v = r.facets[facet[0]]; if (v) values[v] = true; });
-      var names = Object.keys(values).sort();
+      var names = t.facets[facet[0]] || [];
       if (names.length < 2) return;
       var select = document.createElement("select");
       select.setAttribute("aria-label", facet[1]);
@@ -199,7 +211,7 @@
     }
 
     function recount() {
-      var total = t.rows.length, matched = t.matches.length, shown = Math.min(t.limit, matched);
+      var total = t.total, matched = t.matched(), shown = t.shown();
       if (matched === total) {
         count.textContent = shown === total ? total + " shown" : shown + " of " + total + " shown";
       } else {
@@ -236,6 +248,6 @@
     var t = new Table(table);
     if (table.hasAttribute("data-rs-sort")) makeSortable(t);
     if (table.hasAttribute("data-rs-filter")) makeFilter(t);
-    if (t.limit < t.rows.length) makeMore(t);
+    if (t.limit < t.total) makeMore(t);
   });
 })();
