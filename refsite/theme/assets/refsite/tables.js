@@ -5,7 +5,7 @@
    Every table is one model: its rows in the current order, each {html, text, facets, keys}.
    A long partners list is built with its first rows only; every row, its HTML rendered by the
    same template macro as the built ones, travels in an inert JSON island beside the table
-   (script.rs-rows, docs/site.md "Tables"). Other tables' models are read from their rows.
+   (script.rs-rows, docs/site.md "The pages"). Other tables' models are read from their rows.
    Sorting and filtering act on the whole model; the body shows the first rows of the result
    (as many as the page was built with, more on "Show more"). */
 (function () {
