@@ -512,6 +512,11 @@ def test_sorting_and_filtering_act_on_the_rows_not_shown(paged_site, visit):
     expect(names).to_have_text(["Oxford Street Pilates"])
     expect(count).to_have_text("1 of 4 shown")
     expect(v.page.locator("p.rs-more")).to_be_hidden()
+    v.page.locator(".rs-filter input").fill("2026")  # three rows match (their dates), two are shown
+    expect(names).to_have_text([XSS_NAME, "Harbour Street Family Practice"])
+    expect(count).to_have_text("2 shown of the 3 that match (4 in all)")
+    expect(table.locator("tfoot th")).to_have_text("Total of the 3 of 4 partners that match")
+    expect(v.page.locator("p.rs-more button").first).to_have_text("Show 1 more")
     v.page.locator(".rs-filter input").fill("")
     expect(names).to_have_text(BY_NAME[:2])
     partner = table.locator("th button", has_text="Partner")

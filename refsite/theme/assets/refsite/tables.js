@@ -216,7 +216,7 @@
         count.textContent = shown === total ? total + " shown" : shown + " of " + total + " shown";
       } else {
         count.textContent = shown === matched ? matched + " of " + total + " shown"
-          : shown + " of the " + matched + " of " + total + " that match shown";
+          : shown + " shown of the " + matched + " that match (" + total + " in all)";
       }
       // The totals row: as built (refsite.metrics) for every row; recounted from the model when filtered.
       sums.forEach(function (cell, n) {
