@@ -81,6 +81,24 @@ def demo_site(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def paged_site(tmp_path_factory) -> Path:
+    """The fixture records with the partners list built with its first 2 rows (LIST_PAGE), the rest as data;
+    the first partner's name tries to close the data island's script."""
+    from refsite.render import pages
+
+    root = tmp_path_factory.mktemp("paged")
+    shutil.copytree(FIXTURE, root / "records")
+    xss = root / "records" / "xss.md"
+    xss.write_text(xss.read_text().replace("name: <script>alert(1)</script>",
+                                           'name: "</script><script>alert(1)</script>"'))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(pages, "LIST_PAGE", 2)
+        result = site.build(site.Layout.find(root / "records"), TODAY)
+    assert result.built, result.problems
+    return root / "site"
+
+
+@pytest.fixture(scope="session")
 def browser():
     _require_browser()
     from playwright.sync_api import sync_playwright
@@ -460,3 +478,118 @@ def test_on_a_phone_the_partners_table_starts_on_the_first_screen(demo_site, vis
     desk = visit(viewport={"width": 1366, "height": 900})
     desk.page.goto(url(demo_site, "lists/index.html"))
     assert desk.page.locator("details.rs-browse").evaluate("d => d.open") is True  # open on a laptop
+
+
+XSS_NAME = "</script><script>alert(1)</script>"
+BY_NAME = [XSS_NAME, "Closed Clinic", "Harbour Street Family Practice", "Oxford Street Pilates"]
+
+
+def test_a_long_partners_list_shows_its_first_rows_and_the_rest_on_request(paged_site, visit):
+    from playwright.sync_api import expect
+    v = visit(viewport={"width": 1366, "height": 900})
+    v.page.goto(url(paged_site, "lists/index.html"))
+    names = v.page.locator("table[data-rs-sort] tbody tr td:first-child")
+    expect(names).to_have_text(BY_NAME[:2])  # as built: the first 2, by name
+    expect(v.page.locator(".rs-filter__count")).to_have_text("2 of 4 shown")
+    more = v.page.locator("p.rs-more")
+    expect(more.locator("button").first).to_have_text("Show 2 more")
+    expect(more.locator("button").last).to_be_hidden()  # no 'Show all' when one click shows the rest
+    more.locator("button").first.click()
+    expect(names).to_have_text(BY_NAME)
+    expect(v.page.locator(".rs-filter__count")).to_have_text("4 shown")
+    expect(more).to_be_hidden()
+    assert v.page.locator("table[data-rs-sort] tfoot th").inner_text() == "All 4 partners"
+
+
+def test_sorting_and_filtering_act_on_the_rows_not_shown(paged_site, visit):
+    from playwright.sync_api import expect
+    v = visit(viewport={"width": 1366, "height": 900})
+    v.page.goto(url(paged_site, "lists/index.html"))
+    table = v.page.locator("table[data-rs-sort]")
+    names = table.locator("tbody tr td:first-child")
+    count = v.page.locator(".rs-filter__count")
+    v.page.locator(".rs-filter input").fill("pilates")  # a partner beyond the rows built
+    expect(names).to_have_text(["Oxford Street Pilates"])
+    expect(count).to_have_text("1 of 4 shown")
+    expect(v.page.locator("p.rs-more")).to_be_hidden()
+    v.page.locator(".rs-filter input").fill("2026")  # three rows match (their dates), two are shown
+    expect(names).to_have_text([XSS_NAME, "Harbour Street Family Practice"])
+    expect(count).to_have_text("2 shown of the 3 that match (4 in all)")
+    expect(table.locator("tfoot th")).to_have_text("Total of the 3 of 4 partners that match")
+    expect(v.page.locator("p.rs-more button").first).to_have_text("Show 1 more")
+    v.page.locator(".rs-filter input").fill("")
+    expect(names).to_have_text(BY_NAME[:2])
+    partner = table.locator("th button", has_text="Partner")
+    partner.click()
+    expect(table.locator("th[aria-sort]")).to_have_attribute("aria-sort", "ascending")
+    partner.click()
+    expect(table.locator("th[aria-sort]")).to_have_attribute("aria-sort", "descending")
+    expect(names).to_have_text(BY_NAME[::-1][:2])  # the last row first
+    expect(count).to_have_text("2 of 4 shown")
+    v.page.locator(".rs-filter select[data-facet=owner]").select_option("Maya Chen")
+    expect(names).to_have_text(["Harbour Street Family Practice", "Closed Clinic"])  # still by name, descending
+    foot = table.locator("tfoot tr")
+    expect(foot.locator("th")).to_have_text("Total of the 2 of 4 partners shown")
+    expect(foot.locator("td[data-rs-sum]")).to_have_text("3")  # recounted from the model, as the build's list says
+    v.page.locator(".rs-filter select[data-facet=owner]").select_option("")
+    referrals = table.locator("th button", has_text="Referrals")
+    referrals.click()
+    referrals.click()
+    counts = [c.strip() for c in table.locator("tbody tr td.rs-num").all_text_contents()]
+    assert counts == sorted(counts, key=int, reverse=True) and len(counts) == 2
+    expect(names.first).to_have_text("Harbour Street Family Practice")  # the most referrals, from beyond the first rows
+    v.page.locator("p.rs-more button").first.click()
+    expect(table.locator("tbody tr")).to_have_count(4)
+    expect(table.locator("tbody tr").last.locator('td[data-label="Next"]')).to_have_text("–")  # blanks last
+
+
+def test_the_rows_data_cannot_close_its_script(paged_site, visit):
+    from playwright.sync_api import expect
+    v = visit(viewport={"width": 1366, "height": 900})
+    v.page.goto(url(paged_site, "lists/index.html"))
+    assert v.page.locator("article script.rs-rows").count() == 1  # one island; the name did not end it
+    assert v.page.locator("article script:not(.rs-rows)").count() == 0
+    rows = v.page.locator("article script.rs-rows").evaluate("s => JSON.parse(s.textContent).rows.length")
+    assert rows == 4
+    table = v.page.locator("table[data-rs-sort]")
+    partner = table.locator("th button", has_text="Partner")
+    partner.click()
+    partner.click()
+    v.page.locator("p.rs-more button").first.click()  # the name's row, put in by the script from the island
+    expect(table.locator("tbody tr").last.locator("td").first).to_have_text(XSS_NAME)
+    assert table.locator("tbody script").count() == 0
+    # the visit's teardown asserts no dialog opened
+
+
+def test_without_the_script_a_long_list_says_what_it_shows_and_where_the_rest_are(paged_site, visit):
+    v = visit(viewport={"width": 1366, "height": 900}, java_script_enabled=False)
+    v.page.goto(url(paged_site, "lists/index.html"))
+    assert v.page.locator("table tbody tr").count() == 2
+    note = v.page.locator("article p.rs-more")
+    assert note.inner_text() == ("The first 2 of 4 partners, by name. Every partner is on the list of its category, "
+                                 "owner and stage: browse them above.")
+    assert v.page.locator("details#browse").evaluate("d => d.open") is True
+    reached = set()
+    for link in v.page.locator("details#browse section.rs-facet").first.locator("a.rs-chip").all():
+        v.page.goto(url(paged_site, "lists/" + link.get_attribute("href")))
+        reached.update(v.page.locator("table tbody td:first-child").all_text_contents())
+        v.page.goto(url(paged_site, "lists/index.html"))
+    assert sorted(reached) == sorted(n.strip() for n in BY_NAME)  # every partner, from the category lists
+
+
+@pytest.mark.parametrize(("scheme", "width", "height"), [
+    ("light", 1366, 900), ("dark", 1366, 900), ("light", 390, 844), ("dark", 390, 844)])
+def test_no_serious_accessibility_violation_under_a_long_list(paged_site, visit, scheme, width, height):
+    """The 'Show more' buttons, in both palettes and widths (the page types' audit covers the rest)."""
+    if not AXE.exists():
+        _missing(f"axe-core is not installed at {AXE} (npm install --prefix .cache/npm axe-core@4)")
+    phone = width < 500
+    v = visit(viewport={"width": width, "height": height}, color_scheme=scheme, is_mobile=phone, has_touch=phone)
+    v.page.goto(url(paged_site, "lists/index.html"))
+    assert v.page.locator("p.rs-more button").first.is_visible()
+    v.page.add_script_tag(path=str(AXE))
+    violations = v.page.evaluate(
+        """async () => (await axe.run(document, { resultTypes: ["violations"] })).violations
+            .filter(r => r.impact === 'serious' || r.impact === 'critical')
+            .map(r => r.id + ': ' + r.nodes.slice(0, 3).map(n => n.target.join(' ')).join(', '))""")
+    assert violations == []

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import json
 import re
+import shutil
 from decimal import Decimal
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -601,6 +604,96 @@ def test_the_partners_table_keeps_its_table_roles_while_its_rows_are_grids(pages
     rows = [line for line in page.splitlines() if line.startswith("<tr ") and "data-owner=" in line]
     assert len(rows) == 4 and all(line.startswith('<tr role="row" ') for line in rows)
     assert all(line.count("<td") == line.count('<td role="cell"') for line in rows)
+
+
+class _Cells(HTMLParser):
+    """A built row's cells as tables.js reads them: each cell's data-sort, else its text."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.cells: list[list] = []
+        self.depth = 0
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "td":
+            sort = dict(attrs).get("data-sort")
+            self.cells.append([sort, []])
+        self.depth += tag == "td"
+
+    def handle_endtag(self, tag):
+        self.depth -= tag == "td"
+
+    def handle_data(self, data):
+        if self.depth:
+            self.cells[-1][1].append(data)
+
+    def keys(self) -> list[str]:
+        return [sort if sort is not None else "".join(text).strip() for sort, text in self.cells]
+
+
+def _island(page: str) -> tuple[int, list]:
+    found = re.findall(r'<script type="application/json" class="rs-rows" data-rs-page="(\d+)" [^>]*>(.*?)</script>', page)
+    assert len(found) == 1
+    return int(found[0][0]), json.loads(found[0][1])["rows"]
+
+
+def test_a_long_partners_list_is_built_with_its_first_rows_and_carries_every_row_as_data(loaded, monkeypatch):
+    records, settings = loaded
+    monkeypatch.setattr(page_builders, "LIST_PAGE", 2)
+    pages = render.render_pages(records, settings, TODAY)
+    page = pages["lists/index.md"]
+    built = [line for line in page.splitlines() if line.startswith('<tr role="row" data-owner=')]
+    first, island = _island(page)
+    assert first == 2 and len(built) == 2 and len(island) == 4
+    assert ('data-rs-count="4" data-rs-facets=\'{"category": ["Chiropractic", "Fitness", "Primary care"], '
+            '"owner": ["Maya Chen", "Tom Alvarez"], "stage": ["Active", "Former", "Prospect"]}\'>') in page
+    assert [row[0] for row in island[:2]] == built  # one macro for the rows built and the rows carried
+    names = ["&lt;script&gt;alert(1)&lt;/script&gt;", "Closed Clinic", "Harbour Street Family Practice",
+             "Oxford Street Pilates"]
+    assert [re.search(r'<a href="[^"]*">([^<]*)</a>', row[0]).group(1) for row in island] == names  # by name
+    for html, text, owner, stage, category, keys in island:
+        cells = _Cells()
+        cells.feed(html)
+        assert keys == cells.keys()  # the sort keys tables.js would read from the row itself
+        assert text == "".join("".join(t) for _, t in cells.cells).lower()
+        assert [owner, stage, category] == re.findall(r'data-(?:owner|stage|category)="([^"]*)"', html)
+    assert island[0][5][:2] == ["<script>alert(1)</script>", "Tom & Jerry's <b>Gym</b>"]
+    assert island[1][5] == ["Closed Clinic", "", "Chiropractic", "Former · light", "Maya Chen", "–", "0", "–"]
+    assert island[3][5] == ["Oxford Street Pilates", "Paddington", "Fitness", "Prospect · light", "Tom Alvarez",
+                            "2026-10-16", "0", "2026-10-09"]
+    assert ('<noscript><p class="rs-more">The first 2 of 4 partners, by name. Every partner is on the list of its '
+            'category, owner and stage: <a href="#browse">browse them above</a>.</p></noscript>') in page
+    assert '<details class="rs-browse" id="browse" open>' in page
+    # Without the script every partner is reached from a list built whole: its category's.
+    on_lists = set()
+    for path, text in pages.items():
+        if path.startswith("lists/category/"):
+            assert "rs-rows" not in text and "<noscript>" not in text
+            on_lists.update(re.findall(r'<a href="\.\./\.\./partners/([^"]+)\.html">', text))
+    assert on_lists == {p.id for p in records.partners}
+
+
+def test_a_partners_list_no_longer_than_its_first_rows_is_built_whole(pages):
+    page = pages["lists/index.md"]
+    assert "rs-rows" not in page and "<noscript>" not in page
+
+
+def test_the_rows_data_island_cannot_close_its_script(tmp_path, monkeypatch):
+    shutil.copytree(FIXTURE, tmp_path / "records")
+    xss = tmp_path / "records" / "xss.md"
+    xss.write_text(xss.read_text().replace("name: <script>alert(1)</script>",
+                                           'name: "</script><script>alert(1)</script>\u2028&"'))
+    records, settings, problems = load_and_validate(tmp_path / "records", None, TODAY)
+    assert [p for p in problems if p.severity == "error"] == []
+    monkeypatch.setattr(page_builders, "LIST_PAGE", 2)
+    page = render.render_pages(records, settings, TODAY)["lists/index.md"]
+    start = page.index('<script type="application/json" class="rs-rows"')
+    island = page[page.index(">", start) + 1: page.index("</script>", start)]
+    assert not set(island) & set("<>&\u2028\u2029'")  # escaped as \u003c, \u003e, \u0026, \u2028 ...
+    assert "\\u003c/script\\u003e\\u003cscript\\u003ealert(1)" in island
+    _, rows = _island(page)
+    assert rows[0][5][0] == "</script><script>alert(1)</script>\u2028&"
+    assert "&lt;/script&gt;&lt;script&gt;alert(1)&lt;/script&gt;\u2028&amp;</a>" in rows[0][0]
 
 
 def test_the_reviews_tables_end_in_the_quarters_totals(pages):

@@ -300,6 +300,9 @@ class PartnersPage(PageContext):
     facets: tuple[Facet, ...]
     rows: tuple[PartnerRow, ...]
     totals: Totals | None = None  # the totals row: every partner, referrals in the last 365 days
+    # How many rows the table is built with (the first, by name); every row also travels in the page's data
+    # island, which the table script sorts, filters and shows from. None: every row is built.
+    first_rows: int | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

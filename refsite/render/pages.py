@@ -252,6 +252,9 @@ def _rows(model: Model, partners: Iterable[Partner], cache: dict[str, PartnerRow
     return tuple(rows)
 
 
+# The partners list is built with its first LIST_PAGE rows; the rest reach the page as data (its table script
+# shows them), and every partner is on the list of its category, owner and stage, which are built whole.
+LIST_PAGE = 200
 LIST_DAYS = 364  # a partners list's 'Referrals, 12 months': the 365 days up to today (refsite.render.computed.partner_row)
 
 
@@ -292,7 +295,7 @@ def list_pages(model: Model) -> tuple[PartnersPage, list[ListPage]]:
         facets.append(Facet(facet, title, tuple(values)))
     index = PartnersPage(path="lists/index.md", title="Partners", root=_root("lists/index.md"), site=model.site,
                          search=False, facets=tuple(facets), rows=_rows(model, model.records.partners, cache),
-                         totals=partner_totals(model, model.records.partners))
+                         totals=partner_totals(model, model.records.partners), first_rows=LIST_PAGE)
     return index, pages
 
 

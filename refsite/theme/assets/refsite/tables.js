@@ -1,8 +1,23 @@
 /* refsite: sort any column of a table marked data-rs-sort, and filter a table marked
    data-rs-filter by text, owner, stage and category. Local, no dependency, works from file://;
-   without it the tables read as they were built (sorted by name or by rank). */
+   without it the tables read as they were built (sorted by name or by rank).
+
+   Every table is one model: its rows in the current order, each {html, text, facets, keys}.
+   A long partners list is built with its first rows only; every row, its HTML rendered by the
+   same template macro as the built ones, travels in an inert JSON island beside the table
+   (script.rs-rows, docs/site.md "The pages"). Other tables' models are read from their rows.
+   Sorting and filtering act on the whole model; the body shows the first rows of the result
+   (as many as the page was built with, more on "Show more"). */
 (function () {
   "use strict";
+
+  var NUMBER = /[$,%\s]/g;
+
+  function isNumber(text) {
+    return text !== "" && !isNaN(Number(text.replace(NUMBER, "")));
+  }
+
+  function blank(text) { return text === "" || text === "–"; }
 
   function cellValue(row, index) {
     var cell = row.cells[index];
@@ -10,23 +25,83 @@
     return cell.hasAttribute("data-sort") ? cell.getAttribute("data-sort") : cell.textContent.trim();
   }
 
-  function isNumber(text) {
-    return text !== "" && !isNaN(Number(text.replace(/[$,%\s]/g, "")));
+  var FACETS = [["owner", "Owner"], ["stage", "Stage"], ["category", "Category"]];
+
+  // The model of a table: from its island when it has one (read when first needed: the page opens
+  // without it), else from the rows it was built with.
+  function Table(table) {
+    var wrapper = table.closest(".rs-table");
+    var island = wrapper && wrapper.querySelector("script.rs-rows");
+    this.table = table;
+    this.body = table.tBodies[0];
+    this.limit = this.body.rows.length;  // rows the body shows at most
+    this.keep = null;                    // the filter's test (none: every row)
+    this.onrender = [];
+    if (island) {
+      this.island = island;
+      this.total = Number(island.getAttribute("data-rs-count"));
+      this.step = Number(island.getAttribute("data-rs-page")) || this.limit;  // rows added by "Show more"
+      this.facets = JSON.parse(island.getAttribute("data-rs-facets"));
+      this.rows = this.matches = null;
+      return;
+    }
+    var columns = table.tHead ? table.tHead.rows[0].cells.length : 0;
+    var facets = {};
+    FACETS.forEach(function (f) { facets[f[0]] = {}; });
+    var rows = Array.prototype.map.call(this.body.rows, function (row) {
+      var keys = [];
+      for (var i = 0; i < columns; i++) keys.push(cellValue(row, i));
+      var values = {};
+      FACETS.forEach(function (f) {
+        var v = row.getAttribute("data-" + f[0]) || "";
+        values[f[0]] = v;
+        if (v) facets[f[0]][v] = true;
+      });
+      return { html: row.outerHTML, text: row.textContent.toLowerCase(), facets: values, keys: keys };
+    });
+    this.facets = {};
+    FACETS.forEach(function (f) { this.facets[f[0]] = Object.keys(facets[f[0]]).sort(); }, this);
+    this.rows = this.matches = rows;  // every row in the current order; the rows the filter leaves
+    this.total = rows.length;
+    this.step = rows.length;
   }
 
-  function blank(text) { return text === "" || text === "–"; }
+  // Every row, read from the island on first use: [html, text, owner, stage, category, keys] per row
+  // (site_templates/_macros.html, partner_table).
+  Table.prototype.all = function () {
+    if (!this.rows) {
+      this.rows = JSON.parse(this.island.textContent).rows.map(function (r) {
+        return { html: r[0], text: r[1], facets: { owner: r[2], stage: r[3], category: r[4] }, keys: r[5] };
+      });
+      this.refilter();
+    }
+    return this.rows;
+  };
 
-  function sortBy(table, index, button) {
+  Table.prototype.shown = function () { return Math.min(this.limit, this.matched()); };
+  Table.prototype.matched = function () { return this.matches ? this.matches.length : this.total; };
+
+  Table.prototype.render = function () {
+    var n = Math.min(this.limit, this.matches.length), html = new Array(n);
+    for (var i = 0; i < n; i++) html[i] = this.matches[i].html;
+    this.body.innerHTML = html.join("");
+    this.onrender.forEach(function (f) { f(); });
+  };
+
+  Table.prototype.refilter = function () {
+    var keep = this.keep;
+    this.matches = keep ? this.all().filter(keep) : this.all();
+  };
+
+  Table.prototype.sortBy = function (index, button) {
     var th = button.parentElement;
     var ascending = th.getAttribute("aria-sort") !== "ascending";
-    table.querySelectorAll("thead th[aria-sort]").forEach(function (other) { other.removeAttribute("aria-sort"); });
+    this.table.querySelectorAll("thead th[aria-sort]").forEach(function (other) { other.removeAttribute("aria-sort"); });
     th.setAttribute("aria-sort", ascending ? "ascending" : "descending");
-    var body = table.tBodies[0];
-    var state = rowsOf(table);
     // Each row's key read once (not at every comparison), numbers parsed once.
-    var keyed = state.rows.map(function (row, i) {
-      var text = cellValue(row, index);
-      return { row: row, i: i, text: text, blank: blank(text), number: isNumber(text) ? Number(text.replace(/[$,%\s]/g, "")) : null };
+    var keyed = this.all().map(function (row, i) {
+      var text = row.keys[index] || "";
+      return { row: row, i: i, text: text, blank: blank(text), number: isNumber(text) ? Number(text.replace(NUMBER, "")) : null };
     });
     var collator = new Intl.Collator("en", { sensitivity: "base", numeric: true });
     keyed.sort(function (x, y) {
@@ -35,30 +110,13 @@
       if (c === 0) return x.i - y.i;
       return ascending ? c : -c;
     });
-    // A new tbody of copies, swapped in at once: Chromium moves rows it has laid out slowly enough that
-    // 5,000 moves take seconds (measured: benchmarks/site_timing.py); copies it has not laid out are quick.
-    var sorted = body.cloneNode(false);
-    var rows = keyed.map(function (k) { var copy = k.row.cloneNode(true); sorted.appendChild(copy); return copy; });
-    state.texts = keyed.map(function (k) { return state.texts[k.i]; });
-    state.rows = rows;
-    table.replaceChild(sorted, body);
-  }
+    this.rows = keyed.map(function (k) { return k.row; });
+    this.refilter();
+    this.render();
+  };
 
-  // The rows of a table's body in their current order, and their text in lower case (read once, for the filter).
-  var STATES = typeof WeakMap === "function" ? new WeakMap() : null;
-
-  function rowsOf(table) {
-    var state = STATES && STATES.get(table);
-    if (!state) {
-      var rows = Array.prototype.slice.call(table.tBodies[0].rows);
-      state = { rows: rows, texts: rows.map(function (r) { return r.textContent.toLowerCase(); }) };
-      if (STATES) STATES.set(table, state);
-    }
-    return state;
-  }
-
-  function makeSortable(table) {
-    table.querySelectorAll("thead th").forEach(function (th, index) {
+  function makeSortable(t) {
+    t.table.querySelectorAll("thead th").forEach(function (th, index) {
       var text = th.textContent.trim();
       if (!text) return;
       var button = document.createElement("button");
@@ -68,14 +126,38 @@
       button.title = "Sort by " + text;
       th.textContent = "";
       th.appendChild(button);
-      button.addEventListener("click", function () { sortBy(table, index, button); });
+      button.addEventListener("click", function () { t.sortBy(index, button); });
     });
   }
 
-  var FACETS = [["owner", "Owner"], ["stage", "Stage"], ["category", "Category"]];
+  // "Show 200 more" and "Show all 5000" under a table the body shows only part of.
+  function makeMore(t) {
+    var wrapper = t.table.closest(".rs-table") || t.table;
+    var more = document.createElement("p");
+    more.className = "rs-more";
+    var next = document.createElement("button");
+    next.type = "button";
+    var all = document.createElement("button");
+    all.type = "button";
+    more.appendChild(next);
+    more.appendChild(document.createTextNode(" "));
+    more.appendChild(all);
+    next.addEventListener("click", function () { t.all(); t.limit += t.step; t.render(); });
+    all.addEventListener("click", function () { t.all(); t.limit = t.matched(); t.render(); });
+    function update() {
+      var left = t.matched() - t.shown();
+      more.hidden = left === 0;
+      next.textContent = "Show " + Math.min(t.step, left) + " more";
+      all.hidden = left <= t.step;
+      all.textContent = "Show all " + t.matched();
+    }
+    t.onrender.push(update);
+    update();
+    wrapper.parentNode.insertBefore(more, wrapper.nextSibling);
+  }
 
-  function makeFilter(table) {
-    var rows = rowsOf(table).rows;
+  function makeFilter(t) {
+    var table = t.table;
     var foot = table.tFoot && table.tFoot.rows[0];
     var label = foot && foot.querySelector("[data-rs-total-label]");
     var sums = foot ? Array.prototype.slice.call(foot.querySelectorAll("[data-rs-sum]")) : [];
@@ -92,17 +174,15 @@
     form.appendChild(text);
     var selects = [];
     FACETS.forEach(function (facet) {
-      var values = {};
-      rows.forEach(function (r) { var v = r.getAttribute("data-" + facet[0]); if (v) values[v] = true; });
-      var names = Object.keys(values).sort();
+      var names = t.facets[facet[0]] || [];
       if (names.length < 2) return;
       var select = document.createElement("select");
       select.setAttribute("aria-label", facet[1]);
       select.setAttribute("data-facet", facet[0]);
-      var all = document.createElement("option");
-      all.value = "";
-      all.textContent = "Any " + facet[1].toLowerCase();
-      select.appendChild(all);
+      var any = document.createElement("option");
+      any.value = "";
+      any.textContent = "Any " + facet[1].toLowerCase();
+      select.appendChild(any);
       names.forEach(function (name) {
         var option = document.createElement("option");
         option.value = name;
@@ -116,36 +196,45 @@
     count.className = "rs-filter__count";
     count.setAttribute("aria-live", "polite");
     form.appendChild(count);
+
     function apply() {
       var words = text.value.toLowerCase().split(/\s+/).filter(Boolean);
-      var shown = 0;
-      var state = rowsOf(table), body = table.tBodies[0], texts = state.texts;
-      rows = state.rows;  // sorting replaces the rows with copies in the new order
-      var parent = body.parentNode, next = body.nextSibling;
-      parent.removeChild(body);  // out of the page while 5,000 rows change, then back at once
-      rows.forEach(function (row, i) {
-        var haystack = texts[i];
-        var ok = words.every(function (w) { return haystack.indexOf(w) >= 0; }) &&
-          selects.every(function (s) { return !s.value || row.getAttribute("data-" + s.getAttribute("data-facet")) === s.value; });
-        if (row.hidden === ok) row.hidden = !ok;
-        if (ok) shown += 1;
+      var chosen = selects.filter(function (s) { return s.value; }).map(function (s) {
+        return [s.getAttribute("data-facet"), s.value];
       });
-      parent.insertBefore(body, next);
-      count.textContent = shown === rows.length ? rows.length + " shown" : shown + " of " + rows.length + " shown";
-      // The totals row: as built (refsite.metrics) for every row; recounted from the rows shown when filtered.
+      t.keep = words.length || chosen.length ? function (row) {
+        return words.every(function (w) { return row.text.indexOf(w) >= 0; }) &&
+          chosen.every(function (c) { return row.facets[c[0]] === c[1]; });
+      } : null;
+      t.refilter();
+      t.render();
+    }
+
+    function recount() {
+      var total = t.total, matched = t.matched(), shown = t.shown();
+      if (matched === total) {
+        count.textContent = shown === total ? total + " shown" : shown + " of " + total + " shown";
+      } else {
+        count.textContent = shown === matched ? matched + " of " + total + " shown"
+          : shown + " shown of the " + matched + " that match (" + total + " in all)";
+      }
+      // The totals row: as built (refsite.metrics) for every row; recounted from the model when filtered.
       sums.forEach(function (cell, n) {
-        if (shown === rows.length) { cell.textContent = built[n]; return; }
-        var total = 0;
-        rows.forEach(function (row) { if (!row.hidden) total += Number(row.cells[cell.cellIndex].textContent.trim()) || 0; });
-        cell.textContent = String(total);
+        if (matched === total) { cell.textContent = built[n]; return; }
+        var sum = 0, index = cell.cellIndex;
+        t.matches.forEach(function (row) { sum += Number(row.keys[index]) || 0; });
+        cell.textContent = String(sum);
       });
       if (label) {
-        label.textContent = shown === rows.length ? builtLabel : "Total of the " + shown + " of " + rows.length + " partners shown";
+        label.textContent = matched === total ? builtLabel
+          : "Total of the " + matched + " of " + total + (shown === matched ? " partners shown" : " partners that match");
       }
     }
+
     text.addEventListener("input", apply);
     selects.forEach(function (s) { s.addEventListener("change", apply); });
-    count.textContent = rows.length + " shown";  // as built: every row (no work on 5,000 rows at load)
+    t.onrender.push(recount);
+    recount();  // as built: no work on the rows at load
     var wrapper = table.closest(".rs-table") || table;
     wrapper.parentNode.insertBefore(form, wrapper);
   }
@@ -155,6 +244,10 @@
     document.querySelectorAll("details.rs-browse[open]").forEach(function (d) { d.open = false; });
   }
 
-  document.querySelectorAll("table[data-rs-sort]").forEach(makeSortable);
-  document.querySelectorAll("table[data-rs-filter]").forEach(makeFilter);
+  document.querySelectorAll("table[data-rs-sort], table[data-rs-filter]").forEach(function (table) {
+    var t = new Table(table);
+    if (table.hasAttribute("data-rs-sort")) makeSortable(t);
+    if (table.hasAttribute("data-rs-filter")) makeFilter(t);
+    if (t.limit < t.total) makeMore(t);
+  });
 })();
