@@ -122,7 +122,15 @@ class PartnerFacts:
     meeting_days: int = 0  # a key partner (active or nurture): days between in-person meetings (0: not a key partner)
 
     def received_in(self, start: dt.date, end: dt.date) -> tuple[ReferralFacts, ...]:
-        return tuple(r for r in self.received if start <= r.received <= end)
+        """The referrals received from ``start`` to ``end``, computed once per range (kept beside the fields)."""
+        memo = self.__dict__.get("_received_in")
+        if memo is None:
+            memo = {}
+            object.__setattr__(self, "_received_in", memo)
+        found = memo.get((start, end))
+        if found is None:
+            found = memo[(start, end)] = tuple(r for r in self.received if start <= r.received <= end)
+        return found
 
 
 def _prospect_start(stages: tuple[tuple[dt.date, str], ...], stage: str, since: dt.date | None,
@@ -232,6 +240,31 @@ def partner_facts(partner: Partner, settings: Settings, today: dt.date, begin: d
         meeting_days=(settings.key_meeting_days
                       if partner.tier == "key" and partner.stage in ("active", "nurture") else 0),
     )
+
+
+class FactsMemo:
+    """:func:`partner_facts` kept per partner, for runs over records that mostly did not change (`refsite serve`).
+
+    A partner's facts are reused while the very same :class:`Partner` object comes back with the same
+    settings object, ``today`` and ``begin`` (a record re-read is a new object: its facts are made again).
+    """
+
+    def __init__(self) -> None:
+        self._kept: dict[tuple[str, dt.date | None], tuple[Partner, Settings, dt.date, PartnerFacts]] = {}
+
+    def facts(self, partner: Partner, settings: Settings, today: dt.date, begin: dt.date | None = None) -> PartnerFacts:
+        key = (partner.id, begin)
+        kept = self._kept.get(key)
+        if kept is not None and kept[0] is partner and kept[1] is settings and kept[2] == today:
+            return kept[3]
+        facts = partner_facts(partner, settings, today, begin)
+        self._kept[key] = (partner, settings, today, facts)
+        return facts
+
+    def keep_only(self, partner_ids: Iterable[str]) -> None:
+        """Forget the partners not among ``partner_ids`` (removed from the records)."""
+        ids = set(partner_ids)
+        self._kept = {k: v for k, v in self._kept.items() if k[0] in ids}
 
 
 def _cadence(partner: Partner, settings: Settings) -> int:

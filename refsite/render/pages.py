@@ -515,7 +515,7 @@ def _group_rows(model: Model, quarter: Period, key: str) -> tuple[GroupRow, ...]
 def review_page(model: Model) -> ReviewPage:
     """The quarterly review of the last full quarter (refsite.metrics.review)."""
     quarter = Period.last_full("quarter", model.today)
-    result = review(model.records, model.settings, quarter, model.today)
+    result = review(model.records, model.settings, quarter, model.today, model.memo)
     currency = model.site.currency
     total = result.total
     top = result.ranking[:10]
