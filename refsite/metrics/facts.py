@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Iterable
+from typing import Any, Callable, Iterable, Sequence
 
 from refsite import vocab
 from refsite.model import LogEvent, Partner, Referral
@@ -251,6 +251,18 @@ class FactsMemo:
 
     def __init__(self) -> None:
         self._kept: dict[tuple[str, dt.date | None], tuple[Partner, Settings, dt.date, PartnerFacts]] = {}
+        self._groups: dict[tuple[Any, ...], tuple[tuple[PartnerFacts, ...], Any]] = {}
+        self._ids: frozenset[str] = frozenset()
+
+    def group(self, facts: Sequence[PartnerFacts], period: Any, compute: Callable[[Sequence[PartnerFacts], Any], Any]) -> Any:
+        """``compute(facts, period)`` (refsite.metrics.figures), kept while the group holds the very same facts."""
+        key = (period, tuple(id(f) for f in facts))
+        kept = self._groups.get(key)
+        if kept is not None and len(kept[0]) == len(facts) and all(a is b for a, b in zip(kept[0], facts)):
+            return kept[1]
+        result = compute(facts, period)
+        self._groups[key] = (tuple(facts), result)  # holding the facts: their ids stay theirs
+        return result
 
     def facts(self, partner: Partner, settings: Settings, today: dt.date, begin: dt.date | None = None) -> PartnerFacts:
         key = (partner.id, begin)
@@ -263,8 +275,13 @@ class FactsMemo:
 
     def keep_only(self, partner_ids: Iterable[str]) -> None:
         """Forget the partners not among ``partner_ids`` (removed from the records)."""
-        ids = set(partner_ids)
-        self._kept = {k: v for k, v in self._kept.items() if k[0] in ids}
+        ids = frozenset(partner_ids)
+        if ids != self._ids:
+            self._kept = {k: v for k, v in self._kept.items() if k[0] in ids}
+            self._ids = ids
+        # A group that holds a facts object no longer kept will not come back: let it go.
+        live = {id(v[3]) for v in self._kept.values()}
+        self._groups = {k: v for k, v in self._groups.items() if all(i in live for i in k[1])}
 
 
 def _cadence(partner: Partner, settings: Settings) -> int:

@@ -132,6 +132,8 @@ def convert(markdown: str) -> tuple[str, list[dict[str, Any]], set[str]] | None:
 
 def _depth(line: str) -> int:
     """Block-level tags opened minus closed on a line."""
+    if "<" not in line:
+        return 0
     change = 0
     for match in _TAG.finditer(line):
         if match.group(2).lower() not in _BLOCKS or match.group(3):
