@@ -263,9 +263,12 @@ class FastPages(BasePlugin):
         """Let a page's HTML go once its file is rendered: MkDocs keeps every page to the end of the build, and
         nothing after this reads the content (the anchors are checked from ``present_anchor_ids``; the search
         entries are made in ``on_page_markdown``), so memory stays flat instead of growing with the pages."""
+        from mkdocs.structure.toc import get_toc
+
         if page.file.src_uri in self._filled:
             self._filled.discard(page.file.src_uri)
             page.content = None
+            page.toc = get_toc([])  # its headings too: only its own template read them
         return output
 
     def _index(self, page: Any, content: str) -> None:

@@ -5,6 +5,10 @@
 - every partner file as last read (its ``stat``, the partner parsed from it, the loader's
   problems, the partner as of ``--today`` and its own checks' problems): a change re-reads only
   the files whose ``stat`` changed, and re-checks only those partners;
+- what the summary pages are computed from, per partner, reused while its record is the same
+  object: its metrics facts and the figures of groups of them (``refsite.metrics.FactsMemo``),
+  its due items (:class:`DueMemo`, which also compares what they read of the other partners),
+  and its items' messages; so a change recomputes the edited partner's and sums again;
 - the settings, the templates and the ``mkdocs.yml`` as last seen: any change there (or a
   failed build) starts again from scratch, as ``refsite build`` would;
 - a digest of every page as published, and for each partner page what it was made from (the
