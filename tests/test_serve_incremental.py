@@ -14,9 +14,12 @@ import pytest
 from conftest import TODAY, tree_state
 
 from refsite import render, site
+from refsite.due import due
 from refsite.load import load
+from refsite.metrics import FactsMemo, Period, all_facts, figures
+from refsite.model import Records
 from refsite.render.downloads import download_files
-from refsite.site.incremental import Preview
+from refsite.site.incremental import DueMemo, Preview
 
 FIXTURE = Path(__file__).parent / "fixtures" / "site-records"
 LINE = "- 2026-11-20 visit @tom with Leah Ortiz: brought the new knee protocol\n"
@@ -231,3 +234,79 @@ def test_the_preview_writes_nothing_in_the_records_folder_and_only_a_marked_site
     with pytest.raises(site.SiteDirRefused):
         Preview(site.Layout.find(records, site_dir=foreign), TODAY, use_cache=False).refresh()
     assert tree_state(foreign) == kept
+
+
+GYM = """---
+name: Paddington Strength Gym
+category: fitness
+stage: active
+tier: light
+location: Paddington
+contacts:
+  - name: Sam Lee
+    role: owner
+---
+
+## Log
+
+- 2026-09-01 visit @maya with Sam Lee: first visit
+"""
+
+
+def _reload(records: Path, kept: Records, changed: set[str]) -> Records:
+    """The records with only the ``changed`` files read again: every other partner is the very same object."""
+    fresh, _, _ = load(records)
+    old = {p.id: p for p in kept.partners}
+    partners = [p if p.id in changed or p.id not in old else old[p.id] for p in fresh.partners]
+    return Records(tuple(partners))
+
+
+def test_the_due_memo_is_due_after_edits_that_reach_other_partners(tmp_path):
+    """An edit can change another partner's items through the network (refsite.due.network): an introducer's
+    name, who could introduce, an introduction line naming a prospect, the people known at an organisation."""
+    records = copy_records(tmp_path)
+    prospect = records / "prospect.md"
+    append(prospect, "- 2026-10-16 value @tom with Amira Haddad: sent a video\n"
+                     "- 2026-10-23 value @tom with Amira Haddad: sent the newsletter\n")
+    (records / "gym.md").write_text(GYM, encoding="utf-8")
+    memo = DueMemo()
+    now, settings, _ = load(records)
+    assert memo.items(now, settings, TODAY) == due(now, settings, TODAY)
+    asks = [i for i in memo.items(now, settings, TODAY) if i.partner_id == "prospect" and i.rule == "introduction"]
+    assert [i.introducers for i in asks] == [("gym", "xss")]
+
+    gym = records / "gym.md"
+    edits = [
+        ("gym", lambda: gym.write_text(GYM.replace("Paddington Strength Gym", "Paddington Power Gym"), "utf-8")),
+        ("gym", lambda: gym.write_text(GYM.replace("stage: active", "stage: former"), "utf-8")),
+        ("gym", lambda: gym.write_text(GYM, "utf-8")),
+        ("harbour", lambda: append(records / "harbour.md",
+                                   "- 2026-11-02 intro-asked @maya with Leah Ortiz: asked about Oxford Street Pilates\n")),
+        ("harbour", lambda: (records / "harbour.md").write_text(
+            (records / "harbour.md").read_text("utf-8").replace("location: Surry Hills", "location: Paddington"),
+            "utf-8")),
+        ("gym", lambda: gym.write_text(GYM.replace("location: Paddington", "location: Paddington\n"
+                                                   "organisation: Harbour Group"), "utf-8")),
+        ("xss", lambda: append(records / "xss.md", "- 2026-11-03 note @maya: nothing for the others\n")),
+    ]
+    for changed, edit in edits:
+        edit()
+        now = _reload(records, now, {changed})
+        assert memo.items(now, settings, TODAY) == due(now, settings, TODAY), changed
+    (records / "gym.md").unlink()
+    now = _reload(records, now, set())
+    assert memo.items(now, settings, TODAY) == due(now, settings, TODAY)
+
+
+def test_figures_from_kept_shares_are_the_figures(tmp_path):
+    """refsite.metrics.figures keeps each partner's share per period on its facts: asking twice, or for
+    another grouping of the same facts, gives what fresh facts give."""
+    records, settings, _ = load(FIXTURE)
+    facts = all_facts(records, settings, TODAY)
+    quarter = Period.last_full("quarter", TODAY)
+    first = figures(facts, quarter)
+    assert figures(facts[1:], quarter) == figures(all_facts(records, settings, TODAY)[1:], quarter)
+    assert figures(facts, quarter) == first == figures(all_facts(records, settings, TODAY), quarter)
+    memo = FactsMemo()
+    kept = all_facts(records, settings, TODAY, memo)
+    assert kept == facts and all(a is b for a, b in zip(kept, all_facts(records, settings, TODAY, memo)))

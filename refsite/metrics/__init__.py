@@ -30,6 +30,9 @@ Public API (stable: the CLI and the site import exactly these names)::
     figures(facts, period) -> Figures                                 # any set of partners
     Use all_facts rather than partner_facts one by one: it passes on when the records begin
     (records_start), which bounds the trailing averages the way `refsite report` does.
+    FactsMemo(): keeps each partner's facts (and figures of groups of them) between runs over
+    records that mostly did not change: all_facts(..., memo) and review(..., memo) reuse them
+    (`refsite serve`). figures() keeps each partner's share per period on its (immutable) facts.
 
 Every figure is defined in docs/metrics.md. Counts are ints, money is Decimal,
 ratios (0..1) and medians are floats, and a figure that is undefined (nothing to
@@ -44,6 +47,7 @@ from refsite.metrics.facts import (
     CADENCE_KINDS,
     IN_PERSON_KINDS,
     TOUCH_KINDS,
+    FactsMemo,
     PartnerFacts,
     ReferralFacts,
     UpdateFacts,
@@ -81,6 +85,7 @@ __all__ = [
     "BY",
     "CADENCE_KINDS",
     "AtRisk",
+    "FactsMemo",
     "UpdateFacts",
     "cadence_kept",
     "met_in_person",

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Iterable
+from typing import Any, Callable, Iterable, Sequence
 
 from refsite import vocab
 from refsite.model import LogEvent, Partner, Referral
@@ -122,7 +122,15 @@ class PartnerFacts:
     meeting_days: int = 0  # a key partner (active or nurture): days between in-person meetings (0: not a key partner)
 
     def received_in(self, start: dt.date, end: dt.date) -> tuple[ReferralFacts, ...]:
-        return tuple(r for r in self.received if start <= r.received <= end)
+        """The referrals received from ``start`` to ``end``, computed once per range (kept beside the fields)."""
+        memo = self.__dict__.get("_received_in")
+        if memo is None:
+            memo = {}
+            object.__setattr__(self, "_received_in", memo)
+        found = memo.get((start, end))
+        if found is None:
+            found = memo[(start, end)] = tuple(r for r in self.received if start <= r.received <= end)
+        return found
 
 
 def _prospect_start(stages: tuple[tuple[dt.date, str], ...], stage: str, since: dt.date | None,
@@ -232,6 +240,48 @@ def partner_facts(partner: Partner, settings: Settings, today: dt.date, begin: d
         meeting_days=(settings.key_meeting_days
                       if partner.tier == "key" and partner.stage in ("active", "nurture") else 0),
     )
+
+
+class FactsMemo:
+    """:func:`partner_facts` kept per partner, for runs over records that mostly did not change (`refsite serve`).
+
+    A partner's facts are reused while the very same :class:`Partner` object comes back with the same
+    settings object, ``today`` and ``begin`` (a record re-read is a new object: its facts are made again).
+    """
+
+    def __init__(self) -> None:
+        self._kept: dict[tuple[str, dt.date | None], tuple[Partner, Settings, dt.date, PartnerFacts]] = {}
+        self._groups: dict[tuple[Any, ...], tuple[tuple[PartnerFacts, ...], Any]] = {}
+        self._ids: frozenset[str] = frozenset()
+
+    def group(self, facts: Sequence[PartnerFacts], period: Any, compute: Callable[[Sequence[PartnerFacts], Any], Any]) -> Any:
+        """``compute(facts, period)`` (refsite.metrics.figures), kept while the group holds the very same facts."""
+        key = (period, tuple(id(f) for f in facts))
+        kept = self._groups.get(key)
+        if kept is not None and len(kept[0]) == len(facts) and all(a is b for a, b in zip(kept[0], facts)):
+            return kept[1]
+        result = compute(facts, period)
+        self._groups[key] = (tuple(facts), result)  # holding the facts: their ids stay theirs
+        return result
+
+    def facts(self, partner: Partner, settings: Settings, today: dt.date, begin: dt.date | None = None) -> PartnerFacts:
+        key = (partner.id, begin)
+        kept = self._kept.get(key)
+        if kept is not None and kept[0] is partner and kept[1] is settings and kept[2] == today:
+            return kept[3]
+        facts = partner_facts(partner, settings, today, begin)
+        self._kept[key] = (partner, settings, today, facts)
+        return facts
+
+    def keep_only(self, partner_ids: Iterable[str]) -> None:
+        """Forget the partners not among ``partner_ids`` (removed from the records)."""
+        ids = frozenset(partner_ids)
+        if ids != self._ids:
+            self._kept = {k: v for k, v in self._kept.items() if k[0] in ids}
+            self._ids = ids
+        # A group that holds a facts object no longer kept will not come back: let it go.
+        live = {id(v[3]) for v in self._kept.values()}
+        self._groups = {k: v for k, v in self._groups.items() if all(i in live for i in k[1])}
 
 
 def _cadence(partner: Partner, settings: Settings) -> int:

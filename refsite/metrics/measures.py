@@ -7,6 +7,7 @@ divide, no value to take the middle of); output shows them as "n/a".
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import statistics
 from dataclasses import dataclass, replace
@@ -14,7 +15,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Iterable, Sequence
 
 from refsite import words
-from refsite.metrics.facts import PartnerFacts, partner_facts, records_start
+from refsite.metrics.facts import FactsMemo, PartnerFacts, ReferralFacts, partner_facts, records_start
 from refsite.metrics.period import Period, months_between
 from refsite.model import Records
 from refsite.settings import Settings
@@ -219,10 +220,12 @@ def _herfindahl(amounts: Sequence[int]) -> float | None:
     return sum((a / total) ** 2 for a in amounts) if total else None
 
 
-def all_facts(records: Records, settings: Settings, today: dt.date) -> tuple[PartnerFacts, ...]:
-    """Every partner's facts as of ``today``, in partner-id order."""
+def all_facts(records: Records, settings: Settings, today: dt.date,
+              memo: FactsMemo | None = None) -> tuple[PartnerFacts, ...]:
+    """Every partner's facts as of ``today``, in partner-id order (``memo``: reuse those of unchanged partners)."""
     begin = records_start(records.partners, today)
-    return tuple(partner_facts(p, settings, today, begin) for p in records.partners)
+    make = memo.facts if memo is not None else partner_facts
+    return tuple(make(p, settings, today, begin) for p in records.partners)
 
 
 # --------------------------------------------------------------------------- figures
@@ -261,56 +264,107 @@ def trailing_average(facts: Sequence[PartnerFacts], period: Period) -> float | N
     days = (end - start).days + 1
     if days < period.days:
         return None
-    count = sum(len(f.received_in(start, end)) for f in facts)
+    count = 0
+    for f in facts:
+        dates = _received_dates(f)
+        count += bisect.bisect_right(dates, end) - bisect.bisect_left(dates, start)
     return count * period.days / days
 
 
-def _funnel(facts: Sequence[PartnerFacts], period: Period) -> tuple[FunnelStep, ...]:
-    days: dict[str, list[int]] = {step: [] for step in FUNNEL_STEPS}
-    for f in facts:
-        began = f.prospect_start
-        if began is None or began > period.end:
-            continue
-        reached: dict[str, dt.date | None] = {
-            "new prospects": began,
-            "engaged": min((d for d, _ in f.engaged if d >= began), default=None),
-            "met in person": min((d for d in f.in_person if d >= began), default=None),
-            "first referral": min((r.received for r in f.received if r.received >= began), default=None),
-        }
-        active = min((d for d, s in f.stages if d >= began and s in ("active", "nurture")), default=None)
-        dropped = min((d for d, s in f.stages if d >= began and s == "former"), default=None)
-        reached["became active"] = active
-        reached["dropped"] = dropped if dropped is not None and (active is None or dropped < active) else None
-        for step, when in reached.items():
-            if when is not None and when in period:
-                days[step].append((when - began).days)
-    return tuple(
-        FunnelStep(step, len(days[step]), None if step == "new prospects" else median(days[step]))
-        for step in FUNNEL_STEPS
+def _funnel_part(f: PartnerFacts, period: Period) -> tuple[tuple[str, int], ...]:
+    """The funnel steps one prospect reached in the period, with the days from becoming a prospect."""
+    began = f.prospect_start
+    if began is None or began > period.end:
+        return ()
+    reached: dict[str, dt.date | None] = {
+        "new prospects": began,
+        "engaged": min((d for d, _ in f.engaged if d >= began), default=None),
+        "met in person": min((d for d in f.in_person if d >= began), default=None),
+        "first referral": min((r.received for r in f.received if r.received >= began), default=None),
+    }
+    active = min((d for d, s in f.stages if d >= began and s in ("active", "nurture")), default=None)
+    dropped = min((d for d, s in f.stages if d >= began and s == "former"), default=None)
+    reached["became active"] = active
+    reached["dropped"] = dropped if dropped is not None and (active is None or dropped < active) else None
+    return tuple((step, (when - began).days) for step, when in reached.items() if when is not None and when in period)
+
+
+@dataclass(frozen=True)
+class _Part:
+    """One partner's share of :func:`figures` over one period: what takes a pass over its facts."""
+
+    received: tuple[ReferralFacts, ...]  # received in the period
+    intervals: tuple[int, ...]  # days between a referral in the period and the one before it
+    touch_kinds: tuple[str, ...]  # the kinds of its touches in the period
+    sent: int
+    costs: tuple[Decimal, ...]  # gifts and hospitality in the period
+    cadence: bool | None  # cadence_kept
+    met: bool | None  # met_in_person
+    funnel: tuple[tuple[str, int], ...]  # (step, days from becoming a prospect) reached in the period
+
+
+_PARTS = "_figures_parts"  # a PartnerFacts' own memo: period -> _Part (the facts are immutable)
+
+
+def _part(f: PartnerFacts, period: Period) -> _Part:
+    """``f``'s share of the figures over ``period``, computed once per facts and period (kept on the facts)."""
+    memo = f.__dict__.get(_PARTS)
+    if memo is None:
+        memo = {}
+        object.__setattr__(f, _PARTS, memo)  # a cache beside the frozen fields: not a field, not compared
+    part = memo.get(period)
+    if part is None:
+        part = memo[period] = _make_part(f, period)
+    return part
+
+
+def _make_part(f: PartnerFacts, period: Period) -> _Part:
+    start, end = period.start, period.end
+    refs = f.received_in(start, end)
+    intervals = []
+    if refs:
+        dates = [r.received for r in f.received]
+        for i in range(1, len(dates)):
+            if start <= dates[i] <= end:
+                intervals.append((dates[i] - dates[i - 1]).days)
+    return _Part(
+        received=refs,
+        intervals=tuple(intervals),
+        touch_kinds=tuple(t.kind for t in f.touches if start <= t.date <= end),
+        sent=sum(1 for d in f.sent if start <= d <= end),
+        costs=tuple(c for d, c in f.costs if start <= d <= end),
+        cadence=cadence_kept(f, period),
+        met=met_in_person(f, period),
+        funnel=_funnel_part(f, period),
     )
 
 
+def _received_dates(f: PartnerFacts) -> tuple[dt.date, ...]:
+    dates = f.__dict__.get("_received_dates")
+    if dates is None:
+        dates = tuple(r.received for r in f.received)
+        object.__setattr__(f, "_received_dates", dates)
+    return dates
+
+
 def figures(facts: Sequence[PartnerFacts], period: Period) -> Figures:
-    """Every metric for these partners over ``period`` (definitions: docs/metrics.md)."""
-    start, end = period.start, period.end
-    in_period = [f.received_in(start, end) for f in facts]
-    received = [r for refs in in_period for r in refs]
-    per_partner = [len(refs) for refs in in_period]
+    """Every metric for these partners over ``period`` (definitions: docs/metrics.md).
+
+    Each partner's share is computed once per period and kept on its facts (:func:`_part`), so the
+    many groupings of the same partners (the site's pages, the incremental preview) sum shares.
+    """
+    parts = [_part(f, period) for f in facts]
+    received = [r for p in parts for r in p.received]
+    per_partner = [len(p.received) for p in parts]
     converted = [r for r in received if r.converted is not None]
     declined = [r for r in received if r.declined is not None and r.converted is None]
     valued = [r.value for r in received if r.value is not None]
     revenue = sum(valued, Decimal(0))
     rated = [r.satisfaction for r in received if r.satisfaction is not None]
     thanked = [r.days_to_thank for r in received if r.days_to_thank is not None]
-    intervals = []
-    for f, refs in zip(facts, in_period):
-        if refs:
-            dates = [r.received for r in f.received]
-            for i in range(1, len(dates)):
-                if start <= dates[i] <= end:
-                    intervals.append((dates[i] - dates[i - 1]).days)
-    touches = [t for f in facts for t in f.touches if start <= t.date <= end]
-    sent = sum(1 for f in facts for d in f.sent if start <= d <= end)
+    intervals = [d for p in parts for d in p.intervals]
+    touch_kinds = [k for p in parts for k in p.touch_kinds]
+    sent = sum(p.sent for p in parts)
     ranked = sorted(per_partner, reverse=True)
     total = len(received)
     by_category: dict[str, int] = {}
@@ -325,10 +379,16 @@ def figures(facts: Sequence[PartnerFacts], period: Period) -> Figures:
     thanked_on_time = sum(1 for r in thanks if r.thanked_on_time)
     updates = [u for r in received for u in r.updates if u.counted(today)]
     updates_on_time = sum(1 for u in updates if u.on_time)
-    cadence = [kept for f in facts if (kept := cadence_kept(f, period)) is not None]
-    met = [was for f in facts if (was := met_in_person(f, period)) is not None]
+    cadence = [p.cadence for p in parts if p.cadence is not None]
+    met = [p.met for p in parts if p.met is not None]
     booked = [r.days_to_book for r in received if r.days_to_book is not None]
-    gifts = sum((c for f in facts for d, c in f.costs if start <= d <= end), Decimal(0))
+    gifts = sum((c for p in parts for c in p.costs), Decimal(0))
+    funnel_days: dict[str, list[int]] = {step: [] for step in FUNNEL_STEPS}
+    for p in parts:
+        for step, days in p.funnel:
+            funnel_days[step].append(days)
+    funnel = tuple(FunnelStep(step, len(funnel_days[step]), None if step == "new prospects" else median(funnel_days[step]))
+                   for step in FUNNEL_STEPS)
     return Figures(
         period=period,
         partners=len(facts),
@@ -352,8 +412,8 @@ def figures(facts: Sequence[PartnerFacts], period: Period) -> Figures:
         median_days_to_thank=median(thanked),
         thanked=len(thanked),
         unthanked=total - len(thanked),
-        touches=len(touches),
-        touches_by_kind=counts(t.kind for t in touches),
+        touches=len(touch_kinds),
+        touches_by_kind=counts(touch_kinds),
         gifts=gifts,
         top1_share=ratio(sum(ranked[:1]), total),
         top5_share=ratio(sum(ranked[:5]), total),
@@ -364,7 +424,7 @@ def figures(facts: Sequence[PartnerFacts], period: Period) -> Figures:
         effective_categories=None if not category_hhi else 1 / category_hhi,
         trailing_average=average,
         trend=trend(total, average, any(f.history_clipped for f in facts)),
-        funnel=_funnel(facts, period),
+        funnel=funnel,
         thanked_on_time=thanked_on_time,
         thanks_counted=len(thanks),
         thanked_on_time_rate=ratio(thanked_on_time, len(thanks)),

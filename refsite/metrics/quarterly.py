@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Sequence
 
-from refsite.metrics.facts import PartnerFacts, records_start
+from refsite.metrics.facts import FactsMemo, PartnerFacts, records_start
 from refsite.metrics.measures import (
     AtRisk,
     Group,
@@ -244,11 +244,14 @@ def focus(facts: Sequence[PartnerFacts], settings: Settings, quarter: Period, to
                  for f, kinds, reasons in items.values())
 
 
-def review(records: Records, settings: Settings, quarter: Period, today: dt.date) -> Review:
-    """The quarterly review of ``quarter`` (a Period of kind 'quarter'), as of ``today``."""
+def review(records: Records, settings: Settings, quarter: Period, today: dt.date,
+           memo: FactsMemo | None = None) -> Review:
+    """The quarterly review of ``quarter`` (a Period of kind 'quarter'), as of ``today``.
+
+    ``memo``: the facts of partners unchanged since an earlier call are reused (`refsite serve`)."""
     if quarter.kind != "quarter":
         raise ValueError(f"the review is of a quarter (e.g. 2026Q3), not {quarter.label}")
-    facts = all_facts(records, settings, today)
+    facts = all_facts(records, settings, today, memo)
     return review_from_facts(facts, settings, quarter, today, records_start(records.partners, today))
 
 

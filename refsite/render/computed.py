@@ -10,11 +10,11 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Mapping
+from typing import Iterable, Mapping, Sequence
 
 from refsite import drafts
 from refsite.due import DueItem, due
-from refsite.metrics import PartnerFacts, partner_facts
+from refsite.metrics import FactsMemo, PartnerFacts, partner_facts
 from refsite.model import Partner, Records
 from refsite.render.contexts import DraftView, DueRow, Link, PartnerRow, SiteInfo, TeamMember
 from refsite.render.formatting import fmt_date, label, relative_days, slugify, tel_url
@@ -43,7 +43,10 @@ class Model:
     facts: tuple[PartnerFacts, ...]  # refsite.metrics' view of every partner, in id order
     tag_slugs: Mapping[str, str] = field(default_factory=dict)
     templates: Path | None = None  # the repository's site_templates/ (its messages/ override the drafts')
-    _drafts: dict[tuple[object, ...], DraftView | None] = field(default_factory=dict, repr=False, compare=False)
+    memo: FactsMemo | None = field(default=None, repr=False, compare=False)  # facts kept between runs (serve)
+    # item -> (its partner, its introducer, its message): reused while both are the very same records (serve)
+    _drafts: dict[DueItem, tuple[Partner | None, Partner | None, DraftView | None]] = field(
+        default_factory=dict, repr=False, compare=False)
     _facts_by_id: Mapping[str, PartnerFacts] = field(init=False, repr=False, compare=False)
 
     def facts_of(self, partner_ids: Iterable[str]) -> list[PartnerFacts]:
@@ -82,17 +85,25 @@ class Model:
 
     def draft(self, item: DueItem) -> DraftView | None:
         """The item's message (refsite.drafts), computed once per item; None for a notice with no message."""
-        key = (item.partner_id, item.rule, item.ref, item.due_date, item.step)
-        if key not in self._drafts:
-            self._drafts[key] = _draft_view(self, item)
-        return self._drafts[key]
+        partner = self.records.get(item.partner_id)
+        introducer = _introducer(self, item)
+        kept = self._drafts.get(item)
+        if kept is not None and kept[0] is partner and kept[1] is introducer:
+            return kept[2]
+        view = _draft_view(self, item)
+        self._drafts[item] = (partner, introducer, view)
+        return view
+
+
+def _introducer(model: Model, item: DueItem) -> Partner | None:
+    return next((p for p in (model.records.get(i) for i in item.introducers) if p is not None), None)
 
 
 def _draft_view(model: Model, item: DueItem) -> DraftView | None:
     partner = model.records.get(item.partner_id)
     if partner is None:
         return None
-    introducer = next((p for p in (model.records.get(i) for i in item.introducers) if p is not None), None)
+    introducer = _introducer(model, item)
     try:
         d = drafts.draft(item, partner, model.settings, model.templates, introducer)
     except drafts.NoDraft:
@@ -132,9 +143,15 @@ RULE_LABELS = {
 }
 
 
-def build_model(records: Records, settings: Settings, today: dt.date, templates: Path | None = None) -> Model:
-    """``templates``: the repository's own site_templates/ (for the message drafts' overrides)."""
-    items = tuple(due(records, settings, today))
+def build_model(records: Records, settings: Settings, today: dt.date, templates: Path | None = None,
+                memo: FactsMemo | None = None, items: Sequence[DueItem] | None = None,
+                drafts: dict[DueItem, tuple[Partner | None, Partner | None, DraftView | None]] | None = None) -> Model:
+    """``templates``: the repository's own site_templates/ (for the message drafts' overrides).
+
+    The incremental preview passes ``memo`` (the facts of unchanged partners are reused) and
+    ``items`` (every due item, as ``refsite.due.due`` sorts them, the unchanged partners' kept) and
+    ``drafts`` (the messages made by an earlier model, reused for the same item, partner and introducer)."""
+    items = tuple(due(records, settings, today)) if items is None else tuple(items)
     by_partner: dict[str, list[DueItem]] = {}
     for item in items:
         by_partner.setdefault(item.partner_id, []).append(item)
@@ -160,9 +177,11 @@ def build_model(records: Records, settings: Settings, today: dt.date, templates:
         items=items,
         by_partner={k: tuple(v) for k, v in by_partner.items()},
         introduced={k: tuple(sorted(v)) for k, v in introduced.items()},
-        facts=tuple(partner_facts(p, settings, today) for p in records.partners),
+        facts=tuple((memo.facts if memo is not None else partner_facts)(p, settings, today) for p in records.partners),
         tag_slugs=slugs,
         templates=templates,
+        memo=memo,
+        _drafts={} if drafts is None else drafts,
     )
 
 

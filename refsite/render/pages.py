@@ -267,7 +267,13 @@ def partner_totals(model: Model, partners: Sequence[Partner]) -> Totals:
     """The totals row under a partners table: refsite.metrics.figures over the partners listed, the last 365 days."""
     window = Period.between(model.today - dt.timedelta(days=LIST_DAYS), model.today)
     shown = f"All {plural(len(partners), 'partner')}" if len(partners) > 1 else plural(len(partners), "partner")
-    return _totals(shown, len(partners), figures(model.facts_of(p.id for p in partners), window), model.site.currency)
+    return _totals(shown, len(partners), _figures(model, model.facts_of(p.id for p in partners), window),
+                   model.site.currency)
+
+
+def _figures(model: Model, facts: Sequence[PartnerFacts], period: Period) -> Any:
+    """refsite.metrics.figures, kept by the model's memo (the preview's) while the group's facts are the same."""
+    return figures(facts, period) if model.memo is None else model.memo.group(facts, period, figures)
 
 
 def list_pages(model: Model) -> tuple[PartnersPage, list[ListPage]]:
@@ -501,7 +507,7 @@ def _group_rows(model: Model, quarter: Period, key: str) -> tuple[GroupRow, ...]
     rows = []
     currency = model.site.currency
     for name, facts in groups.items():
-        now = figures(facts, quarter)
+        now = _figures(model, facts, quarter)
         url: str | None
         if key == "category":
             shown, url = label(name), list_url("category", name)
@@ -518,7 +524,7 @@ def _group_rows(model: Model, quarter: Period, key: str) -> tuple[GroupRow, ...]
 def review_page(model: Model) -> ReviewPage:
     """The quarterly review of the last full quarter (refsite.metrics.review)."""
     quarter = Period.last_full("quarter", model.today)
-    result = review(model.records, model.settings, quarter, model.today)
+    result = review(model.records, model.settings, quarter, model.today, model.memo)
     currency = model.site.currency
     total = result.total
     top = result.ranking[:10]

@@ -32,6 +32,7 @@ import html
 import json
 import os
 import re
+import zlib
 from typing import Any
 
 from mkdocs.plugins import BasePlugin, event_priority
@@ -48,6 +49,7 @@ _BLOCKS = frozenset(
     "iframe noscript output progress script style video".split()
 )
 _TAGS = re.compile(r"<[^>]*>")
+_TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9-]*)[^>]*?(/?)>")
 _SPACE = re.compile(r"\s+")
 
 
@@ -130,8 +132,10 @@ def convert(markdown: str) -> tuple[str, list[dict[str, Any]], set[str]] | None:
 
 def _depth(line: str) -> int:
     """Block-level tags opened minus closed on a line."""
+    if "<" not in line:
+        return 0
     change = 0
-    for match in re.finditer(r"<(/?)([a-zA-Z][a-zA-Z0-9-]*)[^>]*?(/?)>", line):
+    for match in _TAG.finditer(line):
         if match.group(2).lower() not in _BLOCKS or match.group(3):
             continue
         change += -1 if match.group(1) else 1
@@ -190,6 +194,7 @@ class FastPages(BasePlugin):
         self._pages: dict[str, tuple[str, list[dict[str, Any]], set[str]]] = {}
         self._entries: dict[str, list[dict[str, Any]]] = {}  # per page, kept across dirty rebuilds
         self._filled: set[str] = set()  # pages whose HTML this plugin put back (let go once rendered)
+        self._held: dict[str, bytes] = {}  # page -> its HTML, compressed, from on_page_content to on_page_context
         self._dirty = False
         self._sidecar: dict[str, list[dict[str, str]]] | None = None
         self.converted = 0
@@ -200,6 +205,7 @@ class FastPages(BasePlugin):
 
     def on_pre_build(self, *, config: Any) -> None:
         self._pages.clear()
+        self._held.clear()
         if not self._dirty:  # a dirty rebuild renders only the changed pages: keep the others' entries
             self._entries = {}
         self.converted = self.left = 0
@@ -240,16 +246,29 @@ class FastPages(BasePlugin):
         self._filled.add(page.file.src_uri)
         page.toc = get_toc(tokens)  # type: ignore[arg-type]  # MkDocs types its tokens as a TypedDict; ours are the same keys
         page.present_anchor_ids = anchors
-        return content
+        # MkDocs reads every page before it writes any: held as it is, the HTML of all pages would be in
+        # memory at once (most of a build's peak). Held compressed until the page's own turn comes.
+        self._held[page.file.src_uri] = zlib.compress(content.encode("utf-8"), 1)
+        return ""
+
+    @event_priority(100)  # before every other plugin's (Material's search strips attributes from the content)
+    def on_page_context(self, context: Any, *, page: Any, config: Any, nav: Any) -> Any:
+        held = self._held.pop(page.file.src_uri, None)
+        if held is not None:
+            page.content = zlib.decompress(held).decode("utf-8")
+        return context
 
     @event_priority(-100)  # after every other plugin has seen the page
     def on_post_page(self, output: str, *, page: Any, config: Any) -> str:
         """Let a page's HTML go once its file is rendered: MkDocs keeps every page to the end of the build, and
         nothing after this reads the content (the anchors are checked from ``present_anchor_ids``; the search
         entries are made in ``on_page_markdown``), so memory stays flat instead of growing with the pages."""
+        from mkdocs.structure.toc import get_toc
+
         if page.file.src_uri in self._filled:
             self._filled.discard(page.file.src_uri)
             page.content = None
+            page.toc = get_toc([])  # its headings too: only its own template read them
         return output
 
     def _index(self, page: Any, content: str) -> None:

@@ -5,6 +5,10 @@
 - every partner file as last read (its ``stat``, the partner parsed from it, the loader's
   problems, the partner as of ``--today`` and its own checks' problems): a change re-reads only
   the files whose ``stat`` changed, and re-checks only those partners;
+- what the summary pages are computed from, per partner, reused while its record is the same
+  object: its metrics facts and the figures of groups of them (``refsite.metrics.FactsMemo``),
+  its due items (:class:`DueMemo`, which also compares what they read of the other partners),
+  and its items' messages; so a change recomputes the edited partner's and sums again;
 - the settings, the templates and the ``mkdocs.yml`` as last seen: any change there (or a
   failed build) starts again from scratch, as ``refsite build`` would;
 - a digest of every page as published, and for each partner page what it was made from (the
@@ -32,9 +36,12 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from refsite.checks import ACROSS, CHECKS, OWN, check_dates_not_future, partner_problems
+from refsite.due import DueItem, partner_due
+from refsite.due.network import Network, _norm
 from refsite.load import display_path, load_settings, partner_files, shown_name, skipped_files
 from refsite.load.cache import RecordCache, parse_files
 from refsite.load.partner import parse_partner
+from refsite.metrics import FactsMemo
 from refsite.model import Partner, Records
 from refsite.problems import Problem, Source, error, has_errors, sort_problems, warning
 from refsite.settings import Settings
@@ -110,6 +117,101 @@ def _parse(settings: Settings) -> Any:
     return parse
 
 
+@dataclass
+class _Due:
+    """One partner's due items as last computed, with what they read of the other partners (refsite.due.network)."""
+
+    partner: Partner
+    items: tuple[DueItem, ...]
+    people: int  # Network.people_at
+    mentions: tuple[Any, ...]  # Network.intro_mentions (a prospect's)
+    introducers: tuple[tuple[str, str, str], ...]  # Network.introducers with each one's name (a prospect's)
+
+
+class DueMemo:
+    """``refsite.due.due`` over records that mostly did not change: the unchanged partners' items are kept.
+
+    A partner's items are a function of its record, the settings, ``today`` and three things the due
+    engine reads of the other partners (``refsite.due.network.Network``): how many people the team
+    knows at its organisation, the introduction lines elsewhere that name it (a prospect), and who
+    could introduce us to it (a prospect asked for an introduction). Those are compared with what
+    they were (who could introduce only when a changed partner could be one); a partner whose
+    record or whose reads changed is computed again. The result is ``due(records, settings, today)``.
+    """
+
+    def __init__(self) -> None:
+        self._kept: dict[str, _Due] = {}
+        self._key: tuple[Any, ...] | None = None
+
+    def items(self, records: Records, settings: Settings, today: dt.date) -> list[DueItem]:
+        if self._key is None or self._key[0] is not settings or self._key[1] != today:
+            self._kept.clear()
+            self._key = (settings, today)
+        network = Network(records)
+        current = {p.id: p for p in records.partners}
+        changed = [k.partner for i, k in self._kept.items() if current.get(i) is not k.partner]
+        changed += [p for p in records.partners if p.id not in self._kept or self._kept[p.id].partner is not p]
+        touched = _introducer_keys(changed)
+        out: list[DueItem] = []
+        kept: dict[str, _Due] = {}
+        for partner in records.partners:
+            entry = self._kept.get(partner.id)
+            if entry is None or entry.partner is not partner or not self._still(entry, partner, network, today, touched):
+                items = tuple(partner_due(partner, settings, today, records))
+                entry = _Due(partner, items, network.people_at(partner), _mentions(network, partner, today),
+                             _introducers(network, partner, items))
+            kept[partner.id] = entry
+            out.extend(entry.items)
+        self._kept = kept
+        return sorted(out, key=DueItem.sort_key)  # stable: as refsite.due.due orders ties
+
+    @staticmethod
+    def _still(entry: _Due, partner: Partner, network: Network, today: dt.date, touched: dict[str, set[str]]) -> bool:
+        if network.people_at(partner) != entry.people:
+            return False
+        if partner.stage != "prospect":
+            return True
+        if _mentions(network, partner, today) != entry.mentions:
+            return False
+        if not any(i.rule == "introduction" for i in entry.items):
+            return True
+        could = (partner.category in touched["category"] or partner.id in touched["introduced_by"]
+                 or (partner.introduced_by is not None and (partner.introduced_by in touched["id"]
+                                                            or partner.introduced_by in touched["introduced_by"]))
+                 or (partner.organisation is not None and _norm(partner.organisation) in touched["organisation"])
+                 or (partner.location is not None and _norm(partner.location) in touched["location"])
+                 or any(pid in touched["id"] for pid, _, _ in entry.introducers))
+        return not could or _introducers(network, partner, entry.items) == entry.introducers
+
+
+def _introducer_keys(changed: list[Partner]) -> dict[str, set[str]]:
+    """What the changed partners (before and after) could be found by as introducers (Network.introducers' index)."""
+    keys: dict[str, set[str]] = {"category": set(), "id": set(), "organisation": set(), "location": set(),
+                                 "introduced_by": set()}
+    for p in changed:
+        keys["id"].add(p.id)  # its name may show as an introducer's
+        if p.stage not in ("active", "nurture"):
+            continue
+        keys["category"].add(p.category)
+        if p.organisation:
+            keys["organisation"].add(_norm(p.organisation))
+        if p.location:
+            keys["location"].add(_norm(p.location))
+        if p.introduced_by:
+            keys["introduced_by"].add(p.introduced_by)
+    return keys
+
+
+def _mentions(network: Network, partner: Partner, today: dt.date) -> tuple[Any, ...]:
+    return tuple(network.intro_mentions(partner, today)) if partner.stage == "prospect" else ()
+
+
+def _introducers(network: Network, partner: Partner, items: tuple[DueItem, ...]) -> tuple[tuple[str, str, str], ...]:
+    if partner.stage != "prospect" or not any(i.rule == "introduction" for i in items):
+        return ()
+    return tuple((pid, why, network.name(pid)) for pid, why in network.introducers(partner))
+
+
 class Preview:
     """The state of `refsite serve` between two changes; :meth:`refresh` brings the served site up to date."""
 
@@ -132,6 +234,9 @@ class Preview:
         self._listed: set[str] = set()  # every page of the last pass, rendered or not
         self._index_owed = False  # a quick pass left the search index for the next one
         self._renderer: Any = None  # refsite.render.Renderer, its templates compiled once (until they change)
+        self._facts = FactsMemo()  # every partner's metrics facts, made again only for a changed record
+        self._due = DueMemo()  # every partner's due items, likewise
+        self._drafts: dict[Any, Any] = {}  # every due item's message (refsite.render.computed.Model.draft)
 
     # ----------------------------------------------------------------------- reading
 
@@ -254,7 +359,9 @@ class Preview:
         if quick:
             model = partner_model(self._model, records, sorted(only or ()))
         else:
-            model = self._model = build_model(records, settings, self.today, self.layout.templates_dir)
+            self._facts.keep_only(p.id for p in records.partners)
+            model = self._model = build_model(records, settings, self.today, self.layout.templates_dir, self._facts,
+                                              self._due.items(records, settings, self.today), self._drafts)
         if self._renderer is None:  # kept: compiling the templates again would cost more than a page
             self._renderer = Renderer(self.layout.templates_dir)
         renderer = self._renderer
@@ -365,6 +472,7 @@ class Preview:
         self.session.forget()
         self._published, self._made_from, self._contexts, self._model = {}, {}, {}, None
         self._index_owed, self._renderer = False, None
+        self._facts, self._due, self._drafts = FactsMemo(), DueMemo(), {}
         if self._docs is not None:
             self._docs.cleanup()
             self._docs = None
