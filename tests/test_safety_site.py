@@ -149,6 +149,30 @@ def test_each_build_removes_the_leftovers_of_killed_builds(tmp_path, monkeypatch
     assert sorted(p.name for p in temp.iterdir()) == ["refsite-docs-alive"]
 
 
+def test_a_build_beside_a_running_one_leaves_its_half_built_site_alone(tmp_path):
+    # Two sites built at once in one folder (or one site twice): each build's clean-up removes only the
+    # staging folders of builds no longer running, named by their process (a dead one's are debris).
+    out = tmp_path / "out"
+    running = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        theirs = [out / f".site-new-{running.pid}-a1b2", out / f".site-old-{running.pid}-c3d4"]
+        dead = [out / ".site-new-999999999-e5f6", out / ".site-old-999999999-g7h8"]
+        for folder in theirs + dead:
+            folder.mkdir(parents=True)
+            (folder / site.MARKER).write_text("")
+            (folder / "index.html").write_text("half built")
+        assert site.build_site({"index.md": "# mine"}, out / "site", tmp_path / "mkdocs.yml", dt.date(2026, 11, 22),
+                               FakeBuilder("mine")) == []
+        assert built(out / "site", "mine")
+        assert sorted(p.name for p in out.iterdir()) == sorted([f.name for f in theirs] + ["site"])
+        assert all((f / "index.html").read_text() == "half built" for f in theirs)
+    finally:
+        running.kill()
+        running.wait()
+    site.clean_leftovers(out / "site")  # once that build is gone, its folders are debris too
+    assert sorted(p.name for p in out.iterdir()) == ["site"]
+
+
 KILL = """
 import datetime as dt, os, sys
 from pathlib import Path

@@ -164,7 +164,7 @@ def build_staged(
     parent = site_dir.resolve().parent
     parent.mkdir(parents=True, exist_ok=True)
     clean_leftovers(site_dir.resolve())
-    new = Path(tempfile.mkdtemp(prefix=STAGING_PREFIXES[0], dir=parent))
+    new = Path(tempfile.mkdtemp(prefix=_staging_prefix(0), dir=parent))
     try:
         os.chmod(new, 0o777 & ~_umask())
         _mark(new)  # first, so that a build killed now leaves a folder the next build knows is its own
@@ -219,7 +219,7 @@ def _swap(new: Path, site_dir: Path) -> None:
         _fault("after-exchange")
         shutil.rmtree(new, ignore_errors=True)
         return
-    old = Path(tempfile.mkdtemp(prefix=STAGING_PREFIXES[1], dir=site_dir.parent))
+    old = Path(tempfile.mkdtemp(prefix=_staging_prefix(1), dir=site_dir.parent))
     old.rmdir()
     site_dir.rename(old)
     try:
@@ -236,24 +236,62 @@ def _swap(new: Path, site_dir: Path) -> None:
 def clean_leftovers(site_dir: Path) -> None:
     """Remove what killed builds left: staging folders beside ``site_dir`` and temporary docs folders.
 
-    Only refsite's own (marked, or empty) staging folders are touched. When a kill left no site at
-    ``site_dir`` but the previous one in a ``.site-old-*`` folder, that site is put back first.
+    Only refsite's own (marked, or empty) staging folders are touched, and only those of builds
+    no longer running: a staging folder's name carries the process that made it, so a build
+    beside another (two sites in one folder, or the same site built twice at once) never takes
+    the other's half-built site for debris. When a kill left no site at ``site_dir`` but the
+    previous one in a ``.site-old-*`` folder, that site is put back first.
     """
     parent = site_dir.parent
     if parent.is_dir():
-        olds = sorted(parent.glob(STAGING_PREFIXES[1] + "*"), key=lambda p: p.stat().st_mtime, reverse=True)
+        olds = sorted((p for p in parent.glob(STAGING_PREFIXES[1] + "*") if not _staging_alive(p, 1)),
+                      key=lambda p: p.stat().st_mtime, reverse=True)
         if not site_dir.exists():
             for old in olds:
                 if (old / MARKER).is_file():
                     old.rename(site_dir)
                     break
-        for prefix in STAGING_PREFIXES:
+        for n, prefix in enumerate(STAGING_PREFIXES):
             for folder in parent.glob(prefix + "*"):
-                if folder.is_dir() and not folder.is_symlink() and ((folder / MARKER).is_file() or not any(folder.iterdir())):
+                if (folder.is_dir() and not folder.is_symlink() and not _staging_alive(folder, n)
+                        and ((folder / MARKER).is_file() or not any(folder.iterdir()))):
                     shutil.rmtree(folder, ignore_errors=True)
     for docs in Path(tempfile.gettempdir()).glob(DOCS_PREFIX + "*"):
         if docs.is_dir() and not docs.is_symlink() and not _alive(docs / PID_FILE):
             shutil.rmtree(docs, ignore_errors=True)
+
+
+def _staging_prefix(n: int) -> str:
+    """``.site-new-<pid>-`` (n=0) or ``.site-old-<pid>-`` (n=1): the folder names the build that made it."""
+    return f"{STAGING_PREFIXES[n]}{os.getpid()}-"
+
+
+STALE_SECONDS = 24 * 3600  # a staging folder untouched for a day is debris whatever its process id says
+
+
+def _staging_alive(folder: Path, n: int) -> bool:
+    """Whether the build that made staging ``folder`` still runs (names without a process id: never)."""
+    pid, _, rest = folder.name[len(STAGING_PREFIXES[n]):].partition("-")
+    if not pid.isdigit() or not rest:
+        return False
+    try:
+        if dt.datetime.now(dt.UTC).timestamp() - folder.stat().st_mtime > STALE_SECONDS:
+            return False
+    except OSError:
+        return False
+    return _running(int(pid))
+
+
+def _running(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _alive(pid_file: Path) -> bool:
@@ -267,15 +305,7 @@ def _alive(pid_file: Path) -> bool:
             return False
     except (OSError, ValueError):
         return False
-    if pid == os.getpid():
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+    return _running(pid)
 
 
 @contextmanager
