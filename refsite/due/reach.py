@@ -11,7 +11,7 @@ import datetime as dt
 import functools
 import re
 from dataclasses import dataclass
-from typing import Iterator, Sequence
+from typing import Iterable, Iterator, Sequence
 
 from refsite import vocab
 from refsite.model import Contact, LogEvent, Partner
@@ -152,7 +152,28 @@ def _idea_words(idea: str) -> frozenset[str]:
     return frozenset(_words(_REMARK.sub(" ", idea)))
 
 
+def line_words(events: Iterable[LogEvent], today: dt.date) -> list[set[str]]:
+    """The words of each log line up to ``today`` that can give an idea (free text, not a note or a stage line).
+
+    What :func:`ideas_not_given` compares ideas against; a caller asking about several lists of
+    ideas for one partner (its own, then the catalogue's) splits the lines once.
+    """
+    return [set(_WORD.findall(e.text.lower())) for e in events
+            if e.date <= today and e.text and e.kind not in ("note", "stage")]
+
+
+def first_not_given_in(ideas: Sequence[str], lines: Sequence[set[str]]) -> str | None:
+    """:func:`first_idea_not_given` for lines already split by :func:`line_words`."""
+    return next(_not_given_in(ideas, lines), None)
+
+
 def _not_given(ideas: Sequence[str], partner: Partner, today: dt.date) -> Iterator[str]:
+    if not ideas:
+        return
+    yield from _not_given_in(ideas, line_words(partner.events, today))
+
+
+def _not_given_in(ideas: Sequence[str], lines: Sequence[set[str]]) -> Iterator[str]:
     if not ideas:
         return
     parsed = [(idea, _idea_words(idea)) for idea in ideas]
@@ -160,9 +181,9 @@ def _not_given(ideas: Sequence[str], partner: Partner, today: dt.date) -> Iterat
     for _idea, words in parsed:
         for word in words:
             forms[word] = forms[word + "s"] = word
-    texts = [{forms[w] for w in forms.keys() & set(_WORD.findall(e.text.lower()))}
-             for e in partner.events if e.date <= today and e.text and e.kind not in ("note", "stage")]
-    texts = [t for t in texts if t]  # a line with none of the ideas' words gives none of them
+    keys = forms.keys()
+    texts = [{forms[w] for w in hit} for hit in (keys & line for line in lines) if hit]
+    # (a line with none of the ideas' words gives none of them)
     for idea, words in parsed:
         if not words or not any(len(words & t) * 3 >= len(words) * 2 for t in texts):
             yield idea
