@@ -53,13 +53,14 @@ class Run:
     def __init__(self, settings: Settings, today: dt.date) -> None:
         self.settings = settings
         self.today = today
-        self._suits: dict[str, list[str]] = {}
+        self._suits: dict[str, reaching.Ideas] = {}
 
-    def catalogue_ideas(self, category: str) -> list[str]:
+    def catalogue_ideas(self, category: str) -> reaching.Ideas:
         """The catalogue's ideas that suit ``category``, in catalogue order."""
         found = self._suits.get(category)
         if found is None:
-            found = self._suits[category] = [i.text for i in self.settings.catalogue if i.suits(category)]
+            found = self._suits[category] = reaching.Ideas(
+                [i.text for i in self.settings.catalogue if i.suits(category)])
         return found
 
 
@@ -145,11 +146,12 @@ class Context:
         """The first of the partner's own value ideas not yet given, else the first catalogue idea that suits its
         category and that the log does not show as given (settings.catalogue), else None."""
         if self._ideas_left is None:
-            lines = reaching.line_words(self.events, self.today)
-            own = reaching.first_not_given_in(self.partner.value_ideas, lines)
+            texts = reaching.idea_texts(self.events, self.today)
+            mine = self.partner.value_ideas
+            own = reaching.ideas_of(mine).first_not_given(texts) if mine else None
             self._idea_source = "partner" if own is not None else "catalogue"
             if own is None:
-                own = reaching.first_not_given_in(self.run.catalogue_ideas(self.partner.category), lines)
+                own = self.run.catalogue_ideas(self.partner.category).first_not_given(texts)
             self._ideas_left = (own,) if own is not None else ()
         return self._ideas_left[0] if self._ideas_left else None
 
