@@ -111,7 +111,7 @@ class _Recorder(Network):
     def __init__(self, network: Network, partner: Partner) -> None:  # shares the network's indexes
         self._network = network
         self._partner = partner
-        self.records = network.records
+        # No ``records``: a rule that read the partners directly, past these questions, fails here loudly.
         self.reads: list[Read] = []
         self.other = False
 

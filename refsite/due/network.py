@@ -1,6 +1,8 @@
 """The network, for introductions: who could introduce us to a prospect, and intro lines elsewhere that name one.
 
-No I/O, no clock. Built once per run over all partners (indexes are lazy).
+No I/O, no clock. Built once per run over all partners (indexes are lazy). The rules learn about other
+partners only through the public methods here: :mod:`refsite.due.memo` records those questions and
+their answers to know when a partner's items can be reused (a new question is a new method there too).
 """
 
 from __future__ import annotations
