@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Callable
 
 from refsite.checks import (
     CHECKS,
@@ -23,11 +24,16 @@ from refsite.checks import (
     partner_problems,
 )
 from refsite.load import SETTINGS_FILE, display_path, load, load_settings
+from refsite.load.cache import RecordCache
 from refsite.model import Records
 from refsite.problems import Problem, Source, sort_problems, warning
 from refsite.settings import Settings
 from refsite.validate import validate
 from refsite.words import plural
+
+if TYPE_CHECKING:
+    from refsite.due import DueItem
+    from refsite.due.memo import Memo
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 TEMPLATES_FOLDER = "site_templates"
@@ -129,7 +135,62 @@ def load_and_validate(
     dated later are left out instead of being errors, so that a past ``--today``
     shows what was due, or what a quarter looked like, at that date.
     """
-    records, settings, problems = load(records_dir, settings_path, use_cache, own_checks=partner_problems)
+    return _load_and_validate(records_dir, settings_path, today, as_of, use_cache)
+
+
+def load_validate_due(
+    records_dir: Path, settings_path: Path | None, today: dt.date, as_of: bool = False, use_cache: bool = False
+) -> tuple[Records, Settings, list[Problem], list[DueItem]]:
+    """:func:`load_and_validate`, and every item due (:func:`refsite.due.due` of the records, as of ``today``).
+
+    With ``use_cache``, a partner's items are kept in the parsed-records cache with its entry
+    (:mod:`refsite.due.memo`: with today, ``as_of``, and what its rules read of the other partners),
+    and reused while all of those are unchanged; the result is :func:`refsite.due.due`'s either way.
+    """
+    from refsite.due import due
+
+    if not use_cache:
+        records, settings, problems = _load_and_validate(records_dir, settings_path, today, as_of, False)
+        return records, settings, problems, due(records, settings, today)
+    from refsite.due.memo import due_with_memos
+
+    kept: list[RecordCache] = []
+    try:
+        records, settings, problems = _load_and_validate(records_dir, settings_path, today, as_of, True, kept.append)
+        if not kept:  # no cache opened (no records folder)
+            return records, settings, problems, due(records, settings, today)
+        cache = kept[0]
+        memos = {}
+        for partner in records.partners:
+            found = cache.due_of(partner.source.path)
+            if isinstance(found, _DueMemo) and found.as_of == as_of:
+                memos[partner.id] = found.memo
+        items, made = due_with_memos(records, settings, today, memos)
+        for partner in records.partners:
+            memo = made.get(partner.id)
+            if memo is not None and memo is not memos.get(partner.id):
+                cache.put_due(partner.source.path, _DueMemo(as_of, memo))
+    finally:
+        for cache in kept:
+            cache.save()
+    return records, settings, problems, items
+
+
+@dataclass(frozen=True)
+class _DueMemo:
+    """What :func:`load_validate_due` keeps with a partner's cache entry: its due memo, and whether the records
+    were seen as they stood on the memo's day (``as_of``: later log lines left out) or whole."""
+
+    as_of: bool
+    memo: Memo
+
+
+def _load_and_validate(
+    records_dir: Path, settings_path: Path | None, today: dt.date, as_of: bool, use_cache: bool,
+    keep_cache: Callable[[RecordCache], None] | None = None,
+) -> tuple[Records, Settings, list[Problem]]:
+    records, settings, problems = load(records_dir, settings_path, use_cache, own_checks=partner_problems,
+                                       keep_cache=keep_cache)
     checks = CHECKS
     if as_of:
         later = list(check_dates_not_future(records, settings, today))
@@ -142,7 +203,6 @@ def load_and_validate(
         records = records.as_of(today)
         checks = tuple(c for c in CHECKS if c is not check_dates_not_future)
     return records, settings, sort_problems(problems + validate(records, settings, today, checks))
-
 
 
 ACROSS_PARTNERS = (check_introduced_by, check_referrals, check_duplicate_names)  # the checks that read other partners

@@ -78,6 +78,15 @@ def loaded(records_dir: Path, settings_path: Path | None, today: dt.date,
     return load_and_validate(records_dir, settings_path, today, as_of=as_of, use_cache=not no_cache)
 
 
+def loaded_due(records_dir: Path, settings_path: Path | None, today: dt.date,
+               as_of: bool = False) -> tuple[Any, Any, list[Any], list[Any]]:
+    """:func:`loaded`, and every item due (refsite.workspace.load_validate_due: kept in the cache unless --no-cache)."""
+    from refsite.workspace import load_validate_due
+
+    no_cache = bool(click.get_current_context().meta.get(NO_CACHE, False))
+    return load_validate_due(records_dir, settings_path, today, as_of=as_of, use_cache=not no_cache)
+
+
 def local_today(settings_file: Path) -> dt.date:
     """Today in the practice's time zone (settings: timezone), else the computer's: the one place the clock is read."""
     import zoneinfo

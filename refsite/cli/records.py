@@ -16,6 +16,7 @@ from refsite.cli.options import (
     format_option,
     incomplete_note,
     loaded,
+    loaded_due,
     past_today,
     records_options,
 )
@@ -66,17 +67,17 @@ def due_command(records_dir: Path, settings_path: Path | None, today: dt.date, o
     rules and their numbers are in docs/rules.md. Exits 1 when the records have
     errors (the list may then be incomplete), else 0.
     """
-    from refsite.due import due, within
+    from refsite.due import within
     from refsite.output.due import due_csv, due_json, due_text
     from refsite.vocab import did_you_mean
 
-    records, settings, problems = loaded(records_dir, settings_path, today, as_of=True)
+    records, settings, problems, every = loaded_due(records_dir, settings_path, today, as_of=True)
     if owner is not None and settings.member_ids and owner not in settings.member_ids:
         hint = did_you_mean(owner, sorted(settings.member_ids)) or f" (team: {', '.join(m.id for m in settings.team)})"
         raise click.BadParameter(f"'{owner}' is not on the team{hint}", param_hint="--owner")
     days = settings.due_soon_days if within_days is None else within_days
     items = [
-        item for item in within(due(records, settings, today), days)
+        item for item in within(every, days)
         if (owner is None or item.owner == owner) and (not rules or item.rule in rules)
     ]
     if fmt == "json":
@@ -103,12 +104,11 @@ def check(records_dir: Path, settings_path: Path | None, today: dt.date, grace: 
     """
     import os
 
-    from refsite.due import due
     from refsite.output.check import Gate, check_text, github_annotations, step_summary
 
-    records, settings, problems = loaded(records_dir, settings_path, today,
+    records, settings, problems, every = loaded_due(records_dir, settings_path, today,
                                                     as_of=past_today(today, records_dir, settings_path))
-    gate = Gate(tuple(problems), tuple(due(records, settings, today)),
+    gate = Gate(tuple(problems), tuple(every),
                 settings.grace_days if grace is None else grace, today)
     click.echo(check_text(gate, settings))
     for problem in merge_driver_warnings(records_dir):  # issue 14: a clone without the merge driver

@@ -1,6 +1,8 @@
 """The network, for introductions: who could introduce us to a prospect, and intro lines elsewhere that name one.
 
-No I/O, no clock. Built once per run over all partners (indexes are lazy).
+No I/O, no clock. Built once per run over all partners (indexes are lazy). The rules learn about other
+partners only through the public methods here: :mod:`refsite.due.memo` records those questions and
+their answers to know when a partner's items can be reused (a new question is a new method there too).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ class Network:
         self._index: dict[tuple[str, str], list[Partner]] | None = None
         self._mentions: dict[str, list[LogEvent]] | None = None
         self._people: dict[str, int] | None = None
+        self._referrals_in: dict[str, int] = {}
 
     def name(self, partner_id: str) -> str:
         partner = self.records.get(partner_id)
@@ -81,10 +84,17 @@ class Network:
         if prospect.location:
             add(index.get(("location", _norm(prospect.location)), ()), 3, f"also in {prospect.location}")
         add(index.get(("category", prospect.category), ()), 4, f"also {prospect.category}")
-        referrals = {pid: sum(1 for r in self.records.by_id[pid].referrals if r.direction == "in")
-                     for pid in found}
+        referrals = {pid: self._referral_count(pid) for pid in found}
         ranked = sorted(found.items(), key=lambda item: (item[1][0], -referrals[item[0]], item[0]))
         return [(pid, why) for pid, (_rank, why) in ranked[:MAX_INTRODUCERS]]
+
+    def _referral_count(self, partner_id: str) -> int:
+        """How many referrals in the partner's log (all of them, whatever their date)."""
+        count = self._referrals_in.get(partner_id)
+        if count is None:
+            count = self._referrals_in[partner_id] = sum(
+                1 for r in self.records.by_id[partner_id].referrals if r.direction == "in")
+        return count
 
     def intro_mentions(self, prospect: Partner, today: dt.date) -> list[LogEvent]:
         """intro-asked / intro-made lines in *other* partners' logs whose text names ``prospect`` (id or name)."""
@@ -100,24 +110,29 @@ class Network:
                 for name in (p.id, p.name):
                     names.setdefault(_tokens(name), set()).add(p.id)
         names.pop((), None)
-        longest = max((len(k) for k in names), default=0)
+        # The lengths of the names that start with each word: a window is looked up only where a name can start.
+        lengths: dict[str, set[int]] = {}
+        for key in names:
+            lengths.setdefault(key[0], set()).add(len(key))
         mentions: dict[str, list[LogEvent]] = {}
         for p in self.records.partners:
-            for event in p.events:
-                if event.kind not in INTRO or not event.text:
-                    continue
+            for event in [e for e in p.events if e.kind in INTRO and e.text]:
                 words = _tokens(event.text)
                 found: set[str] = set()
-                for start in range(len(words)):
-                    for end in range(start + 1, min(start + longest, len(words)) + 1):
-                        found |= names.get(words[start:end], set())
+                for start, word in enumerate(words):
+                    for length in lengths.get(word, ()):
+                        if start + length <= len(words):
+                            found |= names.get(words[start:start + length], set())
                 for pid in sorted(found - {p.id}):
                     mentions.setdefault(pid, []).append(event)
         return mentions
 
 
+_TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+
+
 def _tokens(text: str) -> tuple[str, ...]:
-    return tuple(re.findall(r"[a-z0-9]+(?:'[a-z]+)?", text.lower()))
+    return tuple(_TOKEN.findall(text.lower()))
 
 
 def _norm(text: str) -> str:

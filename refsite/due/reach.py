@@ -11,7 +11,7 @@ import datetime as dt
 import functools
 import re
 from dataclasses import dataclass
-from typing import Iterator, Sequence
+from typing import Iterable, Iterator, Sequence
 
 from refsite import vocab
 from refsite.model import Contact, LogEvent, Partner
@@ -152,20 +152,65 @@ def _idea_words(idea: str) -> frozenset[str]:
     return frozenset(_words(_REMARK.sub(" ", idea)))
 
 
+@functools.lru_cache(maxsize=16384)
+def _text_words(text: str) -> frozenset[str]:
+    """The words of a log line's free text (log lines repeat: 'handwritten card', 'quarterly catch-up')."""
+    return frozenset(_WORD.findall(text.lower()))
+
+
+def idea_texts(events: Iterable[LogEvent], today: dt.date) -> list[str]:
+    """The free text of each log line up to ``today`` that can give an idea (not a note or a stage line)."""
+    return [e.text for e in events if e.date <= today and e.text and e.kind not in ("note", "stage")]
+
+
+class Ideas:
+    """A list of ideas, ready to be compared with log lines: their significant words, and which line texts
+    hold which of them (remembered per text: the catalogue's ideas are compared with every partner's log)."""
+
+    _MAX_TEXTS = 50_000  # texts remembered, at most (then forgotten at once: a long ``serve``)
+
+    def __init__(self, ideas: Sequence[str]) -> None:
+        self.parsed = [(idea, _idea_words(idea)) for idea in ideas]
+        forms: dict[str, str] = {}  # every spelling of an idea's word in a log line -> the word
+        for _idea, words in self.parsed:
+            for word in words:
+                forms[word] = forms[word + "s"] = word
+        self.forms = forms
+        self._held: dict[str, frozenset[str]] = {}
+
+    def held_by(self, text: str) -> frozenset[str]:
+        """The ideas' words that a line of this text holds."""
+        found = self._held.get(text)
+        if found is None:
+            if len(self._held) >= self._MAX_TEXTS:
+                self._held.clear()
+            forms = self.forms
+            found = self._held[text] = frozenset({forms[w] for w in forms.keys() & _text_words(text)})
+        return found
+
+    def not_given(self, texts: Iterable[str]) -> Iterator[str]:
+        """The ideas that no line of ``texts`` seems to have given, in order (see :func:`ideas_not_given`)."""
+        if not self.parsed:
+            return
+        held = [t for t in map(self.held_by, texts) if t]  # a line with none of the ideas' words gives none
+        for idea, words in self.parsed:
+            if not words or not any(len(words & t) * 3 >= len(words) * 2 for t in held):
+                yield idea
+
+    def first_not_given(self, texts: Iterable[str]) -> str | None:
+        return next(self.not_given(texts), None)
+
+
+@functools.lru_cache(maxsize=1024)
+def ideas_of(ideas: tuple[str, ...]) -> Ideas:
+    """:class:`Ideas` for a partner's own ``value_ideas`` (a tuple; partners of a team often share them)."""
+    return Ideas(ideas)
+
+
 def _not_given(ideas: Sequence[str], partner: Partner, today: dt.date) -> Iterator[str]:
     if not ideas:
         return
-    parsed = [(idea, _idea_words(idea)) for idea in ideas]
-    forms = {}  # every spelling of an idea's word in a log line -> the word
-    for _idea, words in parsed:
-        for word in words:
-            forms[word] = forms[word + "s"] = word
-    texts = [{forms[w] for w in forms.keys() & set(_WORD.findall(e.text.lower()))}
-             for e in partner.events if e.date <= today and e.text and e.kind not in ("note", "stage")]
-    texts = [t for t in texts if t]  # a line with none of the ideas' words gives none of them
-    for idea, words in parsed:
-        if not words or not any(len(words & t) * 3 >= len(words) * 2 for t in texts):
-            yield idea
+    yield from ideas_of(tuple(ideas)).not_given(idea_texts(partner.events, today))
 
 
 def value_ideas_not_given(partner: Partner, today: dt.date) -> tuple[str, ...]:

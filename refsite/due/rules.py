@@ -12,7 +12,7 @@ import statistics
 from decimal import Decimal
 from typing import Iterator
 
-from refsite.due.context import Context, Finding, days_phrase, finish, label
+from refsite.due.context import Context, Finding, Run, days_phrase, finish, label
 from refsite.due.items import AT_RISK_TRAILING_WINDOWS, CONTACT, CONVERSATION, IN_PERSON, UPDATE_STATUSES, DueItem
 from refsite.due.network import Network
 from refsite.due.playbooks import nurture, prospect, stage_start
@@ -27,21 +27,25 @@ from refsite.words import money, plural
 def due(records: Records, settings: Settings, today: dt.date) -> list[DueItem]:
     """Every due item for every partner, sorted by urgency. See the module docstring."""
     network = Network(records)
+    run = Run(settings, today)
     items: list[DueItem] = []
     for partner in records.partners:
-        items.extend(_partner_due(partner, settings, today, network))
-    return sorted(items, key=DueItem.sort_key)
+        items.extend(partner_items(partner, settings, today, network, run))
+    items.sort(key=DueItem.sort_key)
+    return items
 
 
 
 def partner_due(partner: Partner, settings: Settings, today: dt.date, records: Records | None = None) -> list[DueItem]:
     """The items of one partner, sorted by urgency. ``records`` (to suggest introducers) default to the partner alone."""
-    items = _partner_due(partner, settings, today, Network(records or Records((partner,))))
+    items = partner_items(partner, settings, today, Network(records or Records((partner,))))
     return sorted(items, key=DueItem.sort_key)
 
 
-def _partner_due(partner: Partner, settings: Settings, today: dt.date, network: Network) -> list[DueItem]:
-    ctx = Context(partner, settings, today)
+def partner_items(partner: Partner, settings: Settings, today: dt.date, network: Network,
+                  run: Run | None = None) -> list[DueItem]:
+    """One partner's items, unsorted: what its rules make of it, the settings, today and what they ask ``network``."""
+    ctx = Context(partner, settings, today, run)
     if partner.stage == "former":
         return [finish(ctx, f) for f in _former(ctx)]
     drafts: list[Finding] = []
@@ -65,9 +69,9 @@ def _partner_due(partner: Partner, settings: Settings, today: dt.date, network: 
 
 
 def _referrals_in(ctx: Context, since: dt.date | None = None) -> list[Referral]:
-    """Referrals they sent us, received up to today (and on or after ``since``)."""
-    return [r for r in ctx.partner.referrals if r.direction == "in" and r.received <= ctx.today
-            and (since is None or r.received >= since)]
+    """Referrals they sent us, received up to today (and on or after ``since``): do not change the list."""
+    found = ctx.referrals_in()
+    return found if since is None else [r for r in found if r.received >= since]
 
 
 def _former(ctx: Context) -> Iterator[Finding]:
@@ -229,10 +233,10 @@ def _updates(ctx: Context, only: set[str] | None = None) -> Iterator[Finding]:
 
 
 def _at_risk(ctx: Context) -> Iterator[Finding]:
-    partner, settings, today = ctx.partner, ctx.settings, ctx.today
+    settings, today = ctx.settings, ctx.today
     factor = settings.at_risk_factor
     minimum = settings.at_risk_min_referrals
-    referrals = [r for r in partner.referrals if r.direction == "in" and r.received <= today]
+    referrals = ctx.referrals_in()
     if not factor or len(referrals) < max(minimum, 2):
         return
     dates = [r.received for r in referrals]

@@ -23,7 +23,11 @@ exactly what the file holds writes nothing.
 An entry holds the parsed partner (with its derived referrals), the problems
 reading it gave, and, when the loader was given them, the partner's own problems
 (``refsite.checks.partner_problems``: the checks that depend on the partner and
-the settings alone), named by the function that found them.
+the settings alone), named by the function that found them. The layer above may
+keep with it what is due for the partner (``due``: ``refsite.workspace`` keeps a
+``refsite.due.memo.Memo``, which it checks itself before reusing it: today, and
+what the partner's rules read of the other partners); an entry of new bytes
+starts without one.
 
 Trust model: the cache is pickle, so it is only ever read when it is refsite's
 own: the header must match exactly (format, refsite version, Python version,
@@ -48,7 +52,7 @@ import pickle
 import sys
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import BinaryIO
 
@@ -58,7 +62,7 @@ from refsite.problems import Problem
 from refsite.settings import Settings
 
 CACHE_DIR = ".refsite-cache"
-FORMAT = 2  # 2: LogEvent a named tuple; entries carry the partner's own problems
+FORMAT = 3  # 2: LogEvent a named tuple; entries carry the partner's own problems; 3: and its due memo
 MAGIC = b"refsite-record-cache\n"
 MAX_BYTES = 512 * 2**20  # larger than this on disk: not read, not written
 MAX_FRAME = 64 * 2**20  # one entry (a partner file is bounded well below this by load)
@@ -98,6 +102,7 @@ class Entry:
     problems: tuple[Problem, ...]
     checked: tuple[Problem, ...] | None = None  # the partner's own problems, as ``checked_by`` found them
     checked_by: str = ""  # the name of the function that found them (parse_files_checked's ``own``)
+    due: object | None = None  # what is due for the partner, as the layer above keeps it (refsite.workspace)
 
 
 @dataclass
@@ -197,6 +202,19 @@ class RecordCache:
         self._kept[display] = entry
         self._fresh.add(display)
         return entry
+
+    def due_of(self, display: str) -> object | None:
+        """What the layer above kept with this run's entry of ``display`` (:meth:`put_due`), or None."""
+        entry = self._kept.get(display)
+        return entry.due if entry is not None else None
+
+    def put_due(self, display: str, due: object) -> None:
+        """Keep ``due`` (what is due for the partner, a pure function of its entry, the settings and facts the
+        caller checks itself) with this run's entry of ``display``; saved with it. No entry: nothing kept."""
+        entry = self._kept.get(display)
+        if entry is not None and entry.due is not due:
+            self._kept[display] = replace(entry, due=due)
+            self._fresh.add(display)
 
     # ----------------------------------------------------------------- writing
 

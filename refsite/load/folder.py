@@ -120,7 +120,8 @@ def skipped_files(records: Path, display_root: str) -> list[Problem]:
 
 
 def load_records(records: Path, settings: Settings, display_root: str | None = None,
-                 use_cache: bool = False, own_checks: OwnChecks | None = None) -> tuple[Records, list[Problem]]:
+                 use_cache: bool = False, own_checks: OwnChecks | None = None,
+                 keep_cache: Callable[[RecordCache], None] | None = None) -> tuple[Records, list[Problem]]:
     """Read every partner file in ``records``. Paths in problems are shown as ``display_root/name.md``.
 
     With ``use_cache``, a file whose bytes are unchanged since the last run (same settings, same
@@ -130,6 +131,8 @@ def load_records(records: Path, settings: Settings, display_root: str | None = N
     ``own_checks(partner, settings)``: a partner's own problems (``refsite.checks.partner_problems``,
     passed in by the layer above), found as each partner is read, cached with it, and handed to
     validation in ``Records.checked``.
+
+    ``keep_cache``: given the cache instead of saving it (the caller adds to it and saves it).
     """
     root = display_root if display_root is not None else str(records)
     partners = []
@@ -159,7 +162,9 @@ def load_records(records: Path, settings: Settings, display_root: str | None = N
                 return checks(partner, settings)
 
         results = parse_files_checked(named, parse, cache, parse_reads_file=False, own=own)
-        if cache is not None:
+        if cache is not None and keep_cache is not None:
+            keep_cache(cache)
+        elif cache is not None:
             cache.save()
         checked: dict[str, Checked] = {}
         for (path, _shown), (partner, file_problems, own_problems) in zip(named, results):
@@ -199,8 +204,9 @@ def _no_cycle_collection() -> Iterator[None]:
 
 
 def load(records: Path, settings_path: Path | None = None, use_cache: bool = False,
-         own_checks: OwnChecks | None = None) -> tuple[Records, Settings, list[Problem]]:
-    """Read the settings and every partner of a records folder (``own_checks``: see :func:`load_records`)."""
+         own_checks: OwnChecks | None = None,
+         keep_cache: Callable[[RecordCache], None] | None = None) -> tuple[Records, Settings, list[Problem]]:
+    """Read the settings and every partner of a records folder (``own_checks``, ``keep_cache``: see :func:`load_records`)."""
     if settings_path is None:
         settings_path = records / SETTINGS_FILE
     root = display_path(records)
@@ -209,7 +215,7 @@ def load(records: Path, settings_path: Path | None = None, use_cache: bool = Fal
         return Records(()), Settings(), [error(Source(root), "no such records folder", check="files")]
     settings, settings_problems = load_settings(settings_path, display_path(settings_path))
     problems += settings_problems
-    recs, record_problems = load_records(records, settings, root, use_cache, own_checks)
+    recs, record_problems = load_records(records, settings, root, use_cache, own_checks, keep_cache)
     return recs, settings, sort_problems(problems + record_problems)
 
 
