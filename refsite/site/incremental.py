@@ -36,8 +36,8 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from refsite.checks import ACROSS, CHECKS, OWN, check_dates_not_future, partner_problems
-from refsite.due import DueItem, partner_due
-from refsite.due.network import Network, _norm
+from refsite.due import DueItem
+from refsite.due.memo import Memo, due_with_memos
 from refsite.load import display_path, load_settings, partner_files, shown_name, skipped_files
 from refsite.load.cache import RecordCache, parse_files
 from refsite.load.partner import parse_partner
@@ -117,99 +117,31 @@ def _parse(settings: Settings) -> Any:
     return parse
 
 
-@dataclass
-class _Due:
-    """One partner's due items as last computed, with what they read of the other partners (refsite.due.network)."""
-
-    partner: Partner
-    items: tuple[DueItem, ...]
-    people: int  # Network.people_at
-    mentions: tuple[Any, ...]  # Network.intro_mentions (a prospect's)
-    introducers: tuple[tuple[str, str, str], ...]  # Network.introducers with each one's name (a prospect's)
-
-
 class DueMemo:
-    """``refsite.due.due`` over records that mostly did not change: the unchanged partners' items are kept.
+    """``refsite.due.due`` over records that mostly did not change, through :mod:`refsite.due.memo`.
 
-    A partner's items are a function of its record, the settings, ``today`` and three things the due
-    engine reads of the other partners (``refsite.due.network.Network``): how many people the team
-    knows at its organisation, the introduction lines elsewhere that name it (a prospect), and who
-    could introduce us to it (a prospect asked for an introduction). Those are compared with what
-    they were (who could introduce only when a changed partner could be one); a partner whose
-    record or whose reads changed is computed again. The result is ``due(records, settings, today)``.
+    A partner's memo (its items, and every question its rules asked of the other partners with the
+    answer) is offered again while the very same ``Partner`` object comes back (the preview re-reads
+    only edited files) with the same settings; ``due_with_memos`` checks today and asks the questions
+    again. The result is ``due(records, settings, today)``, item for item.
     """
 
     def __init__(self) -> None:
-        self._kept: dict[str, _Due] = {}
-        self._key: tuple[Any, ...] | None = None
+        self._kept: dict[str, tuple[Partner, Memo]] = {}
+        self._settings: Settings | None = None
 
     def items(self, records: Records, settings: Settings, today: dt.date) -> list[DueItem]:
-        if self._key is None or self._key[0] is not settings or self._key[1] != today:
+        if settings is not self._settings:
             self._kept.clear()
-            self._key = (settings, today)
-        network = Network(records)
-        current = {p.id: p for p in records.partners}
-        changed = [k.partner for i, k in self._kept.items() if current.get(i) is not k.partner]
-        changed += [p for p in records.partners if p.id not in self._kept or self._kept[p.id].partner is not p]
-        touched = _introducer_keys(changed)
-        out: list[DueItem] = []
-        kept: dict[str, _Due] = {}
+            self._settings = settings
+        given = {}
         for partner in records.partners:
-            entry = self._kept.get(partner.id)
-            if entry is None or entry.partner is not partner or not self._still(entry, partner, network, today, touched):
-                items = tuple(partner_due(partner, settings, today, records))
-                entry = _Due(partner, items, network.people_at(partner), _mentions(network, partner, today),
-                             _introducers(network, partner, items))
-            kept[partner.id] = entry
-            out.extend(entry.items)
-        self._kept = kept
-        return sorted(out, key=DueItem.sort_key)  # stable: as refsite.due.due orders ties
-
-    @staticmethod
-    def _still(entry: _Due, partner: Partner, network: Network, today: dt.date, touched: dict[str, set[str]]) -> bool:
-        if network.people_at(partner) != entry.people:
-            return False
-        if partner.stage != "prospect":
-            return True
-        if _mentions(network, partner, today) != entry.mentions:
-            return False
-        if not any(i.rule == "introduction" for i in entry.items):
-            return True
-        could = (partner.category in touched["category"] or partner.id in touched["introduced_by"]
-                 or (partner.introduced_by is not None and (partner.introduced_by in touched["id"]
-                                                            or partner.introduced_by in touched["introduced_by"]))
-                 or (partner.organisation is not None and _norm(partner.organisation) in touched["organisation"])
-                 or (partner.location is not None and _norm(partner.location) in touched["location"])
-                 or any(pid in touched["id"] for pid, _, _ in entry.introducers))
-        return not could or _introducers(network, partner, entry.items) == entry.introducers
-
-
-def _introducer_keys(changed: list[Partner]) -> dict[str, set[str]]:
-    """What the changed partners (before and after) could be found by as introducers (Network.introducers' index)."""
-    keys: dict[str, set[str]] = {"category": set(), "id": set(), "organisation": set(), "location": set(),
-                                 "introduced_by": set()}
-    for p in changed:
-        keys["id"].add(p.id)  # its name may show as an introducer's
-        if p.stage not in ("active", "nurture"):
-            continue
-        keys["category"].add(p.category)
-        if p.organisation:
-            keys["organisation"].add(_norm(p.organisation))
-        if p.location:
-            keys["location"].add(_norm(p.location))
-        if p.introduced_by:
-            keys["introduced_by"].add(p.introduced_by)
-    return keys
-
-
-def _mentions(network: Network, partner: Partner, today: dt.date) -> tuple[Any, ...]:
-    return tuple(network.intro_mentions(partner, today)) if partner.stage == "prospect" else ()
-
-
-def _introducers(network: Network, partner: Partner, items: tuple[DueItem, ...]) -> tuple[tuple[str, str, str], ...]:
-    if partner.stage != "prospect" or not any(i.rule == "introduction" for i in items):
-        return ()
-    return tuple((pid, why, network.name(pid)) for pid, why in network.introducers(partner))
+            kept = self._kept.get(partner.id)
+            if kept is not None and kept[0] is partner:
+                given[partner.id] = kept[1]
+        items, made = due_with_memos(records, settings, today, given)
+        self._kept = {p.id: (p, made[p.id]) for p in records.partners if p.id in made}
+        return items
 
 
 class Preview:
