@@ -224,7 +224,7 @@ def partner_privacy(partner: Partner, settings: Settings) -> Iterable[Problem]:
     The cue (a digit, an '@', a name cue: :func:`refsite.privacy.has_cue`) is searched once over
     the partner's texts joined by newlines, and each text is then looked at only from a hit on:
     most texts hold no cue, and most of the cost was one search per text. What the partner may
-    mention is built only on a hit.
+    mention is built only when a candidate must be checked against it.
     """
     if settings.privacy == "off":
         return []
@@ -237,14 +237,18 @@ def partner_privacy(partner: Partner, settings: Settings) -> Iterable[Problem]:
         return []
     report = error if settings.privacy == "error" else warning
     problems: list[Problem] = []
-    allowed = None
+    built: list[privacy.Allowed] = []
+
+    def allowed() -> privacy.Allowed:  # built once, and only when a candidate must be checked against it
+        if not built:
+            built.append(privacy_allowed(partner, settings))
+        return built[0]
+
     starts = list(itertools.accumulate((len(t) + 1 for t in texts[:-1]), initial=0))
     path = partner.source.path
     while cue >= 0:
         index = bisect.bisect_right(starts, cue) - 1  # the text the cue is in
         text = texts[index]
-        if allowed is None:
-            allowed = privacy_allowed(partner, settings)
         findings = privacy.find(text, allowed)
         if findings:
             source = Source(path, lines[index])

@@ -27,6 +27,34 @@ class _Loader(_BaseLoader):
 
 _Loader.add_constructor("tag:yaml.org,2002:timestamp", _BaseLoader.construct_yaml_str)
 
+_STR = "tag:yaml.org,2002:str"
+_PLAIN_TAGS = frozenset(f"tag:yaml.org,2002:{t}" for t in ("str", "seq", "map", "int", "float", "bool", "null", "timestamp"))
+
+
+def _fast_resolve(self: Any, kind: Any, value: Any, implicit: Any) -> Any:
+    """``BaseResolver.resolve`` for a loader with implicit resolvers by first character only and no path
+    resolvers (PyYAML's safe loader, checked below): the same tag, without its per-call list building.
+    libyaml calls it once for every scalar (most of the front matter's Python time in YAML)."""
+    if kind is yaml.ScalarNode:
+        if implicit[0]:
+            for tag, regexp in self.yaml_implicit_resolvers.get(value[:1], ()):  # '' for the empty value
+                if regexp.match(value):
+                    return tag
+        return _STR
+    return _BaseResolve(self, kind, value, implicit)
+
+
+_BaseResolve = _BaseLoader.resolve
+if None not in _Loader.yaml_implicit_resolvers and not _Loader.yaml_path_resolvers:
+    _Loader.resolve = _fast_resolve
+# The first characters of plain scalars the implicit resolvers read as a tag outside _PLAIN_TAGS ('<<' merge,
+# '=' value, '!', '&', '*'): front matter holding none of them, and no '!' (every explicit tag starts with
+# one), has only plain tags, so that _exotic_tags has nothing to find. None: some resolver matches any scalar.
+_EXOTIC_STARTS: frozenset[str | None] = frozenset(
+    first for first, resolvers in _Loader.yaml_implicit_resolvers.items()
+    if any(tag not in _PLAIN_TAGS for tag, _ in resolvers)
+) | {"!"}
+
 
 @dataclass
 class Mapping_:
@@ -55,8 +83,26 @@ def _walk_duplicates(node: yaml.Node, display: str, offset: int, problems: list[
             _walk_duplicates(item, display, offset, problems)
 
 
-_STR = "tag:yaml.org,2002:str"
-_PLAIN_TAGS = frozenset(f"tag:yaml.org,2002:{t}" for t in ("str", "seq", "map", "int", "float", "bool", "null", "timestamp"))
+def _plain_tags_only(text: str) -> bool:
+    """True when no node of ``text`` can carry a tag outside _PLAIN_TAGS (see _EXOTIC_STARTS)."""
+    return None not in _EXOTIC_STARTS and not any(first in text for first in _EXOTIC_STARTS if first)
+
+
+def _has_duplicates(root: yaml.Node) -> bool:
+    """Whether any mapping of the tree repeats a key (as :func:`_walk_duplicates` compares them), visiting
+    only the collections."""
+    scalar, mapping, sequence = yaml.ScalarNode, yaml.MappingNode, yaml.SequenceNode
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, mapping):
+            pairs = node.value
+            if len({str(key.value) for key, _ in pairs}) != len(pairs):
+                return True
+            stack.extend(value for _, value in pairs if not isinstance(value, scalar))
+        elif isinstance(node, sequence):
+            stack.extend(item for item in node.value if not isinstance(item, scalar))
+    return False
 
 
 def _exotic_tags(node: yaml.Node) -> yaml.Node | None:
@@ -75,6 +121,7 @@ def _exotic_tags(node: yaml.Node) -> yaml.Node | None:
                 return found
     return None
 _SEQ = "tag:yaml.org,2002:seq"
+_TIMESTAMP = "tag:yaml.org,2002:timestamp"
 _MAP = "tag:yaml.org,2002:map"
 _REWRITTEN_KEYS = frozenset({"tag:yaml.org,2002:merge", "tag:yaml.org,2002:value"})
 
@@ -106,7 +153,9 @@ def _construct_plain(loader: Any, root: yaml.Node) -> Any:
     def value_of(node: yaml.Node) -> Any:
         kind = type(node)
         if kind is scalar:
-            return node.value if node.tag == _STR else construct(node)
+            tag = node.tag
+            # a timestamp stays text (_Loader's constructor for it returns the scalar's value)
+            return node.value if tag == _STR or tag == _TIMESTAMP else construct(node)
         if kind is sequence and node.tag == _SEQ:
             items: list[Any] = []
             pending.append((items, node))
@@ -158,7 +207,8 @@ def parse_yaml_mapping(text: str, display: str, offset: int) -> tuple[Mapping_ |
             return Mapping_({}, {}, {}), []
         if not isinstance(node, yaml.MappingNode):
             return None, [error(Source(display, node.start_mark.line + offset), "front matter must be a mapping of 'key: value' lines", check="yaml")]
-        _walk_duplicates(node, display, offset, problems)
+        if _has_duplicates(node):
+            _walk_duplicates(node, display, offset, problems)
         odd = [k for k, _ in node.value if k.tag != _STR]
         if odd:
             return None, [
@@ -166,7 +216,7 @@ def parse_yaml_mapping(text: str, display: str, offset: int) -> tuple[Mapping_ |
                       f"{k.tag.rsplit(':', 1)[-1]}; use one of the documented keys", check="yaml")
                 for k in odd
             ]
-        exotic = _exotic_tags(node)
+        exotic = None if _plain_tags_only(text) else _exotic_tags(node)
         if exotic is not None:
             return None, [error(Source(display, exotic.start_mark.line + offset),
                                 f"YAML tag '{exotic.tag}' is not allowed in records: write plain text, lists and mappings", check="yaml")]

@@ -11,7 +11,7 @@ import yaml
 
 from refsite.load.document import Document, parse_document
 from refsite.load.frontmatter import Mapping_, parse_yaml_mapping
-from refsite.load.logline import parse_line_at
+from refsite.load.logline import _parse_plain, parse_line_at
 from refsite.load.schema import FIELDS, FIELDS_BY_NAME, _Ctx, unknown_key
 from refsite.load.text import CONFLICT_MARKERS, CONTROL, conflict_markers, control_characters, decode_text, shown_name
 from refsite.model import LogEvent, Partner
@@ -59,7 +59,7 @@ def parse_partner(path: Path, display: str, data: bytes, settings: Settings) -> 
     if doc.front_matter is None:
         return None, problems + [error(file_src, "the front matter opened on line 1 is never closed with a line '---'", check="front-matter")]
     close = doc.front_matter.end
-    tabs = [i + 1 for i in range(1, close) if "\t" in lines[i][: len(lines[i]) - len(lines[i].lstrip())]]
+    tabs = [i + 1 for i in range(1, close) if "\t" in lines[i][: len(lines[i]) - len(lines[i].lstrip())]] if "\t" in text else []
     if tabs:
         return None, problems + [
             error(Source(display, n), "indented with a tab: YAML needs spaces (set your editor to insert spaces)", check="yaml") for n in tabs
@@ -156,25 +156,30 @@ def _body(
             if LOG_LINE_LIKE.match(line):
                 stray.append(index + 1)
             notes.append(index)
+    plain = _parse_plain
+    add = events.append
     for section in doc.logs:
-        for index in section.lines:
-            lineno = index + 1
+        span = section.lines
+        for index in range(span.start, span.end):
             stripped = lines[index].strip()
-            if not stripped or (stripped.startswith("<!--") and stripped.endswith("-->")):
+            if stripped[:2] != "- ":  # (a comment, '<!-- ... -->', never starts with '- ')
+                if stripped and not (stripped.startswith("<!--") and stripped.endswith("-->")):
+                    problems.append(error(Source(display, index + 1), "not a log line: under '## Log' each line is '- YYYY-MM-DD kind ...' (notes go above the heading)", check="log"))
                 continue
-            if not stripped.startswith("- "):
-                problems.append(error(Source(display, lineno), "not a log line: under '## Log' each line is '- YYYY-MM-DD kind ...' (notes go above the heading)", check="log"))
-                continue
-            key = " ".join(stripped.split())
-            first = seen.setdefault(key, lineno)
+            lineno = index + 1
+            first = seen.setdefault(" ".join(stripped.split()), lineno)
             if first != lineno:
                 problems.append(error(Source(display, lineno), f"the same event as line {first} (a merge may have duplicated it): delete one", check="log"))
+                continue
+            event = plain(stripped, display, lineno, services)  # most lines: the fast path, no problems
+            if event is not None:
+                add(event)
                 continue
             event, line_problems = parse_line_at(stripped, display, lineno, services)
             if line_problems:
                 problems += line_problems
             if event is not None:
-                events.append(event)
+                add(event)
             else:
                 ref = REF_LINE.match(stripped)
                 if ref:
