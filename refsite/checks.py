@@ -14,7 +14,7 @@ from typing import Callable, Iterable, Iterator
 
 from refsite import privacy, vocab
 from refsite.load.logline import split_text
-from refsite.model import LogEvent, Partner, Records
+from refsite.model import Contact, LogEvent, Partner, Records
 from refsite.problems import Problem, Source, error, warning
 from refsite.settings import Settings
 
@@ -57,11 +57,14 @@ def check_contacts_named(records: Records, settings: Settings, today: dt.date) -
 def partner_contacts_named(partner: Partner, settings: Settings) -> Iterator[Problem]:
     """:func:`check_contacts_named` for one partner."""
     listed: dict[str, bool] = {}  # the same few names recur on many lines
+    keys: set[str] | None = None  # what names a contact (Contact.matches), for all of them at once
     for event in partner.events:
         for name in event.with_:
             found = listed.get(name)
             if found is None:
-                found = listed[name] = partner.find_contact(name) is not None
+                if keys is None:
+                    keys = {key for contact in partner.contacts for key in contact.match_keys()}
+                found = listed[name] = Contact.wanted(name) in keys
             if not found:
                 known = ", ".join(c.name for c in partner.contacts) or "none listed"
                 yield warning(event.source, f"'{name}' is not among {partner.id}'s contacts ({known}): add them under contacts:", check="contacts")

@@ -117,6 +117,18 @@ _NAMES = re.compile(r",| and ")
 _DATES: dict[str, dt.date] = {}
 _REF_MODE = {name: ("stage" if name == "stage" else kind.ref) for name, kind in vocab.LOG_KINDS.items()}
 _SCORES = {"1": 1, "2": 2, "3": 3, "4": 4, "5": 5}
+_NUMBERS: dict[str, Decimal | None] = {}  # amounts as written, read (the same few recur on many lines)
+
+
+def _amount(text: str) -> Decimal | None:
+    """:func:`_number`, remembered for the first few thousand amounts written (a Decimal is immutable)."""
+    try:
+        return _NUMBERS[text]
+    except KeyError:
+        number = _number(text)
+        if len(_NUMBERS) < 4096:
+            _NUMBERS[text] = number
+        return number
 # Events are tuples (refsite.model.LogEvent is a NamedTuple): the fast path builds one with
 # tuple.__new__, skipping the generated __new__'s argument handling. This holds while LogEvent
 # keeps exactly these fields, in this order.
@@ -189,13 +201,13 @@ def _parse_plain(line: str, path: str, lineno: int, services: Mapping[str, str])
             elif key == "value":
                 if not referral or value is not None:
                     return None
-                value = _number(raw)
+                value = _amount(raw)
                 if value is None:
                     return None
             elif key == "cost":
                 if cost is not None:
                     return None
-                cost = _number(raw)
+                cost = _amount(raw)
                 if cost is None:
                     return None
             elif key == "consent":

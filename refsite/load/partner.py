@@ -20,6 +20,7 @@ from refsite.settings import SLUG, Settings
 
 LOG_HEADING_LIKE = re.compile(r"^#+\s*log\b", re.IGNORECASE)
 LOG_LINE_LIKE = re.compile(r"^\s*[-*]\s+\d{4}-\d{2}-\d{2}\s+[a-z]")
+_REQUIRED = tuple(f for f in FIELDS if f.required)
 REF_LINE = re.compile(r"^- \S+\s+(?:referral-in|referral-out|thanks|update)\s+([A-Za-z0-9][A-Za-z0-9._/#-]*)(?:\s|$)")
 
 
@@ -42,7 +43,8 @@ def parse_partner(path: Path, display: str, data: bytes, settings: Settings) -> 
     if not text.strip():
         return None, [error(file_src, "the file is empty: a partner file starts with front matter between '---' lines", check="front-matter")]
     lines = text.split("\n")
-    if CONTROL.search(text):
+    controls = CONTROL.search(text) is not None
+    if controls:
         problems = problems + control_characters(lines, display)
     if any(marker in text for marker in CONFLICT_MARKERS):  # no marker anywhere, no marker line
         markers = conflict_markers(lines, display)
@@ -84,13 +86,13 @@ def parse_partner(path: Path, display: str, data: bytes, settings: Settings) -> 
         converted = spec.convert(raw, parsed.nodes[key], ctx)
         if converted is not None:
             values[key] = converted
-    for spec in FIELDS:
-        if spec.required and spec.name not in parsed.data:
+    for spec in _REQUIRED:
+        if spec.name not in parsed.data:
             problems.append(error(file_src, f"missing required key '{spec.name}' ({spec.help}), e.g. '{spec.name}: {spec.example}'", check="front-matter"))
 
-    notes, notes_lines, events, broken_refs, log_problems = _body(doc, display, settings)
+    notes, notes_lines, events, broken_refs, log_problems = _body(doc, display, settings, controls)
     problems += log_problems
-    if any(f.required and f.name not in values for f in FIELDS):
+    if any(f.name not in values for f in _REQUIRED):
         return None, problems
     owner = values.pop("owner", None) or settings.default_owner
     partner = Partner(
@@ -133,9 +135,10 @@ def _slugify(name: str) -> str:
 
 
 def _body(
-    doc: Document, display: str, settings: Settings
+    doc: Document, display: str, settings: Settings, controls: bool = True
 ) -> tuple[str, tuple[int, ...], list[LogEvent], frozenset[str], list[Problem]]:
     """Split the body into notes and log events (the document model's spans); parse each log line.
+    ``controls``: whether the text may hold control characters (refsite.load.text.CONTROL).
 
     Returns the notes, the file line of each notes line, the events, the referral ids of lines
     that could not be read (so that later checks do not report them a second time) and the problems.
@@ -167,7 +170,11 @@ def _body(
                     problems.append(error(Source(display, index + 1), "not a log line: under '## Log' each line is '- YYYY-MM-DD kind ...' (notes go above the heading)", check="log"))
                 continue
             lineno = index + 1
-            first = seen.setdefault(" ".join(stripped.split()), lineno)
+            # a line's key for duplicates is its words with single spaces between them: the stripped line itself
+            # when it is ASCII with single spaces only (and no control character, that str.split would split at)
+            key = (stripped if not controls and stripped.isascii() and "  " not in stripped and "\t" not in stripped
+                   else " ".join(stripped.split()))
+            first = seen.setdefault(key, lineno)
             if first != lineno:
                 problems.append(error(Source(display, lineno), f"the same event as line {first} (a merge may have duplicated it): delete one", check="log"))
                 continue
