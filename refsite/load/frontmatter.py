@@ -88,21 +88,14 @@ def _plain_tags_only(text: str) -> bool:
     return None not in _EXOTIC_STARTS and not any(first in text for first in _EXOTIC_STARTS if first)
 
 
-def _has_duplicates(root: yaml.Node) -> bool:
-    """Whether any mapping of the tree repeats a key (as :func:`_walk_duplicates` compares them), visiting
-    only the collections."""
-    scalar, mapping, sequence = yaml.ScalarNode, yaml.MappingNode, yaml.SequenceNode
-    stack = [root]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, mapping):
-            pairs = node.value
-            if len({str(key.value) for key, _ in pairs}) != len(pairs):
-                return True
-            stack.extend(value for _, value in pairs if not isinstance(value, scalar))
-        elif isinstance(node, sequence):
-            stack.extend(item for item in node.value if not isinstance(item, scalar))
-    return False
+def _shallow(text: str) -> bool:
+    """True when the tree of ``text`` is less than 400 collections deep, so that the recursive walks
+    (:func:`_walk_duplicates`, :func:`_exotic_tags`) cannot run out of stack on it: each level of
+    nesting needs a '[', '{', '-' or '?', or more indentation than the level above."""
+    if len(text) < 400:
+        return True
+    bound = text.count("[") + text.count("{") + text.count("-") + text.count("?")
+    return bound < 400 and bound + max(len(line) - len(line.lstrip()) for line in text.split("\n")) < 400
 
 
 def _exotic_tags(node: yaml.Node) -> yaml.Node | None:
@@ -140,13 +133,21 @@ def _construct(loader: Any, root: yaml.Node) -> Any:
     constructor, and hands the whole document back to PyYAML at the first node
     it does not handle (merge keys, complex keys, tagged collections).
     """
+    return _construct_noting_duplicates(loader, root)[0]
+
+
+def _construct_noting_duplicates(loader: Any, root: yaml.Node) -> tuple[Any, bool]:
+    """:func:`_construct`, and whether a mapping may repeat a key (False: :func:`_walk_duplicates` would find none).
+
+    A mapping whose keys are all plain text has a repeated key exactly when the dictionary built
+    from it is shorter than the mapping; any other key, and any document PyYAML builds, may."""
     try:
         return _construct_plain(loader, root)
     except _NotPlain:
-        return loader.construct_document(root)
+        return loader.construct_document(root), True
 
 
-def _construct_plain(loader: Any, root: yaml.Node) -> Any:
+def _construct_plain(loader: Any, root: yaml.Node) -> tuple[Any, bool]:
     construct = loader.construct_object
     scalar, sequence, mapping = yaml.ScalarNode, yaml.SequenceNode, yaml.MappingNode
 
@@ -168,6 +169,7 @@ def _construct_plain(loader: Any, root: yaml.Node) -> Any:
 
     pending: deque[tuple[Any, yaml.Node]] = deque()
     top = value_of(root)
+    repeats = False
     while pending:
         data, node = pending.popleft()
         if type(data) is list:
@@ -177,12 +179,18 @@ def _construct_plain(loader: Any, root: yaml.Node) -> Any:
             if type(key_node) is not scalar or key_node.tag in _REWRITTEN_KEYS:
                 raise _NotPlain
         for key_node, value_node in node.value:
-            key = key_node.value if key_node.tag == _STR else construct(key_node)
+            if key_node.tag == _STR:
+                key = key_node.value
+            else:
+                key = construct(key_node)
+                repeats = True  # '1' and 1: two keys built, one key as written
             if not isinstance(key, Hashable):  # pragma: no cover - no safe scalar constructor makes one
                 raise _NotPlain
             data[key] = value_of(value_node)
+        if len(data) != len(node.value):
+            repeats = True
     loader.constructed_objects = {}
-    return top
+    return top, repeats
 
 
 def parse_yaml_mapping(text: str, display: str, offset: int) -> tuple[Mapping_ | None, list[Problem]]:
@@ -207,8 +215,6 @@ def parse_yaml_mapping(text: str, display: str, offset: int) -> tuple[Mapping_ |
             return Mapping_({}, {}, {}), []
         if not isinstance(node, yaml.MappingNode):
             return None, [error(Source(display, node.start_mark.line + offset), "front matter must be a mapping of 'key: value' lines", check="yaml")]
-        if _has_duplicates(node):
-            _walk_duplicates(node, display, offset, problems)
         odd = [k for k, _ in node.value if k.tag != _STR]
         if odd:
             return None, [
@@ -216,11 +222,16 @@ def parse_yaml_mapping(text: str, display: str, offset: int) -> tuple[Mapping_ |
                       f"{k.tag.rsplit(':', 1)[-1]}; use one of the documented keys", check="yaml")
                 for k in odd
             ]
-        exotic = None if _plain_tags_only(text) else _exotic_tags(node)
+        shallow = _shallow(text)
+        if not shallow:  # the walks below may run out of stack: in this order, as they always ran
+            _walk_duplicates(node, display, offset, problems)
+        exotic = None if shallow and _plain_tags_only(text) else _exotic_tags(node)
         if exotic is not None:
             return None, [error(Source(display, exotic.start_mark.line + offset),
                                 f"YAML tag '{exotic.tag}' is not allowed in records: write plain text, lists and mappings", check="yaml")]
-        data = _construct(loader, node)
+        data, repeats = _construct_noting_duplicates(loader, node)
+        if repeats and shallow:  # (a repeated key is said only when everything else could be read)
+            _walk_duplicates(node, display, offset, problems)
     except (ValueError, TypeError, RecursionError) as exc:  # a constructor refused a value
         return None, [error(Source(display, offset), f"invalid YAML: {exc}", check="yaml")]
     except yaml.YAMLError as exc:
