@@ -14,7 +14,7 @@ from typing import Callable, Iterable, Iterator
 
 from refsite import privacy, vocab
 from refsite.load.logline import split_text
-from refsite.model import LogEvent, Partner, Records
+from refsite.model import Contact, LogEvent, Partner, Records
 from refsite.problems import Problem, Source, error, warning
 from refsite.settings import Settings
 
@@ -57,11 +57,14 @@ def check_contacts_named(records: Records, settings: Settings, today: dt.date) -
 def partner_contacts_named(partner: Partner, settings: Settings) -> Iterator[Problem]:
     """:func:`check_contacts_named` for one partner."""
     listed: dict[str, bool] = {}  # the same few names recur on many lines
+    keys: set[str] | None = None  # what names a contact (Contact.matches), for all of them at once
     for event in partner.events:
         for name in event.with_:
             found = listed.get(name)
             if found is None:
-                found = listed[name] = partner.find_contact(name) is not None
+                if keys is None:
+                    keys = {key for contact in partner.contacts for key in contact.match_keys()}
+                found = listed[name] = Contact.wanted(name) in keys
             if not found:
                 known = ", ".join(c.name for c in partner.contacts) or "none listed"
                 yield warning(event.source, f"'{name}' is not among {partner.id}'s contacts ({known}): add them under contacts:", check="contacts")
@@ -224,7 +227,7 @@ def partner_privacy(partner: Partner, settings: Settings) -> Iterable[Problem]:
     The cue (a digit, an '@', a name cue: :func:`refsite.privacy.has_cue`) is searched once over
     the partner's texts joined by newlines, and each text is then looked at only from a hit on:
     most texts hold no cue, and most of the cost was one search per text. What the partner may
-    mention is built only on a hit.
+    mention is built only when a candidate must be checked against it.
     """
     if settings.privacy == "off":
         return []
@@ -237,14 +240,18 @@ def partner_privacy(partner: Partner, settings: Settings) -> Iterable[Problem]:
         return []
     report = error if settings.privacy == "error" else warning
     problems: list[Problem] = []
-    allowed = None
+    built: list[privacy.Allowed] = []
+
+    def allowed() -> privacy.Allowed:  # built once, and only when a candidate must be checked against it
+        if not built:
+            built.append(privacy_allowed(partner, settings))
+        return built[0]
+
     starts = list(itertools.accumulate((len(t) + 1 for t in texts[:-1]), initial=0))
     path = partner.source.path
     while cue >= 0:
         index = bisect.bisect_right(starts, cue) - 1  # the text the cue is in
         text = texts[index]
-        if allowed is None:
-            allowed = privacy_allowed(partner, settings)
         findings = privacy.find(text, allowed)
         if findings:
             source = Source(path, lines[index])

@@ -29,8 +29,16 @@ class Contact:
 
     def matches(self, name: str) -> bool:
         """True when ``name`` names this contact (case-insensitive; a title such as 'Dr.' may be left out)."""
-        wanted = _plain_name(_strip_title(name))
-        return wanted in (_plain_name(self.name), _plain_name(_strip_title(self.name)))
+        return self.wanted(name) in self.match_keys()
+
+    @staticmethod
+    def wanted(name: str) -> str:
+        """``name`` as :meth:`matches` compares it to :meth:`match_keys`."""
+        return _plain_name(_strip_title(name))
+
+    def match_keys(self) -> tuple[str, str]:
+        """The names that name this contact (see :meth:`matches`)."""
+        return _plain_name(self.name), _plain_name(_strip_title(self.name))
 
 
 _TITLES = ("dr. ", "dr ", "prof. ", "prof ", "a/prof ", "mr ", "mrs ", "ms ", "mr. ", "mrs. ", "ms. ")

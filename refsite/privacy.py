@@ -285,8 +285,12 @@ def nhs_valid(digits: str) -> bool:
 # --------------------------------------------------------------------------- the detector
 
 
-def find(text: str, allowed: Allowed = Allowed()) -> list[Finding]:
-    """Every span of ``text`` that looks like a patient identifier, in text order (no two overlap)."""
+def find(text: str, allowed: Allowed | Callable[[], Allowed] = Allowed()) -> list[Finding]:
+    """Every span of ``text`` that looks like a patient identifier, in text order (no two overlap).
+
+    ``allowed`` may be a function giving it, called only when a candidate must be checked against it
+    (most texts with a cue hold none; what a partner may mention costs more to build than to search).
+    """
     if not text or not text.strip():
         return []
     found: list[Finding] = []
@@ -299,12 +303,19 @@ def find(text: str, allowed: Allowed = Allowed()) -> list[Finding]:
         if not any(f.start < end and start < f.end for f in found):
             found.append(Finding(kind, start, end))
 
+    if isinstance(allowed, Allowed):
+        given = allowed
+
+        def allow() -> Allowed:
+            return given
+    else:
+        allow = allowed
     if digits:
-        _numbers(text, digits, allowed, add)
+        _numbers(text, digits, allow, add)
     if "@" in text:
         for match in EMAIL.finditer(text):
             address = match.group().lower().rstrip(".")
-            if address not in allowed.emails and address.rsplit("@", 1)[1] not in allowed.domains:
+            if address not in allow().emails and address.rsplit("@", 1)[1] not in allow().domains:
                 add("email", match.start(), match.end())
     for pattern in (PATIENT_NAME, TITLE_NAME) if names else ():
         for match in pattern.finditer(text):
@@ -312,13 +323,13 @@ def find(text: str, allowed: Allowed = Allowed()) -> list[Finding]:
             if words[0] in _NAME_STOP:
                 continue
             # "Mrs Kettle": a listed name word; "Tom Baker": the surname decides, not a shared first name
-            if (words[-1] if len(words) > 1 else words[0]).lower() in allowed.names:
+            if (words[-1] if len(words) > 1 else words[0]).lower() in allow().names:
                 continue
             add("name", match.start(1), match.end(1))
     return sorted(found, key=lambda f: f.start)
 
 
-def _numbers(text: str, digits: int, allowed: Allowed, add: Callable[[str, int, int], None]) -> None:
+def _numbers(text: str, digits: int, allow: Callable[[], Allowed], add: Callable[[str, int, int], None]) -> None:
     """The kinds that need a digit, in order of precedence (an earlier kind's span is not reported again).
 
     Each pattern runs only where its cue is (enough digits, a keyword): cheap tests on the text
@@ -365,15 +376,15 @@ def _numbers(text: str, digits: int, allowed: Allowed, add: Callable[[str, int, 
             if len(_digits(match.group(1))) >= 5:
                 add("fund", match.start(1), match.end(1))
     if digits >= 6 and _PHONE_LIKE.search(text):  # the library's matcher is slow: only where a phone number could be
-        for found in phonenumbers.PhoneNumberMatcher(text, allowed.region, leniency=phonenumbers.Leniency.VALID):
+        for found in phonenumbers.PhoneNumberMatcher(text, allow().region, leniency=phonenumbers.Leniency.VALID):
             kind = phonenumbers.number_type(found.number)
             if kind in (phonenumbers.PhoneNumberType.TOLL_FREE, phonenumbers.PhoneNumberType.SHARED_COST):
                 continue  # 1800 and 13/1300 numbers are businesses'
-            if not _own_phone(found.number, allowed.phones):
+            if not _own_phone(found.number, allow().phones):
                 add("phone", found.start, found.end)
     for match in ADDRESS.finditer(text):
         where = _norm_address(match.group())
-        if not any(where in own for own in allowed.addresses):
+        if not any(where in own for own in allow().addresses):
             add("address", match.start(), match.end())
 
 

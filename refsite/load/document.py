@@ -162,8 +162,11 @@ class Document:
 
 def split_lines(text: str) -> tuple[list[str], list[str]]:
     """Lines and their endings, split where the loader splits (CRLF, CR, LF); never at other characters."""
-    lines: list[str] = []
-    endings: list[str] = []
+    if "\r" not in text:  # LF only (all the loader sees): a plain split, the same lines and endings
+        lines = text.split("\n")
+        return lines, ["\n"] * (len(lines) - 1) + [""]
+    lines = []
+    endings = []
     for match in _LINE.finditer(text):
         lines.append(match.group(1))
         endings.append(match.group(2))

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import functools
 import gc
+import os
 import zoneinfo
 from pathlib import Path
 from typing import Callable, Iterator
@@ -58,11 +60,28 @@ def load_settings(path: Path, display: str) -> tuple[Settings, list[Problem]]:
 
 def partner_files(records: Path) -> list[Path]:
     """The partner files of a records folder: every *.md but README.md and names starting with '_' or '.'."""
-    return sorted(
-        (p for p in records.glob("*.md")
-         if p.name not in IGNORED_FILES and not p.name.startswith(("_", ".")) and p.is_file()),
-        key=lambda p: p.name,  # one folder: the same order as sorting the paths, at a fraction of the cost
-    )
+    try:
+        # what records.glob("*.md") lists, filtered; a DirEntry knows a plain file without a stat call
+        with os.scandir(records) as listing:
+            entries = [entry for entry in listing if entry.name.endswith(".md") and entry.name not in IGNORED_FILES
+                       and not entry.name.startswith(("_", "."))]
+    except OSError:  # no such folder, not a folder, not readable: glob lists nothing
+        return []
+    names = sorted(entry.name for entry in entries if _is_file(entry))
+    return [records / name for name in names]  # one folder: the same order as sorting the paths
+
+
+def _is_file(entry: os.DirEntry[str]) -> bool:
+    """``Path.is_file`` of the entry: False, not an error, for a dangling link or a link loop."""
+    try:
+        return entry.is_file()
+    except OSError as exc:
+        if exc.errno in _NOT_A_FILE:
+            return False
+        raise
+
+
+_NOT_A_FILE = (errno.ENOENT, errno.ENOTDIR, errno.EBADF, errno.ELOOP)  # the errors Path.is_file reads as False
 
 
 def skipped_files(records: Path, display_root: str) -> list[Problem]:

@@ -95,24 +95,40 @@ def parse_line_at(
     return _parse_any(line, Source(path, lineno), services)
 
 
-# The fast path. Most lines are written in the grammar's own order with single spaces:
-#     DATE KIND [ID|STAGE] [@MEMBER] [with NAMES] [@MEMBER] [key:value ...]
-# One regular expression reads such a line; _parse_plain then builds the event only when
-# _parse_any would build the same event with no problem, and otherwise returns None so that
-# _parse_any reads the line and explains what is wrong. tests/test_logline_fast.py holds the two
-# paths to the same results.
+# The fast path. Most lines are written in the grammar's order with single spaces:
+#     - DATE KIND [ID|STAGE] [@MEMBER] [with NAMES] [@MEMBER] [key:value ...][: free text]
+# One regular expression reads such a line, head and free text at once; _parse_plain then builds the
+# event only when _parse_any would build the same event with no problem, and otherwise returns None so
+# that _parse_any reads the line and explains what is wrong. tests/test_logline_fast.py holds the two
+# paths to the same results. No token of the head holds ': ' (a value's ':' is one followed by more
+# than a space or the end), so the head ends exactly where split_text cuts it: at the first ': ', or
+# before a final ':'; each lookahead (?= |: |:\Z|\Z) ends a token there, as (?= |\Z) ended it on the head alone.
+_END = r"(?= |:(?: |\Z)|\Z)"  # a token's end: a space, the head's end (': ', a final ':'), the line's end
 _PLAIN = re.compile(
-    r"(?P<date>[0-9]{4}-[0-9]{2}-[0-9]{2}) (?P<kind>[a-z-]++)"
-    r"(?: (?P<arg>[A-Za-z0-9][A-Za-z0-9._/#-]*+)(?= |\Z))?"
-    r"(?: @(?P<author>[a-z0-9]++(?:-[a-z0-9]++)*+)(?= |\Z))?"
-    r"(?: with (?P<names>[^\s@:]++(?= |\Z)(?: [^\s@:]++(?= |\Z))*+))?"
-    r"(?: @(?P<author2>[a-z0-9]++(?:-[a-z0-9]++)*+)(?= |\Z))?"
-    r"(?P<attrs>(?: [a-z]++:\S++)*+)\Z"
+    r"- (?P<date>[0-9]{4}-[0-9]{2}-[0-9]{2}) (?P<kind>[a-z-]++)"
+    r"(?: (?P<arg>[A-Za-z0-9][A-Za-z0-9._/#-]*+)" + _END + r")?"
+    r"(?: @(?P<author>[a-z0-9]++(?:-[a-z0-9]++)*+)" + _END + r")?"
+    r"(?: with (?P<names>[^\s@:]++" + _END + r"(?: [^\s@:]++" + _END + r")*+))?"
+    r"(?: @(?P<author2>[a-z0-9]++(?:-[a-z0-9]++)*+)" + _END + r")?"
+    r"(?P<attrs>(?: [a-z]++:(?:[^\s:]|:(?=\S))++)*+)"
+    r"(?:: (?P<text>.*+)|:)?\Z"
 )
 _NAMES = re.compile(r",| and ")
 _DATES: dict[str, dt.date] = {}
 _REF_MODE = {name: ("stage" if name == "stage" else kind.ref) for name, kind in vocab.LOG_KINDS.items()}
 _SCORES = {"1": 1, "2": 2, "3": 3, "4": 4, "5": 5}
+_NUMBERS: dict[str, Decimal | None] = {}  # amounts as written, read (the same few recur on many lines)
+
+
+def _amount(text: str) -> Decimal | None:
+    """:func:`_number`, remembered for the first few thousand amounts written (a Decimal is immutable)."""
+    try:
+        return _NUMBERS[text]
+    except KeyError:
+        number = _number(text)
+        if len(_NUMBERS) < 4096:
+            _NUMBERS[text] = number
+        return number
 # Events are tuples (refsite.model.LogEvent is a NamedTuple): the fast path builds one with
 # tuple.__new__, skipping the generated __new__'s argument handling. This holds while LogEvent
 # keeps exactly these fields, in this order.
@@ -124,18 +140,15 @@ _tuple_new = tuple.__new__
 
 def _parse_plain(line: str, path: str, lineno: int, services: Mapping[str, str]) -> LogEvent | None:
     """The event of a plain, valid line; None for any line that needs the full parser."""
-    body = line.strip()[2:].strip()
-    at = body.find(": ")
-    if at >= 0:
-        head, text = body[:at], body[at + 2 :].strip()
-    elif body.endswith(":"):
-        head, text = body[:-1], ""
-    else:
-        head, text = body, ""
-    match = _PLAIN.match(head)
+    stripped = line.strip()
+    match = _PLAIN.match(stripped)
     if match is None:
         return None
-    date_word, kind_word, arg, author, names, author2, attr_text = match.groups()
+    date_word, kind_word, arg, author, names, author2, attr_text, text = match.groups()
+    if text is None:
+        text = ""
+    elif text[:1].isspace():
+        text = text.lstrip()  # the line is stripped: the text's end is too
     mode = _REF_MODE.get(kind_word)
     if mode is None or (text and mode == "required"):
         return None
@@ -188,13 +201,13 @@ def _parse_plain(line: str, path: str, lineno: int, services: Mapping[str, str])
             elif key == "value":
                 if not referral or value is not None:
                     return None
-                value = _number(raw)
+                value = _amount(raw)
                 if value is None:
                     return None
             elif key == "cost":
                 if cost is not None:
                     return None
-                cost = _number(raw)
+                cost = _amount(raw)
                 if cost is None:
                     return None
             elif key == "consent":
@@ -214,9 +227,9 @@ def _parse_plain(line: str, path: str, lineno: int, services: Mapping[str, str])
     if not _FAST_EVENTS:  # pragma: no cover - should LogEvent ever change shape
         # stage and status were checked against vocab.STAGES and vocab.STATUSES above
         return LogEvent(date, kind_word, path, lineno, text, ref, cast("vocab.Stage | None", stage), author, with_,
-                        cast("vocab.Status | None", status), service, value, cost, consent, satisfaction, body)
+                        cast("vocab.Status | None", status), service, value, cost, consent, satisfaction, stripped[2:])
     return _tuple_new(LogEvent, (date, kind_word, path, lineno, text, ref, stage, author, with_, status, service,
-                                 value, cost, consent, satisfaction, body))
+                                 value, cost, consent, satisfaction, stripped[2:]))
 
 
 def _parse_any(line: str, source: Source, services: Mapping[str, str]) -> tuple[LogEvent | None, list[Problem]]:

@@ -11,7 +11,7 @@ import yaml
 
 from refsite.load.document import Document, parse_document
 from refsite.load.frontmatter import Mapping_, parse_yaml_mapping
-from refsite.load.logline import parse_line_at
+from refsite.load.logline import _parse_plain, parse_line_at
 from refsite.load.schema import FIELDS, FIELDS_BY_NAME, _Ctx, unknown_key
 from refsite.load.text import CONFLICT_MARKERS, CONTROL, conflict_markers, control_characters, decode_text, shown_name
 from refsite.model import LogEvent, Partner
@@ -20,6 +20,7 @@ from refsite.settings import SLUG, Settings
 
 LOG_HEADING_LIKE = re.compile(r"^#+\s*log\b", re.IGNORECASE)
 LOG_LINE_LIKE = re.compile(r"^\s*[-*]\s+\d{4}-\d{2}-\d{2}\s+[a-z]")
+_REQUIRED = tuple(f for f in FIELDS if f.required)
 REF_LINE = re.compile(r"^- \S+\s+(?:referral-in|referral-out|thanks|update)\s+([A-Za-z0-9][A-Za-z0-9._/#-]*)(?:\s|$)")
 
 
@@ -42,7 +43,8 @@ def parse_partner(path: Path, display: str, data: bytes, settings: Settings) -> 
     if not text.strip():
         return None, [error(file_src, "the file is empty: a partner file starts with front matter between '---' lines", check="front-matter")]
     lines = text.split("\n")
-    if CONTROL.search(text):
+    controls = CONTROL.search(text) is not None
+    if controls:
         problems = problems + control_characters(lines, display)
     if any(marker in text for marker in CONFLICT_MARKERS):  # no marker anywhere, no marker line
         markers = conflict_markers(lines, display)
@@ -59,7 +61,7 @@ def parse_partner(path: Path, display: str, data: bytes, settings: Settings) -> 
     if doc.front_matter is None:
         return None, problems + [error(file_src, "the front matter opened on line 1 is never closed with a line '---'", check="front-matter")]
     close = doc.front_matter.end
-    tabs = [i + 1 for i in range(1, close) if "\t" in lines[i][: len(lines[i]) - len(lines[i].lstrip())]]
+    tabs = [i + 1 for i in range(1, close) if "\t" in lines[i][: len(lines[i]) - len(lines[i].lstrip())]] if "\t" in text else []
     if tabs:
         return None, problems + [
             error(Source(display, n), "indented with a tab: YAML needs spaces (set your editor to insert spaces)", check="yaml") for n in tabs
@@ -84,13 +86,13 @@ def parse_partner(path: Path, display: str, data: bytes, settings: Settings) -> 
         converted = spec.convert(raw, parsed.nodes[key], ctx)
         if converted is not None:
             values[key] = converted
-    for spec in FIELDS:
-        if spec.required and spec.name not in parsed.data:
+    for spec in _REQUIRED:
+        if spec.name not in parsed.data:
             problems.append(error(file_src, f"missing required key '{spec.name}' ({spec.help}), e.g. '{spec.name}: {spec.example}'", check="front-matter"))
 
-    notes, notes_lines, events, broken_refs, log_problems = _body(doc, display, settings)
+    notes, notes_lines, events, broken_refs, log_problems = _body(doc, display, settings, controls)
     problems += log_problems
-    if any(f.required and f.name not in values for f in FIELDS):
+    if any(f.name not in values for f in _REQUIRED):
         return None, problems
     owner = values.pop("owner", None) or settings.default_owner
     partner = Partner(
@@ -133,9 +135,10 @@ def _slugify(name: str) -> str:
 
 
 def _body(
-    doc: Document, display: str, settings: Settings
+    doc: Document, display: str, settings: Settings, controls: bool = True
 ) -> tuple[str, tuple[int, ...], list[LogEvent], frozenset[str], list[Problem]]:
     """Split the body into notes and log events (the document model's spans); parse each log line.
+    ``controls``: whether the text may hold control characters (refsite.load.text.CONTROL).
 
     Returns the notes, the file line of each notes line, the events, the referral ids of lines
     that could not be read (so that later checks do not report them a second time) and the problems.
@@ -156,25 +159,34 @@ def _body(
             if LOG_LINE_LIKE.match(line):
                 stray.append(index + 1)
             notes.append(index)
+    plain = _parse_plain
+    add = events.append
     for section in doc.logs:
-        for index in section.lines:
-            lineno = index + 1
+        span = section.lines
+        for index in range(span.start, span.end):
             stripped = lines[index].strip()
-            if not stripped or (stripped.startswith("<!--") and stripped.endswith("-->")):
+            if stripped[:2] != "- ":  # (a comment, '<!-- ... -->', never starts with '- ')
+                if stripped and not (stripped.startswith("<!--") and stripped.endswith("-->")):
+                    problems.append(error(Source(display, index + 1), "not a log line: under '## Log' each line is '- YYYY-MM-DD kind ...' (notes go above the heading)", check="log"))
                 continue
-            if not stripped.startswith("- "):
-                problems.append(error(Source(display, lineno), "not a log line: under '## Log' each line is '- YYYY-MM-DD kind ...' (notes go above the heading)", check="log"))
-                continue
-            key = " ".join(stripped.split())
+            lineno = index + 1
+            # a line's key for duplicates is its words with single spaces between them: the stripped line itself
+            # when it is ASCII with single spaces only (and no control character, that str.split would split at)
+            key = (stripped if not controls and stripped.isascii() and "  " not in stripped and "\t" not in stripped
+                   else " ".join(stripped.split()))
             first = seen.setdefault(key, lineno)
             if first != lineno:
                 problems.append(error(Source(display, lineno), f"the same event as line {first} (a merge may have duplicated it): delete one", check="log"))
+                continue
+            event = plain(stripped, display, lineno, services)  # most lines: the fast path, no problems
+            if event is not None:
+                add(event)
                 continue
             event, line_problems = parse_line_at(stripped, display, lineno, services)
             if line_problems:
                 problems += line_problems
             if event is not None:
-                events.append(event)
+                add(event)
             else:
                 ref = REF_LINE.match(stripped)
                 if ref:

@@ -159,6 +159,13 @@ CONTACT_KEYS = {
 CONTACT_KEY_SYNONYMS = {"mobile": "phone", "cell": "phone", "tel": "phone", "telephone": "phone", "e-mail": "email"}
 
 
+# Each contact key's converter, in the order its problems are reported.
+_CONTACT_FIELDS: tuple[tuple[str, Conv], ...] = (
+    ("name", _text), ("role", _choice(lambda s: s.roles, "role")), ("email", _text), ("phone", _text),
+    ("prefers", _choice(lambda s: vocab.CHANNELS, "channel")), ("notes", _text),
+)
+
+
 def _contacts(value: Any, node: yaml.Node | None, ctx: _Ctx) -> tuple[Contact, ...]:
     if not isinstance(value, list):
         ctx.fail("must be a list of contacts (each '- name: ...' with a role)", "contacts")
@@ -182,8 +189,7 @@ def _contacts(value: Any, node: yaml.Node | None, ctx: _Ctx) -> tuple[Contact, .
                 ctx.problems.append(unknown_key(Source(ctx.display, nodes[str(key)][1]), str(key), CONTACT_KEYS, "contact: ",
                                                  "contacts"))
         fields: dict[str, Any] = {}
-        for key, conv in (("name", _text), ("role", _choice(lambda s: s.roles, "role")), ("email", _text),
-                          ("phone", _text), ("prefers", _choice(lambda s: vocab.CHANNELS, "channel")), ("notes", _text)):
+        for key, conv in _CONTACT_FIELDS:
             if key in item:
                 vnode, kline = nodes[key]
                 fields[key] = conv(item[key], vnode, _Ctx(ctx.display, kline, f"contact {key}", ctx.settings, ctx.problems,

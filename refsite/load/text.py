@@ -67,6 +67,8 @@ def control_characters(lines: list[str], display: str) -> list[Problem]:
 
 def shown_name(name: str) -> str:
     """A file name safe to print: newlines, control and bidi characters written as escapes."""
+    if not CONTROL.search(name) and "\n" not in name and "\r" not in name:
+        return name  # nearly every name
     return "".join(c.encode("unicode_escape").decode("ascii") if CONTROL.match(c) or c in "\n\r" else c for c in name)
 
 
