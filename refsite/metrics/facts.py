@@ -8,6 +8,7 @@ Lines dated after ``today`` are ignored (validation reports them as errors).
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
@@ -122,15 +123,14 @@ class PartnerFacts:
     meeting_days: int = 0  # a key partner (active or nurture): days between in-person meetings (0: not a key partner)
 
     def received_in(self, start: dt.date, end: dt.date) -> tuple[ReferralFacts, ...]:
-        """The referrals received from ``start`` to ``end``, computed once per range (kept beside the fields)."""
-        memo = self.__dict__.get("_received_in")
-        if memo is None:
-            memo = {}
-            object.__setattr__(self, "_received_in", memo)
-        found = memo.get((start, end))
-        if found is None:
-            found = memo[(start, end)] = tuple(r for r in self.received if start <= r.received <= end)
-        return found
+        """The referrals received from ``start`` to ``end`` (``received`` is in date order: two bisections)."""
+        received = self.received
+        low = bisect.bisect_left(received, start, key=_received_day)
+        return received[low:bisect.bisect_right(received, end, lo=low, key=_received_day)]
+
+
+def _received_day(referral: ReferralFacts) -> dt.date:
+    return referral.received
 
 
 def _prospect_start(stages: tuple[tuple[dt.date, str], ...], stage: str, since: dt.date | None,

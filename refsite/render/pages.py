@@ -595,9 +595,20 @@ def summary_contexts(model: Model, files: Mapping[str, str], problems: Sequence[
     incremental preview (``refsite.site.incremental``) renders these on every change, and a
     partner's page only when what it shows changed.
     """
+    return list(_summary_stream(model, problems, downloads_page(model, files)))
+
+
+def _summary_stream(model: Model, problems: Sequence[Problem], downloads: DownloadsPage) -> Iterator[PageContext]:
+    """:func:`summary_contexts` one by one, each made when its turn comes (a build renders it and lets it go)."""
+    yield dashboard_page(model, problems)
+    yield from due_pages(model)
     index, lists = list_pages(model)
-    return [dashboard_page(model, problems), *due_pages(model), index, *lists, pipeline_page(model),
-            review_page(model), downloads_page(model, files)]
+    yield index
+    yield from lists
+    del index, lists
+    yield pipeline_page(model)
+    yield review_page(model)
+    yield downloads
 
 
 def page_contexts(model: Model, files: Mapping[str, str], problems: Sequence[Problem] = ()) -> list[PageContext]:
@@ -619,11 +630,13 @@ def iter_pages(
     """
     model = build_model(records, settings, today, templates_dir)
     files = download_files(model)
+    downloads = downloads_page(model, files)  # now, so that the downloads' texts go once written
     yield from files.items()
+    del files
     renderer = Renderer(templates_dir)
-    # page_contexts' pages in its order, but each partner's context made only when its turn comes, and let go
-    # with its page (all of them at once, with their timelines, are most of a build's memory).
-    contexts = itertools.chain(summary_contexts(model, files, problems),
+    # page_contexts' pages in its order, but each context made only when its turn comes, and let go with its
+    # page (all of them at once, with the partners' timelines, are most of a build's memory).
+    contexts = itertools.chain(_summary_stream(model, problems, downloads),
                                (partner_page(model, p) for p in model.records.partners))
     for context in contexts:
         text = renderer.render(context)
