@@ -63,21 +63,13 @@ def _require_browser() -> None:
 @pytest.fixture(scope="session")
 def built_site(tmp_path_factory) -> Path:
     """The fixture records built once for the whole session."""
-    root = tmp_path_factory.mktemp("browser")
-    shutil.copytree(FIXTURE, root / "records")
-    result = site.build(site.Layout.find(root / "records"), TODAY)
-    assert result.built, result.problems
-    return root / "site"
+    return _build(tmp_path_factory.mktemp("browser"), FIXTURE)
 
 
 @pytest.fixture(scope="session")
 def demo_site(tmp_path_factory) -> Path:
     """The demo practice (records/: 37 partners, 54 tags), built once: long tables, many chips."""
-    root = tmp_path_factory.mktemp("demo")
-    shutil.copytree(DEMO, root / "records")
-    result = site.build(site.Layout.find(root / "records"), TODAY)
-    assert result.built, result.problems
-    return root / "site"
+    return _build(tmp_path_factory.mktemp("demo"), DEMO)
 
 
 @pytest.fixture(scope="session")
@@ -86,14 +78,22 @@ def paged_site(tmp_path_factory) -> Path:
     the first partner's name tries to close the data island's script."""
     from refsite.render import pages
 
-    root = tmp_path_factory.mktemp("paged")
-    shutil.copytree(FIXTURE, root / "records")
-    xss = root / "records" / "xss.md"
-    xss.write_text(xss.read_text().replace("name: <script>alert(1)</script>",
-                                           'name: "</script><script>alert(1)</script>"'))
+    def closing_name(records: Path) -> None:
+        xss = records / "xss.md"
+        xss.write_text(xss.read_text().replace("name: <script>alert(1)</script>",
+                                               'name: "</script><script>alert(1)</script>"'))
+
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(pages, "LIST_PAGE", 2)
-        result = site.build(site.Layout.find(root / "records"), TODAY)
+        return _build(tmp_path_factory.mktemp("paged"), FIXTURE, closing_name)
+
+
+def _build(root: Path, records: Path, edit=None) -> Path:
+    """``records`` copied under ``root`` (then ``edit``-ed), built into ``root/site``."""
+    shutil.copytree(records, root / "records")
+    if edit is not None:
+        edit(root / "records")
+    result = site.build(site.Layout.find(root / "records"), TODAY)
     assert result.built, result.problems
     return root / "site"
 
