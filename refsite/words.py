@@ -21,9 +21,14 @@ MONTHS_LONG = ("January", "February", "March", "April", "May", "June", "July", "
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
+def count(n: int) -> str:
+    """A count for people: '12', '5,000', '-1,200' (a comma between thousands, no locale)."""
+    return f"{n:,}"
+
+
 def plural(n: int, word: str, many: str | None = None) -> str:
-    """'1 day', '2 days', '0 days'; ``many`` for irregular words ('1 person', '3 people')."""
-    return f"{n} {word if n == 1 else (many or word + 's')}"
+    """'1 day', '2 days', '0 days', '5,000 partners'; ``many`` for irregular words ('1 person', '3 people')."""
+    return f"{count(n)} {word if n == 1 else (many or word + 's')}"
 
 
 def label(term: object) -> str:
@@ -125,4 +130,4 @@ def days_ago(day: dt.date, today: dt.date) -> str:
         return "yesterday"
     if days < 0:
         return f"in {plural(-days, 'day')}"
-    return f"{days} days ago"
+    return f"{count(days)} days ago"

@@ -631,26 +631,34 @@ class _Cells(HTMLParser):
         return [sort if sort is not None else "".join(text).strip() for sort, text in self.cells]
 
 
-def _island(page: str) -> tuple[int, list]:
-    found = re.findall(r'<script type="application/json" class="rs-rows" data-rs-page="(\d+)" [^>]*>(.*?)</script>', page)
-    assert len(found) == 1
-    return int(found[0][0]), json.loads(found[0][1])["rows"]
+ROWS_PREFIX = "window.refsiteRows = "
 
 
-def test_a_long_partners_list_is_built_with_its_first_rows_and_carries_every_row_as_data(loaded, monkeypatch):
+def _rows_file(text: str) -> list:
+    """The rows of the partners list's rows file: one assignment of JSON to the one global, and nothing else."""
+    assert text.startswith(ROWS_PREFIX) and text.endswith(";\n") and text.count("\n") == 1
+    data = json.loads(text[len(ROWS_PREFIX):-2])
+    assert list(data) == ["count", "rows"] and data["count"] == len(data["rows"])
+    return data["rows"]
+
+
+def test_a_long_partners_list_is_built_with_its_first_rows_and_every_row_is_in_its_rows_file(loaded, monkeypatch):
     records, settings = loaded
     monkeypatch.setattr(page_builders, "LIST_PAGE", 2)
     pages = render.render_pages(records, settings, TODAY)
     page = pages["lists/index.md"]
     built = [line for line in page.splitlines() if line.startswith('<tr role="row" data-owner=')]
-    first, island = _island(page)
-    assert first == 2 and len(built) == 2 and len(island) == 4
-    assert ('data-rs-count="4" data-rs-facets=\'{"category": ["Chiropractic", "Fitness", "Primary care"], '
-            '"owner": ["Maya Chen", "Tom Alvarez"], "stage": ["Active", "Former", "Prospect"]}\'>') in page
+    island = _rows_file(pages[page_builders.ROWS_FILE])
+    assert page_builders.ROWS_FILE == "lists/partners-rows.js"
+    assert len(built) == 2 and len(island) == 4
+    assert ('<table data-rs-sort data-rs-filter data-rs-rows="../lists/partners-rows.js" data-rs-page="2" '
+            'data-rs-count="4" data-rs-facets=\'{"category": ["Chiropractic", "Fitness", "Primary care"], '
+            '"owner": ["Maya Chen", "Tom Alvarez"], "stage": ["Active", "Former", "Prospect"]}\' role="table">') in page
+    assert "<script" not in page  # the rows are not in the page
     assert [row[0] for row in island[:2]] == built  # one macro for the rows built and the rows carried
     names = ["&lt;script&gt;alert(1)&lt;/script&gt;", "Closed Clinic", "Harbour Street Family Practice",
              "Oxford Street Pilates"]
-    assert [re.search(r'<a href="[^"]*">([^<]*)</a>', row[0]).group(1) for row in island] == names  # by name
+    assert [re.search(r'<a href="[^"]*">([^<]*)</a>', row[0]).group(1) for row in island] == names  # by name, once each
     for html, text, owner, stage, category, keys in island:
         cells = _Cells()
         cells.feed(html)
@@ -668,32 +676,37 @@ def test_a_long_partners_list_is_built_with_its_first_rows_and_carries_every_row
     on_lists = set()
     for path, text in pages.items():
         if path.startswith("lists/category/"):
-            assert "rs-rows" not in text and "<noscript>" not in text
+            assert "data-rs-rows" not in text and "<noscript>" not in text
             on_lists.update(re.findall(r'<a href="\.\./\.\./partners/([^"]+)\.html">', text))
     assert on_lists == {p.id for p in records.partners}
+    # The same records, the same bytes; the rows file comes right after its page.
+    again = render.render_pages(records, settings, TODAY)
+    assert again[page_builders.ROWS_FILE] == pages[page_builders.ROWS_FILE]
+    order = [path for path, _ in render.iter_pages(records, settings, TODAY)]
+    assert order[order.index("lists/index.md") + 1] == page_builders.ROWS_FILE and order.count(page_builders.ROWS_FILE) == 1
 
 
 def test_a_partners_list_no_longer_than_its_first_rows_is_built_whole(pages):
     page = pages["lists/index.md"]
-    assert "rs-rows" not in page and "<noscript>" not in page
+    assert "data-rs-rows" not in page and "<noscript>" not in page
+    assert page_builders.ROWS_FILE not in pages
 
 
-def test_the_rows_data_island_cannot_close_its_script(tmp_path, monkeypatch):
+def test_the_rows_file_is_inert_data(tmp_path, monkeypatch):
     shutil.copytree(FIXTURE, tmp_path / "records")
     xss = tmp_path / "records" / "xss.md"
     xss.write_text(xss.read_text().replace("name: <script>alert(1)</script>",
-                                           'name: "</script><script>alert(1)</script>\u2028&"'))
+                                           'name: "</script><script>alert(1)</script>\u2028&\'"'))
     records, settings, problems = load_and_validate(tmp_path / "records", None, TODAY)
     assert [p for p in problems if p.severity == "error"] == []
     monkeypatch.setattr(page_builders, "LIST_PAGE", 2)
-    page = render.render_pages(records, settings, TODAY)["lists/index.md"]
-    start = page.index('<script type="application/json" class="rs-rows"')
-    island = page[page.index(">", start) + 1: page.index("</script>", start)]
-    assert not set(island) & set("<>&\u2028\u2029'")  # escaped as \u003c, \u003e, \u0026, \u2028 ...
-    assert "\\u003c/script\\u003e\\u003cscript\\u003ealert(1)" in island
-    _, rows = _island(page)
-    assert rows[0][5][0] == "</script><script>alert(1)</script>\u2028&"
-    assert "&lt;/script&gt;&lt;script&gt;alert(1)&lt;/script&gt;\u2028&amp;</a>" in rows[0][0]
+    text = render.render_pages(records, settings, TODAY)[page_builders.ROWS_FILE]
+    data = text[len(ROWS_PREFIX):]
+    assert text.isascii() and not set(data) & set("<>&'\u2028\u2029")  # escaped as \u003c, \u003e, \u0026, \u2028 ...
+    assert "\\u003c/script\\u003e\\u003cscript\\u003ealert(1)" in data
+    rows = _rows_file(text)
+    assert rows[0][5][0] == "</script><script>alert(1)</script>\u2028&'"
+    assert "&lt;/script&gt;&lt;script&gt;alert(1)&lt;/script&gt;\u2028&amp;&#39;</a>" in rows[0][0]
 
 
 def test_the_reviews_tables_end_in_the_quarters_totals(pages):
@@ -772,3 +785,16 @@ def test_a_partner_who_prefers_fax_says_the_record_has_no_fax_number(loaded):
 def test_a_partners_referral_ids_fold_under_a_plain_label(pages):
     page = pages["partners/harbour.md"]
     assert '<details class="rs-refs"><summary>Referral ids (3)</summary><p>R-103 · R-102 · R-101</p></details>' in page  # newest first
+
+
+def test_counts_of_a_thousand_or_more_have_a_comma_between_thousands():
+    from refsite import words
+
+    assert [words.count(n) for n in (0, 7, 999, 1000, 5000, 12345, 1234567, -1200)] == [
+        "0", "7", "999", "1,000", "5,000", "12,345", "1,234,567", "-1,200"]
+    assert words.plural(1, "partner") == "1 partner"
+    assert words.plural(999, "partner") == "999 partners"
+    assert words.plural(5000, "partner") == "5,000 partners"
+    assert words.plural(1200, "person", "people") == "1,200 people"
+    assert words.relative_days(1500) == "1,500 days overdue"
+    assert words.days_ago(TODAY - dt.timedelta(days=1001), TODAY) == "1,001 days ago"

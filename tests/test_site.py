@@ -399,3 +399,45 @@ def test_a_repository_custom_dir_comes_before_refsites_theme_layer(tmp_path):
     # refsite's layer still supplies the stylesheet and the polyfill, and links stay .html files.
     assert (tmp_path / "site" / "assets/refsite/refsite.css").is_file()
     assert (tmp_path / "site" / "partners/harbour.html").is_file()
+
+
+def test_the_partners_rows_file_is_a_site_file_that_serve_keeps_as_a_full_build_would(tmp_path, monkeypatch):
+    """lists/partners-rows.js: built beside the list, rewritten by `refsite serve` when a row changes, gone when the
+    list is built whole again, back when it is not; after each step the served site is a full build's, byte for byte."""
+    from refsite.render import pages
+    from refsite.site.incremental import Preview
+
+    monkeypatch.setattr(pages, "LIST_PAGE", 2)
+    records = copy_records(tmp_path)
+    preview = Preview(site.Layout.find(records), TODAY, use_cache=False)
+    served = preview.layout.site_dir
+
+    def same_as_a_full_build(name: str) -> None:
+        result = site.build(site.Layout.find(records, site_dir=tmp_path / name), TODAY)
+        assert result.built, result.problems
+        assert tree(served) == tree(tmp_path / name)
+
+    assert preview.refresh().built
+    rows = served / pages.ROWS_FILE
+    assert rows.read_text("utf-8").startswith("window.refsiteRows = {\"count\": 4, ")
+    same_as_a_full_build("full-0")
+    harbour = records / "harbour.md"
+    harbour.write_text(harbour.read_text("utf-8").replace("name: Harbour Street Family Practice",
+                                                          "name: Harbour Street Medical"), encoding="utf-8")
+    step = preview.refresh()
+    assert (step.built, step.full) == (True, False), step.problems
+    assert "Harbour Street Medical" in rows.read_text("utf-8")
+    same_as_a_full_build("full-1")
+    former = (records / "former.md").read_text("utf-8")
+    (records / "former.md").unlink()
+    (records / "prospect.md").rename(tmp_path / "prospect.md")
+    step = preview.refresh()
+    assert (step.built, step.full) == (True, False), step.problems
+    assert not rows.exists()  # two partners: the list is built whole
+    same_as_a_full_build("full-2")
+    (records / "former.md").write_text(former, encoding="utf-8")
+    step = preview.refresh()
+    assert step.built, step.problems
+    assert rows.read_text("utf-8").startswith("window.refsiteRows = {\"count\": 3, ")
+    same_as_a_full_build("full-3")
+    preview.close()

@@ -300,9 +300,23 @@ class PartnersPage(PageContext):
     facets: tuple[Facet, ...]
     rows: tuple[PartnerRow, ...]
     totals: Totals | None = None  # the totals row: every partner, referrals in the last 365 days
-    # How many rows the table is built with (the first, by name); every row also travels in the page's data
-    # island, which the table script sorts, filters and shows from. None: every row is built.
+    # How many rows the table is built with (the first, by name); every row also travels in the rows file
+    # (PartnersRows, at rows_file), which the table script loads, then sorts, filters and shows from.
+    # None: every row is built (and there is no rows file).
     first_rows: int | None = None
+    rows_file: str | None = None  # the rows file's path from the site root (refsite.render.pages.ROWS_FILE), or None
+
+
+@dataclass(frozen=True, kw_only=True)
+class PartnersRows(PageContext):
+    """Not a page: the partners list's rows file, a script beside the list that the table script loads.
+
+    ``path`` is the file's (``lists/partners-rows.js``) and ``root`` the list page's (its rows' links are
+    put into that page). Written only when the list is built with fewer rows than it has.
+    """
+
+    template: ClassVar[str] = "partners-rows.js"
+    rows: tuple[PartnerRow, ...]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -422,7 +436,7 @@ class Download:
 
 
 PAGES: tuple[type[PageContext], ...] = (DashboardPage, DuePage, PartnerPage, PartnersPage, ListPage, PipelinePage,
-                                        ReviewPage, DownloadsPage)
+                                        ReviewPage, DownloadsPage, PartnersRows)
 
 
 def context_fields(page: PageContext) -> dict[str, Any]:

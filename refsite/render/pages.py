@@ -41,6 +41,7 @@ from refsite.render.contexts import (
     PartnerPage,
     PartnerRow,
     PartnersPage,
+    PartnersRows,
     PipelineCard,
     PipelineColumn,
     PipelinePage,
@@ -252,9 +253,12 @@ def _rows(model: Model, partners: Iterable[Partner], cache: dict[str, PartnerRow
     return tuple(rows)
 
 
-# The partners list is built with its first LIST_PAGE rows; the rest reach the page as data (its table script
-# shows them), and every partner is on the list of its category, owner and stage, which are built whole.
+# The partners list is built with its first LIST_PAGE rows; every row is also in a script beside it, ROWS_FILE
+# (the table script loads it when first needed, and when the browser is idle after the page opened), and every
+# partner is on the list of its category, owner and stage, which are built whole. ROWS_FILE ends in '.js':
+# no page (.md) and no partner (partners/ID.md) can take its name.
 LIST_PAGE = 200
+ROWS_FILE = "lists/partners-rows.js"
 LIST_DAYS = 364  # a partners list's 'Referrals, 12 months': the 365 days up to today (refsite.render.computed.partner_row)
 
 
@@ -299,10 +303,20 @@ def list_pages(model: Model) -> tuple[PartnersPage, list[ListPage]]:
                 totals=partner_totals(model, list(members.values())),
             ))
         facets.append(Facet(facet, title, tuple(values)))
+    rows = _rows(model, model.records.partners, cache)
     index = PartnersPage(path="lists/index.md", title="Partners", root=_root("lists/index.md"), site=model.site,
-                         search=False, facets=tuple(facets), rows=_rows(model, model.records.partners, cache),
-                         totals=partner_totals(model, model.records.partners), first_rows=LIST_PAGE)
+                         search=False, facets=tuple(facets), rows=rows,
+                         totals=partner_totals(model, model.records.partners), first_rows=LIST_PAGE,
+                         rows_file=ROWS_FILE if len(rows) > LIST_PAGE else None)
     return index, pages
+
+
+def partners_rows(index: PartnersPage) -> PartnersRows | None:
+    """The partners list's rows file (every row, as data), or None when the list is built whole."""
+    if index.rows_file is None:
+        return None
+    return PartnersRows(path=index.rows_file, title=index.title, root=index.root, site=index.site, search=False,
+                        rows=index.rows)
 
 
 # --------------------------------------------------------------------------- due pages and dashboard
@@ -604,8 +618,11 @@ def _summary_stream(model: Model, problems: Sequence[Problem], downloads: Downlo
     yield from due_pages(model)
     index, lists = list_pages(model)
     yield index
+    rows_file = partners_rows(index)
+    if rows_file is not None:
+        yield rows_file
     yield from lists
-    del index, lists
+    del index, lists, rows_file
     yield pipeline_page(model)
     yield review_page(model)
     yield downloads
