@@ -37,6 +37,20 @@ def zensical_site(tmp_path_factory) -> Path:
     return root / "site"
 
 
+@pytest.fixture(scope="module")
+def zensical_paged_site(tmp_path_factory) -> Path:
+    """The same records with the partners list built with its first 2 rows: the rest in its rows file."""
+    from refsite.render import pages
+
+    require_zensical()
+    root = tmp_path_factory.mktemp("zensical-paged")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(pages, "LIST_PAGE", 2)
+        result = site.build(site.Layout.find(records_in(root)), TODAY, zensical.ZENSICAL)
+    assert result.built, result.problems
+    return root / "site"
+
+
 def test_every_page_type_opens_from_disk_and_nothing_in_a_record_runs(zensical_site, visit):
     v = visit(viewport={"width": 1366, "height": 900})
     errors: list[str] = []
@@ -76,6 +90,26 @@ def test_the_partners_table_sorts_and_filters(zensical_site, visit):
     v.page.locator(".rs-filter input").fill("pilates")
     expect(names).to_have_text(["Oxford Street Pilates"])
     expect(v.page.locator(".rs-filter__count")).to_have_text("1 of 4 shown")
+
+
+def test_a_long_partners_list_finds_sorts_and_shows_the_rows_not_built(zensical_paged_site, visit):
+    """Zensical publishes the list's rows file beside the page, and the table script loads it from disk."""
+    from playwright.sync_api import expect
+
+    from refsite.render.pages import ROWS_FILE
+
+    assert (zensical_paged_site / ROWS_FILE).is_file()
+    v = visit(viewport={"width": 1366, "height": 900})
+    v.page.goto(url(zensical_paged_site, "lists/index.html"))
+    table = v.page.locator("table[data-rs-sort]")
+    names = table.locator("tbody tr td:first-child")
+    expect(names).to_have_count(2)
+    v.page.locator(".rs-filter input").fill("pilates")  # a partner beyond the rows built
+    expect(names).to_have_text(["Oxford Street Pilates"])
+    expect(v.page.locator(".rs-filter__count")).to_have_text("1 of 4 shown")
+    v.page.locator(".rs-filter input").fill("")
+    v.page.locator("p.rs-more button").first.click()
+    expect(names).to_have_count(4)
 
 
 @pytest.mark.parametrize(("query", "first", "detail"), [
