@@ -56,6 +56,9 @@ def _strip_title(name: str) -> str:
     return name
 
 
+_TUPLE_NEW = tuple.__new__
+
+
 class LogEvent(NamedTuple):
     """One line of a partner's log.
 
@@ -80,6 +83,11 @@ class LogEvent(NamedTuple):
     consent: bool | None = None
     satisfaction: int | None = None
     raw: str = ""  # the line as written, for duplicate detection and display
+
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        # Pickled as tuple.__new__(LogEvent, fields): rebuilt by one C call, not the named tuple's Python-level
+        # __new__ (the parsed-records cache unpickles every line of every log: refsite.load.cache).
+        return _TUPLE_NEW, (LogEvent, tuple(self))
 
     @property
     def source(self) -> Source:
