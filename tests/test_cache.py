@@ -198,7 +198,11 @@ def test_own_problems_are_cached_with_the_partner(tmp_path: Path) -> None:
     assert len(calls) == 2 * count
     assert run() == plain  # warm: taken from the cache, not checked again
     assert len(calls) == 2 * count
-    assert all(p is None or p.__dict__.get("referrals") is not None for p, _, _ in run())  # referrals cached too
+    for partner, _, _ in run():
+        if partner is not None:  # the log still packed; the referrals cached too, and decoded with it
+            assert "_packed" in partner.__dict__ and "referrals" not in partner.__dict__
+            assert partner.events is partner.__dict__["events"]
+            assert partner.__dict__.get("referrals") is not None
 
     def other(partner):  # another function: its problems are not the cached ones
         calls.append(partner.id)
@@ -218,8 +222,13 @@ def test_a_save_copies_the_entries_it_read_and_writes_nothing_when_nothing_chang
     before = stored.stat()
     dumped: list[str] = []
     real = cache_module.pickle.dumps
-    monkeypatch.setattr(cache_module.pickle, "dumps",
-                        lambda value, protocol: dumped.append(getattr(value, "display", "end")) or real(value, protocol))
+
+    def dumps(value, protocol):  # the entries and end frames the cache pickles (not a partner's packed log within)
+        if isinstance(value, cache_module.Entry) or value[0] == "end":
+            dumped.append(getattr(value, "display", "end"))
+        return real(value, protocol)
+
+    monkeypatch.setattr(cache_module.pickle, "dumps", dumps)
     results, warm = _run(folder, settings, use_cache=True)
     assert (warm.hits, results) == (len(plain), plain)
     assert dumped == []
