@@ -109,7 +109,7 @@ class LogEvent(NamedTuple):
         return data
 
 
-class _Unpacked(cached_property):  # type: ignore[type-arg]
+class _Unpacked(cached_property):
     """A cached property of a partner whose value may come with its packed log: unpack that first."""
 
     def __get__(self, instance: Any, owner: type | None = None) -> Any:

@@ -11,17 +11,26 @@ Where: ``.refsite-cache/<records folder name>.cache`` beside the records folder,
 a folder that carries its own ``.gitignore`` (``*``) so it is never committed
 even where a repository's ``.gitignore`` forgets it.
 
-Format: a header line, then frames ``length (4 bytes) + digest (32 bytes) +
-pickle``, then an end frame holding the number of entries. It is read as a
-stream, frame by frame; a frame is unpickled only after its digest matched.
-Written atomically (a temporary file in the same folder, then ``os.replace``)
-and bounded: at most :data:`MAX_BYTES` on disk, and only the entries of the files
-read in the run that saves it (removed files drop out). An entry read from the
-file is copied into the next one as it was, not pickled again; a run that read
-exactly what the file holds writes nothing.
+Format: a header line, then segments, each of frames ``length (4 bytes) + digest
+(32 bytes) + payload`` ending in an end frame (the number of entries in the
+segment, and the files no longer read when it was written). A payload is the
+entry's display path (two bytes of length, then UTF-8; empty for an end frame)
+and the pickle. A later frame of a path replaces the earlier one. The file is
+read whole and checked whole (header, every digest, every segment ended) before
+anything is unpickled, and then only each path's latest frame is. A run that put
+new entries appends them as one segment to the file it read (still the same
+size, modification time and inode), written with one ``write``; a run that read
+exactly what the file holds writes nothing. When superseded frames would pass
+:data:`DEAD_SHARE` of the file, or the file was not the one read, it is written
+afresh (compacted): atomically (a temporary file in the same folder, then
+``os.replace``), the entries read from the old file copied frame by frame, not
+pickled again. Bounded: at most :data:`MAX_BYTES` on disk, and only the entries
+of the files read in the run that saves it (removed files drop out: named in the
+appended end frame, left out of a compacted file).
 
-An entry holds the parsed partner (with its derived referrals), the problems
-reading it gave, and, when the loader was given them, the partner's own problems
+An entry holds the parsed partner (with its derived referrals; its log and
+referrals are one nested pickle, decoded when first used: ``Partner.__reduce__``),
+the problems reading it gave, and, when the loader was given them, the partner's own problems
 (``refsite.checks.partner_problems``: the checks that depend on the partner and
 the settings alone), named by the function that found them. The layer above may
 keep with it what is due for the partner (``due``: ``refsite.workspace`` keeps a
@@ -32,8 +41,10 @@ starts without one.
 Trust model: the cache is pickle, so it is only ever read when it is refsite's
 own: the header must match exactly (format, refsite version, Python version,
 settings digest) and every frame's digest must match its bytes. Anything else
-(a corrupt, truncated, foreign, older or newer cache) is ignored as a whole and
-rebuilt, never trusted in part. The digests detect damage, not an attacker:
+(a corrupt, truncated, foreign, older or newer cache; an append cut short by a
+crash or a full disk) is ignored as a whole and rebuilt, never trusted in part.
+A partner's packed log is bytes inside a frame whose digest matched, unpickled
+later by the same process. The digests detect damage, not an attacker:
 whoever can write ``.refsite-cache/`` can equally write the records and the
 settings, which refsite reads and acts on anyway. The cache is never committed
 (its own ``.gitignore``), never shared between machines (a CI cache restored
