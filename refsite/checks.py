@@ -26,6 +26,8 @@ def check_dates_not_future(records: Records, settings: Settings, today: dt.date)
     for partner in records.partners:
         if partner.since and partner.since > today:
             yield error(partner.line_of("since"), f"since: {partner.since} is after today ({today})", check="dates")
+        if partner.latest_date is None or partner.latest_date <= today:
+            continue  # nothing later (asked without decoding the log of a partner read from the cache)
         for event in partner.events:
             if event.date > today:
                 yield error(event.source, f"{event.date} is after today ({today}): log what happened, not what is planned", check="dates")
@@ -94,9 +96,10 @@ def check_referral_ids_unique(records: Records, settings: Settings, today: dt.da
     """The part of :func:`check_referrals` across partners: a referral id is in one partner's log only."""
     first_seen: dict[str, str] = {}
     for partner in records.partners:
-        for referral in partner.referrals:
-            owner = first_seen.setdefault(referral.id, partner.id)
+        for index, ref in enumerate(partner.referral_ids):  # the ids alone: a cached partner's log stays packed
+            owner = first_seen.setdefault(ref, partner.id)
             if owner != partner.id:
+                referral = partner.referrals[index]
                 yield error(referral.events[0].source, f"referral {referral.id} is also in {owner}'s log: referral ids are unique across partners", check="referrals")
 
 

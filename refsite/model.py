@@ -7,6 +7,8 @@ stage changes a record; later stages derive new values.
 from __future__ import annotations
 
 import datetime as dt
+import gc
+import pickle
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from functools import cached_property
@@ -56,6 +58,9 @@ def _strip_title(name: str) -> str:
     return name
 
 
+_TUPLE_NEW = tuple.__new__
+
+
 class LogEvent(NamedTuple):
     """One line of a partner's log.
 
@@ -81,6 +86,11 @@ class LogEvent(NamedTuple):
     satisfaction: int | None = None
     raw: str = ""  # the line as written, for duplicate detection and display
 
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        # Pickled as tuple.__new__(LogEvent, fields): rebuilt by one C call, not the named tuple's Python-level
+        # __new__ (the parsed-records cache unpickles every line of every log: refsite.load.cache).
+        return _TUPLE_NEW, (LogEvent, tuple(self))
+
     @property
     def source(self) -> Source:
         """Where the line is (a new :class:`Source` each time: compare it, do not keep many)."""
@@ -97,6 +107,21 @@ class LogEvent(NamedTuple):
         for name in self._fields[4:]:
             data[name.rstrip("_")] = getattr(self, name)
         return data
+
+
+class _Unpacked(cached_property):
+    """A cached property of a partner whose value may come with its packed log: unpack that first."""
+
+    def __get__(self, instance: Any, owner: type | None = None) -> Any:
+        if instance is not None and _PACKED in instance.__dict__:
+            instance.events  # noqa: B018 - decodes the log (and the referrals with it)
+        return super().__get__(instance, owner)
+
+
+_PACKED = "_packed"  # in a partner read from the cache: its log and referrals, pickled, until first used
+_BULK = frozenset({"events", "referrals", _PACKED})
+_SUMMARY = ("latest_date", "referral_ids", "referrals_in", "intro_lines")
+INTRO_KINDS = frozenset({"intro-asked", "intro-made"})  # the log kinds of an introduction
 
 
 @dataclass(frozen=True)
@@ -139,9 +164,65 @@ class Partner:
         """The source of a front-matter key (the file's first line when the key is absent)."""
         return Source(self.source.path, self.key_lines.get(key, 1))
 
-    @cached_property
+    @_Unpacked
     def referrals(self) -> tuple[Referral, ...]:
         return derive_referrals(self)
+
+    # What the checks across partners and the network ask of every partner's log, answered without decoding
+    # the log of a partner read from the parsed-records cache (see __reduce__).
+
+    @cached_property
+    def latest_date(self) -> dt.date | None:
+        """The date of the latest log line (None: no log)."""
+        return max((e.date for e in self.events), default=None)
+
+    @cached_property
+    def referral_ids(self) -> tuple[str, ...]:
+        """The ids of :attr:`referrals`, in their order."""
+        return tuple(r.id for r in self.referrals)
+
+    @cached_property
+    def referrals_in(self) -> int:
+        """How many of :attr:`referrals` were received (direction 'in'), whatever their date."""
+        return sum(1 for r in self.referrals if r.direction == "in")
+
+    @cached_property
+    def intro_lines(self) -> tuple[LogEvent, ...]:
+        """The log lines of an introduction (:data:`INTRO_KINDS`) that have text, in log order."""
+        return tuple(e for e in self.events if e.kind in INTRO_KINDS and e.text)
+
+    # Pickling (the parsed-records cache): the log and the referrals travel as one nested pickle, decoded on
+    # first use of either, so that a run that only asks the questions above of a partner never builds its
+    # log lines. The answers are pickled with the partner.
+
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        state = self.__dict__
+        packed = state.get(_PACKED)
+        if packed is None:
+            packed = pickle.dumps((self.events, state.get("referrals")), protocol=pickle.HIGHEST_PROTOCOL)
+        kept = {k: v for k, v in state.items() if k not in _BULK}
+        for name in _SUMMARY:
+            kept[name] = getattr(self, name)
+        return _lazy_partner, (kept, packed)
+
+    def __getattr__(self, name: str) -> Any:  # only for what the instance and the class lack: a packed log
+        if name == "events":
+            state = self.__dict__
+            packed = state.get(_PACKED)
+            if packed is not None:
+                enabled = gc.isenabled()
+                gc.disable()  # as when the cache is read: many objects that stay alive
+                try:
+                    events, referrals = pickle.loads(packed)
+                finally:
+                    if enabled:
+                        gc.enable()
+                state["events"] = events
+                if referrals is not None:
+                    state.setdefault("referrals", referrals)
+                del state[_PACKED]
+                return events
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     def last_contact(self, today: dt.date) -> dt.date | None:
         """The date of the latest log line on or before ``today`` of a kind that counts as contact."""
@@ -157,6 +238,17 @@ class Partner:
             if contact.matches(name):
                 return contact
         return None
+
+
+del Partner.events  # a packed log is found by __getattr__, not hidden by the class's default (the field keeps it)
+
+
+def _lazy_partner(state: dict[str, Any], packed: bytes) -> Partner:
+    """A partner from its pickle (:meth:`Partner.__reduce__`): its log still packed."""
+    partner = object.__new__(Partner)
+    partner.__dict__.update(state)
+    partner.__dict__[_PACKED] = packed
+    return partner
 
 
 TERMINAL = frozenset({"declined", "discharged"})
@@ -289,7 +381,7 @@ class Records:
         """The records as they stood on ``today``: log lines dated later are left out."""
         partners = []
         for partner in self.partners:
-            if any(e.date > today for e in partner.events):
+            if partner.latest_date is not None and partner.latest_date > today:
                 partner = replace(partner, events=tuple(e for e in partner.events if e.date <= today))
             partners.append(partner)
         return Records(tuple(partners), self.unreadable, self.checked)  # a changed partner is checked again

@@ -198,7 +198,11 @@ def test_own_problems_are_cached_with_the_partner(tmp_path: Path) -> None:
     assert len(calls) == 2 * count
     assert run() == plain  # warm: taken from the cache, not checked again
     assert len(calls) == 2 * count
-    assert all(p is None or p.__dict__.get("referrals") is not None for p, _, _ in run())  # referrals cached too
+    for partner, _, _ in run():
+        if partner is not None:  # the log still packed; the referrals cached too, and decoded with it
+            assert "_packed" in partner.__dict__ and "referrals" not in partner.__dict__
+            assert partner.events is partner.__dict__["events"]
+            assert partner.__dict__.get("referrals") is not None
 
     def other(partner):  # another function: its problems are not the cached ones
         calls.append(partner.id)
@@ -218,8 +222,13 @@ def test_a_save_copies_the_entries_it_read_and_writes_nothing_when_nothing_chang
     before = stored.stat()
     dumped: list[str] = []
     real = cache_module.pickle.dumps
-    monkeypatch.setattr(cache_module.pickle, "dumps",
-                        lambda value, protocol: dumped.append(getattr(value, "display", "end")) or real(value, protocol))
+
+    def dumps(value, protocol):  # the entries and end frames the cache pickles (not a partner's packed log within)
+        if isinstance(value, cache_module.Entry) or value[0] == "end":
+            dumped.append(getattr(value, "display", "end"))
+        return real(value, protocol)
+
+    monkeypatch.setattr(cache_module.pickle, "dumps", dumps)
     results, warm = _run(folder, settings, use_cache=True)
     assert (warm.hits, results) == (len(plain), plain)
     assert dumped == []
@@ -233,3 +242,104 @@ def test_a_save_copies_the_entries_it_read_and_writes_nothing_when_nothing_chang
     loaded = RecordCache.for_records(folder, settings).load()
     assert loaded.ignored == ""
     assert [(e.partner, list(e.problems)) for e in loaded.entries.values()] == results
+
+
+def test_a_partner_decoded_lazily_equals_an_eager_one(tmp_path: Path) -> None:
+    folder = _copy_demo(tmp_path)
+    settings = _settings(folder)
+    plain, _ = _run(folder, settings, use_cache=True)
+    cached, _ = _run(folder, settings, use_cache=True)
+    summaries = ("latest_date", "referral_ids", "referrals_in", "intro_lines")
+    for (eager, _), (lazy, _) in zip(plain, cached):
+        if eager is None:
+            continue
+        assert "_packed" in lazy.__dict__
+        assert [getattr(lazy, name) for name in summaries] == [getattr(eager, name) for name in summaries]
+        assert "_packed" in lazy.__dict__  # answered without decoding the log
+        assert lazy == eager  # compares the log: decodes it
+        assert "_packed" not in lazy.__dict__
+        assert (lazy.events, lazy.referrals) == (eager.events, eager.referrals)
+        assert all(r.events[0] in lazy.events for r in lazy.referrals)
+    assert any(p is not None and p.intro_lines and p.referral_ids for p, _ in plain)  # the demo has both
+
+
+def test_a_lazy_partner_read_referrals_first(tmp_path: Path) -> None:
+    folder = _copy_demo(tmp_path)
+    settings = _settings(folder)
+    plain, _ = _run(folder, settings, use_cache=True)
+    cached, _ = _run(folder, settings, use_cache=True)
+    eager, lazy = next((e, c) for (e, _), (c, _) in zip(plain, cached) if e is not None and e.referrals)
+    assert lazy.referrals == eager.referrals  # decoded with the log, not derived again
+    assert lazy.referrals[0].events[0] is lazy.__dict__["events"][lazy.events.index(lazy.referrals[0].events[0])]
+
+
+def _edit(folder: Path, name: str, text: str) -> None:
+    path = folder / name
+    path.write_text(path.read_text(encoding="utf-8") + f"- 2026-11-20 note: {text}\n", encoding="utf-8")
+
+
+def test_an_appended_frame_replaces_the_older_entry(tmp_path: Path) -> None:
+    folder = _copy_demo(tmp_path)
+    settings = _settings(folder)
+    plain, _ = _run(folder, settings, use_cache=True)
+    stored = cache_path(folder)
+    before = stored.stat()
+    _edit(folder, "coastline-rehab.md", "appended")
+    results, warm = _run(folder, settings, use_cache=True)
+    after = stored.stat()
+    assert after.st_ino == before.st_ino and after.st_size > before.st_size  # appended, not rewritten
+    assert stored.read_bytes()[:before.st_size] == _prefix(stored, before.st_size)
+    loaded = RecordCache.for_records(folder, settings).load()
+    assert loaded.ignored == ""
+    assert len(loaded.entries) == len(plain)
+    entry = loaded.entries["records/coastline-rehab.md"]
+    assert entry.partner is not None and entry.partner.events[-1].text == "appended"
+    assert [(e.partner, list(e.problems)) for e in loaded.entries.values()] == results
+    again, cache = _run(folder, settings, use_cache=True)
+    assert (cache.hits, cache.misses, again) == (len(plain), 0, results)
+
+
+def _prefix(path: Path, size: int) -> bytes:
+    with path.open("rb") as file:
+        return file.read(size)
+
+
+@pytest.mark.parametrize("cut", [1, 40, -1])
+def test_a_truncated_appended_cache_is_ignored_whole(tmp_path: Path, cut: int) -> None:
+    folder = _copy_demo(tmp_path)
+    settings = _settings(folder)
+    plain, _ = _run(folder, settings, use_cache=True)
+    stored = cache_path(folder)
+    first = stored.stat().st_size
+    _edit(folder, "coastline-rehab.md", "appended")
+    _run(folder, settings, use_cache=True)
+    data = stored.read_bytes()
+    assert len(data) > first
+    stored.write_bytes(data[:first + cut] if cut > 0 else data[:cut])  # inside the appended segment
+    loaded = RecordCache.for_records(folder, settings).load()
+    assert (loaded.entries, loaded.ignored != "") == ({}, True)  # the older segment is not trusted either
+    results, cache = _run(folder, settings, use_cache=True)
+    assert (cache.hits, cache.misses) == (0, len(plain))
+    assert RecordCache.for_records(folder, settings).load().ignored == ""  # rebuilt
+
+
+def test_the_cache_is_compacted_when_dead_frames_grow(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = _copy_demo(tmp_path)
+    settings = _settings(folder)
+    plain, _ = _run(folder, settings, use_cache=True)
+    stored = cache_path(folder)
+    fresh = stored.stat()
+    monkeypatch.setattr(cache_module, "DEAD_SHARE", 0.1)
+    inodes = []
+    for i in range(8):
+        _edit(folder, "coastline-rehab.md", f"edit {i}")
+        results, _ = _run(folder, settings, use_cache=True)
+        inodes.append(stored.stat().st_ino)
+        loaded = RecordCache.for_records(folder, settings).load()
+        assert loaded.ignored == ""
+        assert [(e.partner, list(e.problems)) for e in loaded.entries.values()] == results
+        assert loaded._dead <= 0.1 * stored.stat().st_size
+    assert inodes[0] == fresh.st_ino  # the first edits appended
+    assert len(set(inodes)) > 1  # then the file was written afresh (atomically: a new file replaced it)
+    assert stored.stat().st_size < fresh.st_size * 1.1
+    assert list(stored.parent.glob("*.tmp")) == []

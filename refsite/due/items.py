@@ -11,6 +11,7 @@ from types import MappingProxyType
 from typing import Iterable, Literal, Mapping
 
 from refsite import vocab
+from refsite.model import INTRO_KINDS
 from refsite.problems import Source
 
 # The rules and the due statuses as types (tests/test_types.py holds each to its table below).
@@ -52,7 +53,7 @@ VALUE = frozenset(k for k, v in _KINDS.items() if v.value)
 ENGAGED = frozenset(k for k, v in _KINDS.items() if v.engaged)
 # Asking for a meeting: meeting in person (or by video), or asking by phone or email.
 MEETING_ASK = IN_PERSON | {"call", "email"}
-INTRO = frozenset({"intro-asked", "intro-made"})
+INTRO = INTRO_KINDS  # the log kinds of an introduction (one home: refsite.model)
 # A touch on the prospect playbook: value, or liking, commenting on and sharing their content.
 PROSPECT_TOUCH = VALUE | {"social"}
 # Meeting them (not a drop-in, not an event they attended): a playbook round's goal reached.

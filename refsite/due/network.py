@@ -11,7 +11,7 @@ import datetime as dt
 import re
 from typing import Iterable
 
-from refsite.due.items import INTRO, MAX_INTRODUCERS
+from refsite.due.items import MAX_INTRODUCERS
 from refsite.model import LogEvent, Partner, Records
 
 
@@ -92,8 +92,7 @@ class Network:
         """How many referrals in the partner's log (all of them, whatever their date)."""
         count = self._referrals_in.get(partner_id)
         if count is None:
-            count = self._referrals_in[partner_id] = sum(
-                1 for r in self.records.by_id[partner_id].referrals if r.direction == "in")
+            count = self._referrals_in[partner_id] = self.records.by_id[partner_id].referrals_in
         return count
 
     def intro_mentions(self, prospect: Partner, today: dt.date) -> list[LogEvent]:
@@ -116,7 +115,7 @@ class Network:
             lengths.setdefault(key[0], set()).add(len(key))
         mentions: dict[str, list[LogEvent]] = {}
         for p in self.records.partners:
-            for event in [e for e in p.events if e.kind in INTRO and e.text]:
+            for event in p.intro_lines:  # intro lines with text (a partner read from the cache keeps its log packed)
                 words = _tokens(event.text)
                 found: set[str] = set()
                 for start, word in enumerate(words):

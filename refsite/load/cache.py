@@ -11,17 +11,26 @@ Where: ``.refsite-cache/<records folder name>.cache`` beside the records folder,
 a folder that carries its own ``.gitignore`` (``*``) so it is never committed
 even where a repository's ``.gitignore`` forgets it.
 
-Format: a header line, then frames ``length (4 bytes) + digest (32 bytes) +
-pickle``, then an end frame holding the number of entries. It is read as a
-stream, frame by frame; a frame is unpickled only after its digest matched.
-Written atomically (a temporary file in the same folder, then ``os.replace``)
-and bounded: at most :data:`MAX_BYTES` on disk, and only the entries of the files
-read in the run that saves it (removed files drop out). An entry read from the
-file is copied into the next one as it was, not pickled again; a run that read
-exactly what the file holds writes nothing.
+Format: a header line, then segments, each of frames ``length (4 bytes) + digest
+(32 bytes) + payload`` ending in an end frame (the number of entries in the
+segment, and the files no longer read when it was written). A payload is the
+entry's display path (two bytes of length, then UTF-8; empty for an end frame)
+and the pickle. A later frame of a path replaces the earlier one. The file is
+read whole and checked whole (header, every digest, every segment ended) before
+anything is unpickled, and then only each path's latest frame is. A run that put
+new entries appends them as one segment to the file it read (still the same
+size, modification time and inode), written with one ``write``; a run that read
+exactly what the file holds writes nothing. When superseded frames would pass
+:data:`DEAD_SHARE` of the file, or the file was not the one read, it is written
+afresh (compacted): atomically (a temporary file in the same folder, then
+``os.replace``), the entries read from the old file copied frame by frame, not
+pickled again. Bounded: at most :data:`MAX_BYTES` on disk, and only the entries
+of the files read in the run that saves it (removed files drop out: named in the
+appended end frame, left out of a compacted file).
 
-An entry holds the parsed partner (with its derived referrals), the problems
-reading it gave, and, when the loader was given them, the partner's own problems
+An entry holds the parsed partner (with its derived referrals; its log and
+referrals are one nested pickle, decoded when first used: ``Partner.__reduce__``),
+the problems reading it gave, and, when the loader was given them, the partner's own problems
 (``refsite.checks.partner_problems``: the checks that depend on the partner and
 the settings alone), named by the function that found them. The layer above may
 keep with it what is due for the partner (``due``: ``refsite.workspace`` keeps a
@@ -32,8 +41,10 @@ starts without one.
 Trust model: the cache is pickle, so it is only ever read when it is refsite's
 own: the header must match exactly (format, refsite version, Python version,
 settings digest) and every frame's digest must match its bytes. Anything else
-(a corrupt, truncated, foreign, older or newer cache) is ignored as a whole and
-rebuilt, never trusted in part. The digests detect damage, not an attacker:
+(a corrupt, truncated, foreign, older or newer cache; an append cut short by a
+crash or a full disk) is ignored as a whole and rebuilt, never trusted in part.
+A partner's packed log is bytes inside a frame whose digest matched, unpickled
+later by the same process. The digests detect damage, not an attacker:
 whoever can write ``.refsite-cache/`` can equally write the records and the
 settings, which refsite reads and acts on anyway. The cache is never committed
 (its own ``.gitignore``), never shared between machines (a CI cache restored
@@ -54,7 +65,6 @@ import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import BinaryIO
 
 from refsite import __version__
 from refsite.model import Partner
@@ -62,11 +72,13 @@ from refsite.problems import Problem
 from refsite.settings import Settings
 
 CACHE_DIR = ".refsite-cache"
-FORMAT = 3  # 2: LogEvent a named tuple; entries carry the partner's own problems; 3: and its due memo
+FORMAT = 4  # 2: LogEvent a named tuple; entries carry the partner's own problems; 3: and its due memo;
+# 4: appended segments, frames named by their display path, LogEvent pickled through tuple.__new__
 MAGIC = b"refsite-record-cache\n"
 MAX_BYTES = 512 * 2**20  # larger than this on disk: not read, not written
 MAX_FRAME = 64 * 2**20  # one entry (a partner file is bounded well below this by load)
 _FRAME_HEAD = 4 + 32
+DEAD_SHARE = 0.25  # superseded frames above this share of the file: it is written afresh (compacted)
 _END = "end"
 
 Parsed = tuple[Partner | None, list[Problem]]
@@ -120,6 +132,7 @@ class RecordCache:
     _fresh: set[str] = field(default_factory=set)  # the entries put in this run (the others were read)
     _stored: dict[str, tuple[int, int]] = field(default_factory=dict)  # display -> (offset, length) of its frame
     _read_stat: tuple[int, int, int] | None = None  # the file read: its size, mtime and inode
+    _dead: int = 0  # bytes of the file read that no live entry uses (superseded frames, end frames)
 
     @classmethod
     def for_records(cls, records: Path, settings: Settings) -> RecordCache:
@@ -137,51 +150,71 @@ class RecordCache:
         self.entries = {}
         self.ignored = ""
         self._stored = {}
+        self._dead = 0
         self._read_stat = None
         try:
-            stat = self.path.stat()
+            with self.path.open("rb") as file:
+                stat = os.fstat(file.fileno())
+                if stat.st_size > MAX_BYTES:
+                    self.ignored = f"larger than {MAX_BYTES} bytes"
+                    return self
+                data = file.read(MAX_BYTES + 1)
         except OSError:
-            return self
-        size = stat.st_size
-        if size > MAX_BYTES:
-            self.ignored = f"larger than {MAX_BYTES} bytes"
             return self
         enabled = gc.isenabled()
         gc.disable()  # millions of objects that all stay alive: the cycle collector would walk them for nothing
         try:
-            with self.path.open("rb") as file:
-                self.entries = self._read(file)
-            self._read_stat = (stat.st_size, stat.st_mtime_ns, stat.st_ino)
-        except (OSError, _Untrusted) as exc:
+            self.entries = self._read(memoryview(data))
+            self._read_stat = (len(data), stat.st_mtime_ns, stat.st_ino)
+        except _Untrusted as exc:
             self.entries = {}
             self._stored = {}
+            self._dead = 0
             self.ignored = str(exc) or type(exc).__name__
         finally:
             if enabled:
                 gc.enable()
         return self
 
-    def _read(self, file: BinaryIO) -> dict[str, Entry]:
+    def _read(self, data: memoryview) -> dict[str, Entry]:
+        """Check the whole file (header, every frame's digest, every segment's end), then unpickle the live entries."""
         header = self.header()
-        if file.read(len(header)) != header:
+        if data[:len(header)] != header:
             raise _Untrusted("written by another refsite, Python or settings")
+        live: dict[str, tuple[int, int, memoryview]] = {}  # display -> its latest frame: offset, length, pickle
+        in_segment = 0
+        ended = False
+        for start, length, key, payload in _frames(data, len(header)):
+            if key:
+                live[key] = (start, length, payload)
+                in_segment += 1
+                ended = False
+                continue
+            try:
+                end = pickle.loads(payload)
+            except Exception as exc:  # noqa: BLE001 - a digest matched but the pickle does not load: not ours
+                raise _Untrusted(f"an end frame does not load ({type(exc).__name__})") from None
+            if not (isinstance(end, tuple) and len(end) == 3 and end[0] == _END and end[1] == in_segment
+                    and isinstance(end[2], tuple)):
+                raise _Untrusted("the entry count does not match")
+            for display in end[2]:  # files no longer read when the segment was written
+                live.pop(display, None)
+            in_segment = 0
+            ended = True
+        if not ended:
+            raise _Untrusted("truncated (no end frame)")
         entries: dict[str, Entry] = {}
-        stored: dict[str, tuple[int, int]] = {}
-        for start, payload in _frames(file):
+        for display, (start, length, payload) in live.items():
             try:
                 value = pickle.loads(payload)
             except Exception as exc:  # noqa: BLE001 - a digest matched but the pickle does not load: not ours
                 raise _Untrusted(f"an entry does not load ({type(exc).__name__})") from None
-            if isinstance(value, tuple) and len(value) == 2 and value[0] == _END:
-                if value[1] != len(entries) or file.read(1):
-                    raise _Untrusted("the entry count does not match")
-                self._stored = stored
-                return entries
-            if not isinstance(value, Entry):
+            if not isinstance(value, Entry) or value.display != display:
                 raise _Untrusted("an entry is not a cache entry")
-            entries[value.display] = value
-            stored[value.display] = (start, _FRAME_HEAD + len(payload))
-        raise _Untrusted("truncated (no end frame)")
+            entries[display] = value
+            self._stored[display] = (start, length)
+        self._dead = len(data) - len(header) - sum(length for _, length in self._stored.values())
+        return entries
 
     # ----------------------------------------------------------------- using
 
@@ -219,15 +252,57 @@ class RecordCache:
     # ----------------------------------------------------------------- writing
 
     def save(self) -> bool:
-        """Write the entries of this run atomically. False (and no file) when it would be too large or cannot be written.
+        """Keep the entries of this run for the next. False (and no file) when they would be too large or cannot be written.
 
-        The entries read from the file (hits) are copied from it frame by frame, not pickled
-        again, while the file is the one read (same size, modification time and inode); when
-        the run read exactly what the file holds, in the same order, nothing is written.
+        When the file is still the one read (same size, modification time and inode), the entries
+        put in this run are appended to it as one segment, which also names the files no longer
+        read; a run that read exactly what the file holds writes nothing. The file is written
+        afresh (compacted) when it was not read, when it changed since, or when superseded frames
+        would make up more than :data:`DEAD_SHARE` of it: atomically (a temporary file, then
+        ``os.replace``), the entries read from the old file copied frame by frame, not pickled again.
         """
         old = self._unchanged_file()
-        if old is not None and not self._fresh and list(self._kept) == list(self.entries):
+        if old is not None and not self._fresh and self._kept.keys() == self.entries.keys():
             return True
+        try:
+            new = {display: _frame(display, pickle.dumps(entry, protocol=pickle.HIGHEST_PROTOCOL))
+                   for display, entry in self._kept.items() if display in self._fresh or display not in self._stored}
+        except pickle.PicklingError:
+            return False
+        if old is not None and self._append(old, new):
+            return True
+        return self._rewrite(old, new)
+
+    def _append(self, old: Path, new: dict[str, bytes]) -> bool:
+        """Append ``new`` and an end frame to the file read, when that keeps it small and mostly live."""
+        assert self._read_stat is not None
+        dropped = tuple(display for display in self.entries if display not in self._kept)
+        segment = b"".join(new.values()) + _frame("", pickle.dumps((_END, len(new), dropped),
+                                                                   protocol=pickle.HIGHEST_PROTOCOL))
+        size = self._read_stat[0] + len(segment)
+        dead = self._dead + sum(self._stored[d][1] for d in (*dropped, *new) if d in self._stored)
+        if size > MAX_BYTES or dead > size * DEAD_SHARE:
+            return False
+        try:
+            fd = os.open(old, os.O_WRONLY | os.O_APPEND)
+        except OSError:
+            return False
+        try:
+            stat = os.fstat(fd)
+            if (stat.st_size, stat.st_mtime_ns, stat.st_ino) != self._read_stat:
+                return False  # changed since it was read: written afresh
+            view = memoryview(segment)
+            while view:  # one write for a regular file; a short write continues where it stopped
+                view = view[os.write(fd, view):]
+        except OSError:
+            with contextlib.suppress(OSError):  # a half-written segment: the file is ignored whole next time
+                os.ftruncate(fd, self._read_stat[0])
+            return False
+        finally:
+            os.close(fd)
+        return True
+
+    def _rewrite(self, old: Path | None, new: dict[str, bytes]) -> bool:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             ignore = self.path.parent / ".gitignore"
@@ -240,15 +315,17 @@ class RecordCache:
             with os.fdopen(fd, "wb") as file, (old.open("rb") if old is not None else contextlib.nullcontext()) as source:
                 written = file.write(self.header())
                 for display, entry in self._kept.items():
-                    frame = None if display in self._fresh else self._stored.get(display)
-                    if source is not None and frame is not None:
-                        source.seek(frame[0])
-                        written += file.write(source.read(frame[1]))
-                    else:
-                        written += _write_frame(file, pickle.dumps(entry, protocol=pickle.HIGHEST_PROTOCOL))
+                    frame = new.get(display)
+                    if frame is None and source is not None and display in self._stored:
+                        start, length = self._stored[display]
+                        source.seek(start)
+                        frame = source.read(length)
+                    if frame is None:
+                        frame = _frame(display, pickle.dumps(entry, protocol=pickle.HIGHEST_PROTOCOL))
+                    written += file.write(frame)
                     if written > MAX_BYTES:
                         raise _TooLarge
-                _write_frame(file, pickle.dumps((_END, len(self._kept)), protocol=pickle.HIGHEST_PROTOCOL))
+                file.write(_frame("", pickle.dumps((_END, len(self._kept), ()), protocol=pickle.HIGHEST_PROTOCOL)))
             os.replace(tmp, self.path)
         except (OSError, _TooLarge, pickle.PicklingError) as exc:
             too_large = isinstance(exc, _TooLarge)
@@ -257,7 +334,6 @@ class RecordCache:
                 _remove(self.path)
             return False
         return True
-
 
     def _unchanged_file(self) -> Path | None:
         """The cache file, when it is still the one load() read (else None: nothing to copy from)."""
@@ -285,31 +361,37 @@ def _remove(path: Path) -> None:
         pass
 
 
-def _write_frame(file: BinaryIO, payload: bytes) -> int:
-    head = len(payload).to_bytes(4, "big") + hashlib.blake2b(payload, digest_size=32).digest()
-    file.write(head)
-    file.write(payload)
-    return len(head) + len(payload)
+def _frame(display: str, pickled: bytes) -> bytes:
+    """A frame: length and digest of its payload, then the payload: the entry's display path (empty for an end
+    frame) and the pickle, so that a reader finds an entry's latest frame without unpickling the older ones."""
+    key = display.encode("utf-8")
+    payload = len(key).to_bytes(2, "big") + key + pickled
+    return len(payload).to_bytes(4, "big") + hashlib.blake2b(payload, digest_size=32).digest() + payload
 
 
-def _frames(file: BinaryIO) -> Iterator[tuple[int, bytes]]:
-    """Each frame's offset in the file and its payload (checked against its digest)."""
-    while True:
-        start = file.tell()
-        head = file.read(_FRAME_HEAD)
-        if not head:
-            return
-        if len(head) != _FRAME_HEAD:
+def _frames(data: memoryview, start: int) -> Iterator[tuple[int, int, str, memoryview]]:
+    """Each frame from ``start`` on: its offset, its length, its display path ("" for an end frame) and its
+    pickle, once its digest matched."""
+    end = len(data)
+    while start < end:
+        if end - start < _FRAME_HEAD:
             raise _Untrusted("truncated (inside a frame header)")
-        length = int.from_bytes(head[:4], "big")
+        length = int.from_bytes(data[start:start + 4], "big")
         if length > MAX_FRAME:
             raise _Untrusted("a frame is larger than any entry refsite writes")
-        payload = file.read(length)
-        if len(payload) != length:
+        body = start + _FRAME_HEAD
+        if body + length > end:
             raise _Untrusted("truncated (inside a frame)")
-        if hashlib.blake2b(payload, digest_size=32).digest() != head[4:]:
+        payload = data[body:body + length]
+        if hashlib.blake2b(payload, digest_size=32).digest() != data[start + 4:body]:
             raise _Untrusted("a frame does not match its digest")
-        yield start, payload
+        size = int.from_bytes(payload[:2], "big")
+        try:
+            key = str(payload[2:2 + size], "utf-8") if size else ""
+        except UnicodeDecodeError:
+            raise _Untrusted("an entry is not a cache entry") from None
+        yield start, _FRAME_HEAD + length, key, payload[2 + size:]
+        start = body + length
 
 
 # --------------------------------------------------------------------------- the one call for the loader
