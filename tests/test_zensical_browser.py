@@ -1,4 +1,4 @@
-"""The Zensical-built site in headless Chromium, from disk and over http: pages, charts, tables, search.
+"""The Zensical-built site in headless Chromium, from disk and over http: every page type, tables, search, axe-core.
 
 Uses test_browser.py's Chromium (Debian's, its flags) and its Visit (every request and dialog recorded;
 none may leave the machine), in a thread of its own: test_browser.py's session-wide Playwright may be
@@ -17,7 +17,7 @@ from typing import Callable
 
 import pytest
 from playwright.sync_api import expect
-from test_browser import ARGS, CHROMIUM, FIXTURE, TODAY, Visit, _require_browser, url
+from test_browser import ARGS, AXE, CHROMIUM, FIXTURE, PAGE_TYPES, TODAY, Visit, _missing, _require_browser, url
 from test_zensical import require_zensical
 
 from refsite import site
@@ -134,3 +134,100 @@ def test_the_zensical_site_works_over_http_with_search(zensical_site):
     finally:
         server.shutdown()
         server.server_close()
+
+
+@pytest.fixture(scope="module")
+def zensical_paged_site(tmp_path_factory) -> Path:
+    """The fixture records with the partners list built with its first 2 rows: the rest in its rows file."""
+    from refsite.render import pages
+
+    require_zensical()
+    root = tmp_path_factory.mktemp("zensical-paged")
+    shutil.copytree(FIXTURE, root / "records")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(pages, "LIST_PAGE", 2)
+        result = site.build(site.Layout.find(root / "records"), TODAY, zensical.ZENSICAL)
+    assert result.built, result.problems
+    return root / "site"
+
+
+def test_every_page_type_opens_and_nothing_in_a_record_runs(zensical_site):
+    def check(v: Visit) -> None:
+        errors: list[str] = []
+        v.page.on("pageerror", lambda error: errors.append(str(error)))
+        for page in (*PAGE_TYPES, "partners/xss.html"):
+            v.page.goto(url(zensical_site, page))
+            assert v.page.locator("article h1").count() == 1, page
+        assert v.page.locator("article h1").inner_text() == "<script>alert(1)</script>"  # the record's text, as text
+        assert v.page.locator("article iframe, article script, article img, article [onerror]").count() == 0
+        assert v.page.locator(".rs-notes em").first.inner_text() == "markdown"  # notes are Markdown here too
+        assert errors == []
+
+    in_chromium(check, viewport={"width": 1366, "height": 900})
+
+
+def test_the_partners_table_sorts_and_filters(zensical_site):
+    def check(v: Visit) -> None:
+        v.page.goto(url(zensical_site, "lists/index.html"))
+        table = v.page.locator("table[data-rs-sort]")
+        names = table.locator("tbody tr:not([hidden]) td:first-child")
+        referrals = table.locator("th button", has_text="Referrals")
+        referrals.click()
+        referrals.click()
+        expect(table.locator("th[aria-sort]")).to_have_attribute("aria-sort", "descending")
+        expect(names.first).to_have_text("Harbour Street Family Practice")  # 3 referrals, the most
+        v.page.locator(".rs-filter input").fill("pilates")
+        expect(names).to_have_text(["Oxford Street Pilates"])
+        expect(v.page.locator(".rs-filter__count")).to_have_text("1 of 4 shown")
+
+    in_chromium(check, viewport={"width": 1366, "height": 900})
+
+
+def test_a_long_partners_list_finds_and_shows_the_rows_not_built(zensical_paged_site):
+    """Zensical publishes the list's rows file beside the page, and the table script loads it from disk."""
+    from refsite.render.pages import ROWS_FILE
+
+    assert (zensical_paged_site / ROWS_FILE).is_file()
+
+    def check(v: Visit) -> None:
+        v.page.goto(url(zensical_paged_site, "lists/index.html"))
+        names = v.page.locator("table[data-rs-sort] tbody tr td:first-child")
+        expect(names).to_have_count(2)
+        v.page.locator(".rs-filter input").fill("pilates")  # a partner beyond the rows built
+        expect(names).to_have_text(["Oxford Street Pilates"])
+        expect(v.page.locator(".rs-filter__count")).to_have_text("1 of 4 shown")
+        v.page.locator(".rs-filter input").fill("")
+        v.page.locator("p.rs-more button").first.click()
+        expect(names).to_have_count(4)
+
+    in_chromium(check, viewport={"width": 1366, "height": 900})
+
+
+@pytest.mark.parametrize(("scheme", "width", "height"), [
+    ("light", 1366, 900), ("dark", 1366, 900), ("light", 390, 844), ("dark", 390, 844)])
+def test_no_serious_accessibility_violation_on_any_page_type(zensical_site, scheme, width, height):
+    """As test_browser.py audits the MkDocs site: every rule in light, the colour rules in dark."""
+    if not AXE.exists():
+        _missing(f"axe-core is not installed at {AXE} (npm install --prefix .cache/npm axe-core@4)")
+    options: dict[str, object] = {"resultTypes": ["violations"]}
+    if scheme == "dark":
+        options["runOnly"] = ["color-contrast", "link-in-text-block"]
+    found: dict[str, list[str]] = {}
+
+    def check(v: Visit) -> None:
+        for page in PAGE_TYPES:
+            v.page.goto(url(zensical_site, page))
+            assert v.page.locator("body").get_attribute("data-md-color-scheme") == (
+                "slate" if scheme == "dark" else "default"), page
+            v.page.add_script_tag(path=str(AXE))
+            violations = v.page.evaluate(
+                """async options => (await axe.run(document, options)).violations
+                    .filter(r => r.impact === 'serious' || r.impact === 'critical')
+                    .map(r => r.id + ': ' + r.nodes.slice(0, 3).map(n => n.target.join(' ')).join(', '))""", options)
+            if violations:
+                found[page] = violations
+
+    phone = width < 500
+    in_chromium(check, viewport={"width": width, "height": height}, color_scheme=scheme, is_mobile=phone,
+                has_touch=phone)
+    assert found == {}
