@@ -27,7 +27,9 @@ step rewrites files inside it. Nothing is ever written into the records folder.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import gc
 import hashlib
 import os
 import tempfile
@@ -162,6 +164,7 @@ class Preview:
         self._edited: set[str] | None = None  # ids of the partner files the last read found edited (none added or removed)
         self._last_read: Any = None  # (what the last read saw: settings, folder and files' stats; what it read)
         self._again: Any = None  # the last read, when the pass after it may reuse it (after a quick pass)
+        self._collect = True  # whether the cycle collector was on when the pass began
         self._model: Any = None  # the last full model (refsite.render.Model), for the edited partners' quick pass
         self._contexts: dict[str, Any] = {}  # summary page path -> its context, as published
         self._next_contexts: dict[str, Any] = {}
@@ -276,15 +279,18 @@ class Preview:
         if has_errors(problems):
             return Refresh(problems, 0, False, False)
         full = not self.session.ready or self._docs is None
+        self._collect = gc.isenabled()
         try:
             if full:
                 return self._full(records, settings, problems)
-            if partners_first and self._edited:
-                quick = self._step(records, settings, problems, self._edited)
-                if quick.more:
-                    self._again = self._last_read
-                return quick
-            return self._step(records, settings, problems)
+            # Off during a pass: it allocates a lot that soon goes, and what stays is collected after.
+            with _collector(False):
+                if partners_first and self._edited:
+                    quick = self._step(records, settings, problems, self._edited)
+                    if quick.more:
+                        self._again = self._last_read
+                    return quick
+                return self._step(records, settings, problems)
         except RenderError as exc:
             return Refresh(problems + exc.problems, 0, False, full)
 
@@ -356,6 +362,17 @@ class Preview:
             raise RenderError(renderer.problems)
 
     def _full(self, records: Records, settings: Settings, problems: list[Problem]) -> Refresh:
+        with _collector(self._collect):
+            gc.unfreeze()  # what the last full build froze: its site is let go now
+            done = self._full_build(records, settings, problems)
+            if done.built and self._collect:
+                # The site just built stays in memory until the next full build: frozen, the collector does not walk
+                # its millions of objects again at every change (what it frees is freed by reference counting).
+                gc.collect()
+                gc.freeze()
+            return done
+
+    def _full_build(self, records: Records, settings: Settings, problems: list[Problem]) -> Refresh:
         self._forget()
         self._docs = tempfile.TemporaryDirectory(prefix=DOCS_PREFIX)
         docs_dir = Path(self._docs.name)
@@ -439,6 +456,24 @@ class Preview:
 
     def close(self) -> None:
         self._forget()
+        gc.unfreeze()
+
+
+@contextlib.contextmanager
+def _collector(enabled: bool) -> Iterator[None]:
+    """Python's cycle collector on or off for a block, then as it was."""
+    was = gc.isenabled()
+    if enabled:
+        gc.enable()
+    else:
+        gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+        else:
+            gc.disable()
 
 
 def _made_from(model: Any, partner: Partner) -> tuple[Any, ...]:
