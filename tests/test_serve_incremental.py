@@ -410,3 +410,20 @@ def test_an_edit_between_the_two_passes_is_not_lost(tmp_path, monkeypatch):
     assert reads == [records]  # the folder was read once for the two passes
     assert_same_as_full_build(preview, records, tmp_path, "full-after")
     preview.close()
+
+
+def test_the_facts_memo_finds_when_the_records_begin(tmp_path):
+    """FactsMemo.records_start keeps each partner's first date: the same day as records_start after edits."""
+    from refsite.metrics import records_start
+
+    records = copy_records(tmp_path)
+    memo = FactsMemo()
+    now, _, _ = load(records)
+    assert memo.records_start(now.partners, TODAY) == records_start(now.partners, TODAY)
+    append(records / "xss.md", "- 2020-01-02 note @maya: the earliest line now\n")
+    now = _reload(records, now, {"xss"})
+    assert memo.records_start(now.partners, TODAY) == records_start(now.partners, TODAY) == dt.date(2020, 1, 2)
+    assert memo.records_start(now.partners, dt.date(2019, 1, 1)) is None is records_start(now.partners, dt.date(2019, 1, 1))
+    (records / "xss.md").unlink()
+    now = _reload(records, now, set())
+    assert memo.records_start(now.partners, TODAY) == records_start(now.partners, TODAY) != dt.date(2020, 1, 2)
