@@ -242,16 +242,6 @@ def _facet_meaning(model: Model, facet: str, value: str) -> str:
     return ""
 
 
-def _rows(model: Model, partners: Iterable[Partner], cache: dict[str, PartnerRow] | None = None) -> tuple[PartnerRow, ...]:
-    cache = {} if cache is None else cache
-    rows = []
-    for partner in sorted(partners, key=lambda p: (p.name.casefold(), p.id)):
-        if partner.id not in cache:
-            cache[partner.id] = partner_row(model, partner)
-        rows.append(cache[partner.id])
-    return tuple(rows)
-
-
 class RowsMemo:
     """Each partner's list row (:func:`refsite.render.computed.partner_row`) kept between runs (``refsite serve``).
 
@@ -291,6 +281,16 @@ def _row_from(model: Model, partner: Partner) -> tuple[Any, ...]:
 
 def _same(a: tuple[Any, ...], b: tuple[Any, ...]) -> bool:
     return a[0] is b[0] and a[1] == b[1] and len(a[2]) == len(b[2]) and all(x is y for x, y in zip(a[2], b[2]))
+
+
+def _rows(model: Model, partners: Iterable[Partner], cache: dict[str, PartnerRow] | None = None) -> tuple[PartnerRow, ...]:
+    cache = {} if cache is None else cache
+    rows = []
+    for partner in sorted(partners, key=lambda p: (p.name.casefold(), p.id)):
+        if partner.id not in cache:
+            cache[partner.id] = partner_row(model, partner)
+        rows.append(cache[partner.id])
+    return tuple(rows)
 
 
 # The partners list is built with its first LIST_PAGE rows; the rest reach the page as data (its table script
