@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import shutil
 import socket
@@ -100,6 +101,16 @@ def test_every_edit_leaves_the_site_a_full_build_would(tmp_path):
     step = preview.refresh()
     assert (step.built, step.full) == (True, False), step.problems
     assert_same_as_full_build(preview, records, tmp_path, "full-2")
+
+    # Only its list row and its partners.csv row change (a location), then its calendar (another owner).
+    _edit(harbour, "location: Surry Hills", "location: Redfern")
+    step = preview.refresh()
+    assert (step.built, step.full) == (True, False), step.problems
+    assert_same_as_full_build(preview, records, tmp_path, "full-2b")
+    _edit(harbour, "owner: maya", "owner: tom")
+    step = preview.refresh()
+    assert (step.built, step.full) == (True, False), step.problems
+    assert_same_as_full_build(preview, records, tmp_path, "full-2c")
 
     # A partner added, then another deleted.
     (records / "harbour-east.md").write_text(
@@ -310,3 +321,109 @@ def test_figures_from_kept_shares_are_the_figures(tmp_path):
     memo = FactsMemo()
     kept = all_facts(records, settings, TODAY, memo)
     assert kept == facts and all(a is b for a, b in zip(kept, all_facts(records, settings, TODAY, memo)))
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text("utf-8")
+    assert old in text, (path, old)
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def _memo_edits(records: Path) -> list[tuple[str, object]]:
+    """Edits that each reach a different part of the downloads and the list rows, as (the id edited, the edit)."""
+    harbour, prospect = records / "harbour.md", records / "prospect.md"
+    return [
+        ("harbour", lambda: _edit(harbour, "location: Surry Hills", "location: Redfern")),  # its CSV row and list row only
+        ("harbour", lambda: append(harbour, "- 2026-11-21 referral-in R-104 service:knee\n")),  # a thanks due: new events
+        ("prospect", lambda: _edit(prospect, "name: Oxford Street Pilates", "name: Oxford Pilates")),  # a rename
+        ("prospect", lambda: _edit(prospect, "owner: tom", "owner: maya")),  # another owner's calendar
+        ("xss", lambda: append(records / "xss.md", "- 2026-11-03 note @maya: nothing for the others\n")),
+        ("gym", lambda: (records / "gym.md").write_text(GYM, encoding="utf-8")),  # a partner added
+        ("former", lambda: (records / "former.md").unlink()),  # and one removed
+    ]
+
+
+def test_the_downloads_memo_gives_the_downloads_after_edits(tmp_path):
+    """refsite.render.downloads.DownloadsMemo keeps each item's event and due.csv line and each partner's
+    partners.csv line: after every kind of edit the files are the ones made afresh."""
+    from refsite.render.downloads import DownloadsMemo
+
+    records = copy_records(tmp_path)
+    memo = DownloadsMemo()
+    now, settings, _ = load(records)
+    model = render.build_model(now, settings, TODAY)
+    assert download_files(model, memo) == download_files(model)
+    for changed, edit in _memo_edits(records):
+        edit()
+        now = _reload(records, now, {changed})
+        model = render.build_model(now, settings, TODAY)
+        assert download_files(model, memo) == download_files(model), changed
+    model = render.build_model(now, settings, TODAY + dt.timedelta(days=40))  # another day: every event moves
+    assert download_files(model, memo) == download_files(model)
+
+
+def test_the_rows_memo_gives_the_lists_after_edits(tmp_path):
+    """refsite.render.RowsMemo keeps each partner's list row while its record, next item and introducers are the
+    same: the lists are the ones made afresh, and an untouched partner's row is the one kept."""
+    records = copy_records(tmp_path)
+    memo = render.RowsMemo()
+    now, settings, _ = load(records)
+    model = render.build_model(now, settings, TODAY)
+    assert render.list_pages(model, memo) == render.list_pages(model)
+    for changed, edit in _memo_edits(records):
+        edit()
+        now = _reload(records, now, {changed})
+        model = render.build_model(now, settings, TODAY)
+        kept = {r.id: r for r in render.list_pages(model, memo)[0].rows}
+        assert render.list_pages(model, memo) == render.list_pages(model), changed
+        again = {r.id: r for r in render.list_pages(model, memo)[0].rows}
+        assert all(again[i] is kept[i] for i in kept), changed  # nothing changed: every row reused
+    model = render.build_model(now, settings, TODAY + dt.timedelta(days=40))
+    assert render.list_pages(model, memo) == render.list_pages(model)
+
+
+def test_an_edit_between_the_two_passes_is_not_lost(tmp_path, monkeypatch):
+    """The pass after a quick one reuses the quick pass's reading only when no file changed in between."""
+    from refsite.site import incremental
+
+    reads: list[Path] = []
+    monkeypatch.setattr(incremental, "skipped_files", lambda folder, root: reads.append(folder) or [])
+    records = copy_records(tmp_path)
+    preview = Preview(site.Layout.find(records), TODAY, use_cache=False)
+    assert preview.refresh().built
+    harbour = records / "harbour.md"
+    append(harbour, "- 2026-11-21 referral-in R-104 service:knee\n")
+    assert preview.refresh(partners_first=True).more
+    append(records / "xss.md", "- 2026-11-21 note @maya: written while the first pass ran\n")
+    again = preview.refresh(partners_first=True)  # read again: xss edited, its page first
+    assert (again.built, again.more) == (True, True), again.problems
+    assert "written while the first pass ran" in (preview.layout.site_dir / "partners/xss.html").read_text("utf-8")
+    rest = preview.refresh(partners_first=True)
+    assert (rest.built, rest.more) == (True, False), rest.problems
+    assert_same_as_full_build(preview, records, tmp_path, "full-between")
+    # Nothing in between: the second pass reads nothing again, and the site is still a full build's.
+    _edit(harbour, "location: Surry Hills", "location: Redfern")
+    reads.clear()
+    assert preview.refresh(partners_first=True).more
+    rest = preview.refresh(partners_first=True)
+    assert (rest.built, rest.more) == (True, False), rest.problems
+    assert reads == [records]  # the folder was read once for the two passes
+    assert_same_as_full_build(preview, records, tmp_path, "full-after")
+    preview.close()
+
+
+def test_the_facts_memo_finds_when_the_records_begin(tmp_path):
+    """FactsMemo.records_start keeps each partner's first date: the same day as records_start after edits."""
+    from refsite.metrics import records_start
+
+    records = copy_records(tmp_path)
+    memo = FactsMemo()
+    now, _, _ = load(records)
+    assert memo.records_start(now.partners, TODAY) == records_start(now.partners, TODAY)
+    append(records / "xss.md", "- 2020-01-02 note @maya: the earliest line now\n")
+    now = _reload(records, now, {"xss"})
+    assert memo.records_start(now.partners, TODAY) == records_start(now.partners, TODAY) == dt.date(2020, 1, 2)
+    assert memo.records_start(now.partners, dt.date(2019, 1, 1)) is None is records_start(now.partners, dt.date(2019, 1, 1))
+    (records / "xss.md").unlink()
+    now = _reload(records, now, set())
+    assert memo.records_start(now.partners, TODAY) == records_start(now.partners, TODAY) != dt.date(2020, 1, 2)

@@ -253,6 +253,18 @@ class FactsMemo:
         self._kept: dict[tuple[str, dt.date | None], tuple[Partner, Settings, dt.date, PartnerFacts]] = {}
         self._groups: dict[tuple[Any, ...], tuple[tuple[PartnerFacts, ...], Any]] = {}
         self._ids: frozenset[str] = frozenset()
+        self._firsts: dict[str, tuple[Partner, dt.date, dt.date | None]] = {}
+
+    def records_start(self, partners: Iterable[Partner], today: dt.date) -> dt.date | None:
+        """:func:`records_start`, from each partner's first date, kept while it is the very same partner."""
+        kept: dict[str, tuple[Partner, dt.date, dt.date | None]] = {}
+        for partner in partners:
+            old = self._firsts.get(partner.id)
+            if old is None or old[0] is not partner or old[1] != today:
+                old = (partner, today, records_start((partner,), today))
+            kept[partner.id] = old
+        self._firsts = kept
+        return min((k[2] for k in kept.values() if k[2] is not None), default=None)
 
     def group(self, facts: Sequence[PartnerFacts], period: Any, compute: Callable[[Sequence[PartnerFacts], Any], Any]) -> Any:
         """``compute(facts, period)`` (refsite.metrics.figures), kept while the group holds the very same facts."""

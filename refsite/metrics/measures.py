@@ -223,7 +223,7 @@ def _herfindahl(amounts: Sequence[int]) -> float | None:
 def all_facts(records: Records, settings: Settings, today: dt.date,
               memo: FactsMemo | None = None) -> tuple[PartnerFacts, ...]:
     """Every partner's facts as of ``today``, in partner-id order (``memo``: reuse those of unchanged partners)."""
-    begin = records_start(records.partners, today)
+    begin = records_start(records.partners, today) if memo is None else memo.records_start(records.partners, today)
     make = memo.facts if memo is not None else partner_facts
     return tuple(make(p, settings, today, begin) for p in records.partners)
 

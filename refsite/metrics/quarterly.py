@@ -252,7 +252,8 @@ def review(records: Records, settings: Settings, quarter: Period, today: dt.date
     if quarter.kind != "quarter":
         raise ValueError(f"the review is of a quarter (e.g. 2026Q3), not {quarter.label}")
     facts = all_facts(records, settings, today, memo)
-    return review_from_facts(facts, settings, quarter, today, records_start(records.partners, today))
+    begin = records_start(records.partners, today) if memo is None else memo.records_start(records.partners, today)
+    return review_from_facts(facts, settings, quarter, today, begin)
 
 
 def review_from_facts(facts: Sequence[PartnerFacts], settings: Settings, quarter: Period, today: dt.date,

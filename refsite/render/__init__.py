@@ -101,6 +101,7 @@ from refsite.render.formatting import (
     tel_url,
 )
 from refsite.render.pages import (
+    RowsMemo,
     dashboard_page,
     downloads_page,
     due_pages,
@@ -158,6 +159,7 @@ __all__ = [
     "RenderError",
     "Renderer",
     "ReviewPage",
+    "RowsMemo",
     "SiteInfo",
     "State",
     "TEMPLATES_FOLDER",

@@ -243,6 +243,47 @@ def _facet_meaning(model: Model, facet: str, value: str) -> str:
     return ""
 
 
+class RowsMemo:
+    """Each partner's list row (:func:`refsite.render.computed.partner_row`) kept between runs (``refsite serve``).
+
+    A row is offered again while what it is made from is the same: the very same ``Partner`` object,
+    an equal next item and the very same partners it names as introducers (their names, the item's
+    message), with the same settings, day and templates. Each run keeps only its own rows.
+    """
+
+    def __init__(self) -> None:
+        self._kept: dict[str, tuple[tuple[Any, ...], PartnerRow]] = {}
+        self._given: tuple[Any, ...] = ()
+        self._last: tuple[Model, dict[str, PartnerRow]] | None = None  # the last run's model and rows, kept at the next
+
+    def rows(self, model: Model) -> dict[str, PartnerRow]:
+        """The rows still good for ``model``, by partner id: a dict that :func:`list_pages` fills in, and this
+        memo keeps (it is read at the next run)."""
+        if self._last is not None:
+            last, made = self._last
+            self._kept = {p.id: (_row_from(last, p), made[p.id]) for p in last.records.partners if p.id in made}
+        given = (model.settings, model.today, model.templates)
+        if len(given) != len(self._given) or any(a is not b and a != b for a, b in zip(given, self._given)):
+            self._kept, self._given = {}, given
+        rows = {}
+        for partner in model.records.partners:
+            kept = self._kept.get(partner.id)
+            if kept is not None and _same(kept[0], _row_from(model, partner)):
+                rows[partner.id] = kept[1]
+        self._last, self._kept = (model, rows), {}
+        return rows
+
+
+def _row_from(model: Model, partner: Partner) -> tuple[Any, ...]:
+    items = model.by_partner.get(partner.id, ())
+    item = items[0] if items else None
+    return (partner, item, tuple(model.records.get(i) for i in item.introducers) if item else ())
+
+
+def _same(a: tuple[Any, ...], b: tuple[Any, ...]) -> bool:
+    return a[0] is b[0] and a[1] == b[1] and len(a[2]) == len(b[2]) and all(x is y for x, y in zip(a[2], b[2]))
+
+
 def _rows(model: Model, partners: Iterable[Partner], cache: dict[str, PartnerRow] | None = None) -> tuple[PartnerRow, ...]:
     cache = {} if cache is None else cache
     rows = []
@@ -280,11 +321,12 @@ def _figures(model: Model, facts: Sequence[PartnerFacts], period: Period) -> Any
     return figures(facts, period) if model.memo is None else model.memo.group(facts, period, figures)
 
 
-def list_pages(model: Model) -> tuple[PartnersPage, list[ListPage]]:
+def list_pages(model: Model, memo: RowsMemo | None = None) -> tuple[PartnersPage, list[ListPage]]:
+    """``memo``: the rows an earlier run made (``refsite serve``): the same pages, sooner."""
     groups = _facet_groups(model)
     facets = []
     pages = []
-    cache: dict[str, PartnerRow] = {}
+    cache: dict[str, PartnerRow] = {} if memo is None else memo.rows(model)
     for facet, title in FACETS:
         by_url: dict[str, tuple[str, dict[str, Partner]]] = {}
         for value in _facet_order(model, facet, groups[facet]):
@@ -602,21 +644,23 @@ def downloads_page(model: Model, files: Mapping[str, str]) -> DownloadsPage:
 # --------------------------------------------------------------------------- all pages
 
 
-def summary_contexts(model: Model, files: Mapping[str, str], problems: Sequence[Problem] = ()) -> list[PageContext]:
+def summary_contexts(model: Model, files: Mapping[str, str], problems: Sequence[Problem] = (),
+                     rows: RowsMemo | None = None) -> list[PageContext]:
     """The contexts of every page but the partners', in the site's order.
 
     ``problems``: the records' problems (their warnings become the dashboard's notices). The
     incremental preview (``refsite.site.incremental``) renders these on every change, and a
-    partner's page only when what it shows changed.
+    partner's page only when what it shows changed; ``rows`` keeps the partners' list rows between them.
     """
-    return list(_summary_stream(model, problems, downloads_page(model, files)))
+    return list(_summary_stream(model, problems, downloads_page(model, files), rows))
 
 
-def _summary_stream(model: Model, problems: Sequence[Problem], downloads: DownloadsPage) -> Iterator[PageContext]:
+def _summary_stream(model: Model, problems: Sequence[Problem], downloads: DownloadsPage,
+                    rows: RowsMemo | None = None) -> Iterator[PageContext]:
     """:func:`summary_contexts` one by one, each made when its turn comes (a build renders it and lets it go)."""
     yield dashboard_page(model, problems)
     yield from due_pages(model)
-    index, lists = list_pages(model)
+    index, lists = list_pages(model, rows)
     yield index
     rows_file = partners_rows(index)
     if rows_file is not None:

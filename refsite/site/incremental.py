@@ -27,7 +27,9 @@ step rewrites files inside it. Nothing is ever written into the records folder.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import gc
 import hashlib
 import os
 import tempfile
@@ -160,6 +162,9 @@ class Preview:
         self._made_from: dict[str, tuple[Any, ...]] = {}  # partner page path -> what it was made from
         self._docs: tempfile.TemporaryDirectory[str] | None = None
         self._edited: set[str] | None = None  # ids of the partner files the last read found edited (none added or removed)
+        self._last_read: Any = None  # (what the last read saw: settings, folder and files' stats; what it read)
+        self._again: Any = None  # the last read, when the pass after it may reuse it (after a quick pass)
+        self._collect = True  # whether the cycle collector was on when the pass began
         self._model: Any = None  # the last full model (refsite.render.Model), for the edited partners' quick pass
         self._contexts: dict[str, Any] = {}  # summary page path -> its context, as published
         self._next_contexts: dict[str, Any] = {}
@@ -169,6 +174,8 @@ class Preview:
         self._facts = FactsMemo()  # every partner's metrics facts, made again only for a changed record
         self._due = DueMemo()  # every partner's due items, likewise
         self._drafts: dict[Any, Any] = {}  # every due item's message (refsite.render.computed.Model.draft)
+        self._downloads: Any = None  # refsite.render.downloads.DownloadsMemo: each item's event and CSV line, each partner's
+        self._rows: Any = None  # refsite.render.RowsMemo: each partner's list row
 
     # ----------------------------------------------------------------------- reading
 
@@ -185,10 +192,18 @@ class Preview:
             self._forget()
             self._inputs = inputs
         settings = self._settings
+        again, self._again = self._again, None
         if not records_dir.is_dir():
             return Records(()), settings, [error(Source(root), "no such records folder", check="files")]
-        problems = list(self._settings_problems)
         files = partner_files(records_dir)
+        stats = [(p, _stat(p)) for p in files]
+        # The pass after a quick one (the edited partners' pages first): when no partner file and no entry of the
+        # folder changed since that pass read them, its reading stands (a later change starts a new pass).
+        seen = (inputs, _stat(records_dir), stats)
+        if again is not None and again[0] == seen:
+            self._edited = set()
+            return again[1]
+        problems = list(self._settings_problems)
         problems += skipped_files(records_dir, root)
         if not files:
             problems.append(warning(Source(root), "no partner files (*.md) here: is this the records folder?", check="files"))
@@ -196,7 +211,6 @@ class Preview:
         gone = [p for p in self._files if p not in wanted]
         for path in gone:
             del self._files[path]
-        stats = [(p, _stat(p)) for p in files]
         stale = [(p, st) for p, st in stats if p not in self._files or self._files[p].stat != st]
         # Only partners already there were edited: their pages can go first (refresh(partners_first=True)).
         self._edited = {p.stem for p, _ in stale} if not gone and all(p in self._files for p, _ in stale) else None
@@ -224,7 +238,9 @@ class Preview:
             problems.append(warning(Source(root), f"as of {self.today}: {plural(len(later), 'later date')} in "
                                     f"{plural(count, 'file')} left out (the records as they stood that day)", check="dates"))
         records = Records(tuple(e.as_of for e in partners if e.as_of is not None), frozenset(unreadable))
-        return records, settings, sort_problems(problems + self._validate(records, partners, settings))
+        read = records, settings, sort_problems(problems + self._validate(records, partners, settings))
+        self._last_read = (seen, read)
+        return read
 
     def _derive(self, entry: _File, settings: Settings) -> _File:
         if entry.partner is not None:
@@ -263,12 +279,18 @@ class Preview:
         if has_errors(problems):
             return Refresh(problems, 0, False, False)
         full = not self.session.ready or self._docs is None
+        self._collect = gc.isenabled()
         try:
             if full:
                 return self._full(records, settings, problems)
-            if partners_first and self._edited:
-                return self._step(records, settings, problems, self._edited)
-            return self._step(records, settings, problems)
+            # Off during a pass: it allocates a lot that soon goes, and what stays is collected after.
+            with _collector(False):
+                if partners_first and self._edited:
+                    quick = self._step(records, settings, problems, self._edited)
+                    if quick.more:
+                        self._again = self._last_read
+                    return quick
+                return self._step(records, settings, problems)
         except RenderError as exc:
             return Refresh(problems + exc.problems, 0, False, full)
 
@@ -282,8 +304,16 @@ class Preview:
         quick model (:func:`refsite.render.partner_model`), with no ``made_from`` (so that the next
         full pass renders them again). Raises RenderError after the last page.
         """
-        from refsite.render import Renderer, RenderError, build_model, partner_model, partner_page, summary_contexts
-        from refsite.render.downloads import download_files
+        from refsite.render import (
+            Renderer,
+            RenderError,
+            RowsMemo,
+            build_model,
+            partner_model,
+            partner_page,
+            summary_contexts,
+        )
+        from refsite.render.downloads import DownloadsMemo, download_files
 
         listed: set[str] = set()
         self._listed = listed
@@ -299,12 +329,16 @@ class Preview:
         renderer = self._renderer
         renderer.problems.clear()
         if only is None:
-            files = download_files(model)
+            if self._downloads is None:
+                self._downloads = DownloadsMemo()
+            files = download_files(model, self._downloads)
             for path, text in files.items():
                 listed.add(path)
                 yield path, text, None
             contexts: dict[str, Any] = {}
-            for context in summary_contexts(model, files, problems):
+            if self._rows is None:
+                self._rows = RowsMemo()
+            for context in summary_contexts(model, files, problems, self._rows):
                 listed.add(context.path)
                 contexts[context.path] = context
                 if not everything and self._contexts.get(context.path) == context:
@@ -328,6 +362,17 @@ class Preview:
             raise RenderError(renderer.problems)
 
     def _full(self, records: Records, settings: Settings, problems: list[Problem]) -> Refresh:
+        with _collector(self._collect):
+            gc.unfreeze()  # what the last full build froze: its site is let go now
+            done = self._full_build(records, settings, problems)
+            if done.built and self._collect:
+                # The site just built stays in memory until the next full build: frozen, the collector does not walk
+                # its millions of objects again at every change (what it frees is freed by reference counting).
+                gc.collect()
+                gc.freeze()
+            return done
+
+    def _full_build(self, records: Records, settings: Settings, problems: list[Problem]) -> Refresh:
         self._forget()
         self._docs = tempfile.TemporaryDirectory(prefix=DOCS_PREFIX)
         docs_dir = Path(self._docs.name)
@@ -403,14 +448,32 @@ class Preview:
         """Start again from scratch at the next pass (a full build)."""
         self.session.forget()
         self._published, self._made_from, self._contexts, self._model = {}, {}, {}, None
-        self._index_owed, self._renderer = False, None
-        self._facts, self._due, self._drafts = FactsMemo(), DueMemo(), {}
+        self._index_owed, self._renderer, self._again = False, None, None
+        self._facts, self._due, self._drafts, self._downloads, self._rows = FactsMemo(), DueMemo(), {}, None, None
         if self._docs is not None:
             self._docs.cleanup()
             self._docs = None
 
     def close(self) -> None:
         self._forget()
+        gc.unfreeze()
+
+
+@contextlib.contextmanager
+def _collector(enabled: bool) -> Iterator[None]:
+    """Python's cycle collector on or off for a block, then as it was."""
+    was = gc.isenabled()
+    if enabled:
+        gc.enable()
+    else:
+        gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+        else:
+            gc.disable()
 
 
 def _made_from(model: Any, partner: Partner) -> tuple[Any, ...]:
