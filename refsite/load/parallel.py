@@ -39,7 +39,7 @@ ENV_JOBS = "REFSITE_JOBS"
 # This process's shard is this many times a worker's: a worker also pickles its results (about a
 # third of its parsing time at 5,000 partners) and this process unpickles them (about a tenth).
 FIRST_WEIGHT = 1.25
-MIN_ITEMS = 300  # below this many items everything is worked here: a worker's start and answer cost more than it saves
+MIN_ITEMS = 1000  # below this many items everything is worked here: what a worker saves is small, and costs CPU
 
 
 def jobs_for(count: int) -> int:
