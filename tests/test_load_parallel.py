@@ -37,6 +37,9 @@ def workers(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     monkeypatch.setattr(parallel, "MIN_ITEMS", 10)
     monkeypatch.setattr(parallel.os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
     monkeypatch.delenv(parallel.ENV_JOBS, raising=False)
+    count = threading.active_count
+    before = count() - 1  # threads earlier tests left idle in this process count as none; new ones count
+    monkeypatch.setattr(threading, "active_count", lambda: count() - before)
     sent: list[int] = []
     start = parallel._Worker.start
 
