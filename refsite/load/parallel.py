@@ -139,18 +139,17 @@ class _Worker:
         return cls(pid, read)
 
     def collect(self) -> list | None:
-        """What the worker answered, once it has exited well; None when it failed (its shard is worked again)."""
-        chunks = []
+        """What the worker answered, once it has exited well; None when it failed (its shard is worked again).
+
+        Unpickled as it streams from the pipe: the answer (about 13 MB at 5,000 partners) is never
+        held whole in memory beside what it unpickles to.
+        """
         try:
-            while chunk := os.read(self.read, 1 << 20):
-                chunks.append(chunk)
-        except OSError:
-            return None
-        if not self._wait(0):
-            return None
-        try:
-            got = pickle.loads(b"".join(chunks))
+            with os.fdopen(self.read, "rb", buffering=1 << 20, closefd=False) as pipe:
+                got = pickle.load(pipe)
         except Exception:  # noqa: BLE001 - a truncated or garbled answer is not trusted
+            got = None
+        if not self._wait(0):
             return None
         return got if isinstance(got, list) else None
 
