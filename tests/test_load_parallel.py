@@ -43,9 +43,9 @@ def workers(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     sent: list[int] = []
     start = parallel._Worker.start
 
-    def counted(work, part, reducers):
+    def counted(work, part):
         sent.append(len(part))
-        return start(work, part, reducers)
+        return start(work, part)
 
     monkeypatch.setattr(parallel._Worker, "start", counted)
     return sent
@@ -102,7 +102,7 @@ def test_a_failed_worker_is_read_again_here(folder: Path, workers: list[int], mo
     parent = os.getpid()
     work_of = parallel.map_shards
 
-    def failing(work, items, reducers=None):
+    def failing(work, items):
         def flaky(shard):
             if os.getpid() != parent:
                 if how == "raises":
@@ -113,7 +113,7 @@ def test_a_failed_worker_is_read_again_here(folder: Path, workers: list[int], mo
                     os.kill(os.getpid(), 9)
                 return ["not", "what", "was", "asked"]  # garbled: the wrong number of results
             return work(shard)
-        return work_of(flaky, items, reducers)
+        return work_of(flaky, items)
 
     monkeypatch.setattr("refsite.load.folder.map_shards", failing)
     assert load_validate_due(folder, None, TODAY) == serial

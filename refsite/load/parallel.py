@@ -23,14 +23,13 @@ always end in ``os._exit`` (no exit handlers, no flushing of output buffered bef
 from __future__ import annotations
 
 import contextlib
-import copyreg
 import io
 import os
 import pickle
 import signal
 import sys
 import threading
-from typing import Any, Callable, Mapping, Sequence, TypeVar
+from typing import Callable, Sequence, TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -65,14 +64,11 @@ def shards(items: Sequence[T], jobs: int, first: float = FIRST_WEIGHT) -> list[S
     return [items[start:end] for start, end in zip(bounds, bounds[1:])]
 
 
-def map_shards(work: Callable[[Sequence[T]], list[R]], items: Sequence[T],
-               reducers: Mapping[type, Callable[[Any], tuple[Any, ...]]] | None = None) -> list[R]:
+def map_shards(work: Callable[[Sequence[T]], list[R]], items: Sequence[T]) -> list[R]:
     """``work(items)``, with contiguous shards of ``items`` worked in forked processes when it pays (module doc).
 
     ``work`` must be a pure function of its shard (and of what this process already holds) whose
     result is one value per item, picklable; results come back in the order of ``items``.
-    ``reducers``: how a worker pickles values of these types (a ``copyreg`` reduction each; see
-    :attr:`pickle.Pickler.dispatch_table`), for types whose own way is slow.
     """
     jobs = jobs_for(len(items))
     if jobs <= 1:
@@ -84,7 +80,7 @@ def map_shards(work: Callable[[Sequence[T]], list[R]], items: Sequence[T],
     workers: list[_Worker | None] = []  # one per shard after the first
     try:
         for part in parts[1:]:
-            workers.append(_Worker.start(work, part, reducers or {}))
+            workers.append(_Worker.start(work, part))
         results = list(work(parts[0]))
         for part, worker in zip(parts[1:], workers):
             got = worker.collect() if worker is not None else None
@@ -105,8 +101,7 @@ class _Worker:
         self.reaped = False
 
     @classmethod
-    def start(cls, work: Callable[[Sequence[T]], list[R]], part: Sequence[T],
-              reducers: Mapping[type, Callable[[Any], tuple[Any, ...]]]) -> _Worker | None:
+    def start(cls, work: Callable[[Sequence[T]], list[R]], part: Sequence[T]) -> _Worker | None:
         """Fork a worker for ``part`` (None: it could not start, and the shard is worked here)."""
         try:
             read, write = os.pipe()
@@ -125,9 +120,7 @@ class _Worker:
                 os.close(read)
                 results = work(part)
                 buffer = io.BytesIO()
-                pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
-                pickler.dispatch_table = {**copyreg.dispatch_table, **reducers}
-                pickler.dump(results)
+                pickle.dump(results, buffer, protocol=pickle.HIGHEST_PROTOCOL)
                 with os.fdopen(write, "wb") as pipe:
                     pipe.write(buffer.getbuffer())
                 code = 0
