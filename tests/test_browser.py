@@ -301,6 +301,22 @@ def test_search_answers_the_front_desk(built_site, visit):
     v.page.wait_for_url("**/partners/harbour.html*")
 
 
+def test_opened_from_disk_the_search_index_loads_after_the_page(built_site, visit):
+    """The page's load event does not wait for the search index (refsite/theme/assets/refsite/search-later.js):
+    it comes when the browser is idle, and search answers as before."""
+    v = visit()
+    v.context.add_init_script("""window.addEventListener('load', () => {
+        window.rsIndexAtLoad = typeof __index; });""")
+    v.page.goto(url(built_site, "lists/index.html"))
+    assert v.page.evaluate("window.rsIndexAtLoad") == "undefined"
+    v.page.wait_for_function("typeof __index !== 'undefined'", timeout=15_000)  # then, on idle
+    v.page.locator("label.md-search__icon, .md-search__input").first.click()
+    v.page.locator("input.md-search__input").press_sequentially("zeppelin", delay=10)
+    result = v.page.locator(".md-search-result__item").first
+    result.wait_for(timeout=15_000)
+    assert "Harbour Street Family Practice" in result.inner_text()
+
+
 def test_the_lists_and_reports_open(built_site, visit):
     v = visit()
     for page, heading in (("lists/index.html", "Partners"), ("lists/tag/knee.html", "knee"),
