@@ -158,6 +158,29 @@ def shoot(page, name: str) -> None:
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
 
 
+def require_axe() -> None:
+    if not AXE.exists():
+        _missing(f"axe-core is not installed at {AXE} (npm install --prefix .cache/npm axe-core@4)")
+
+
+def serious_violations(page, scheme: str) -> list[str]:
+    """axe-core's serious and critical violations on ``page``, shown in ``scheme``'s palette (asserted).
+
+    The palettes differ only in colours (the same DOM): light runs every rule, dark the colour rules
+    (each run is about two seconds on two cores).
+    """
+    assert page.locator("body").get_attribute("data-md-color-scheme") == (
+        "slate" if scheme == "dark" else "default"), page.url
+    page.add_script_tag(path=str(AXE))
+    options: dict[str, object] = {"resultTypes": ["violations"]}
+    if scheme == "dark":
+        options["runOnly"] = ["color-contrast", "link-in-text-block"]
+    return page.evaluate(
+        """async options => (await axe.run(document, options)).violations
+            .filter(r => r.impact === 'serious' || r.impact === 'critical')
+            .map(r => r.id + ': ' + r.nodes.slice(0, 3).map(n => n.target.join(' ')).join(', '))""", options)
+
+
 def test_the_dashboard_loads_from_disk(built_site, visit):
     v = visit(viewport={"width": 1280, "height": 900})
     v.page.goto(url(built_site, "index.html"))
@@ -390,25 +413,13 @@ def test_on_a_phone_people_are_cards_and_ids_do_not_break(built_site, visit):
 @pytest.mark.parametrize(("scheme", "width", "height"), [
     ("light", 1366, 900), ("dark", 1366, 900), ("light", 390, 844), ("dark", 390, 844)])
 def test_no_serious_accessibility_violation_on_any_page_type(built_site, visit, scheme, width, height):
-    if not AXE.exists():
-        _missing(f"axe-core is not installed at {AXE} (npm install --prefix .cache/npm axe-core@4)")
+    require_axe()
     phone = width < 500
     v = visit(viewport={"width": width, "height": height}, color_scheme=scheme, is_mobile=phone, has_touch=phone)
-    # The palettes differ only in colours (the same DOM): the dark runs check the colour rules,
-    # the light runs every rule (each run is about two seconds on two cores).
-    options = {"resultTypes": ["violations"]}
-    if scheme == "dark":
-        options["runOnly"] = ["color-contrast", "link-in-text-block"]
     found = {}
     for page in PAGE_TYPES:
         v.page.goto(url(built_site, page))
-        assert v.page.locator("body").get_attribute("data-md-color-scheme") == (
-            "slate" if scheme == "dark" else "default"), page
-        v.page.add_script_tag(path=str(AXE))
-        violations = v.page.evaluate(
-            """async options => (await axe.run(document, options)).violations
-                .filter(r => r.impact === 'serious' || r.impact === 'critical')
-                .map(r => r.id + ': ' + r.nodes.slice(0, 3).map(n => n.target.join(' ')).join(', '))""", options)
+        violations = serious_violations(v.page, scheme)
         if violations:
             found[page] = violations
         if phone:
@@ -709,18 +720,12 @@ def test_without_the_script_a_long_list_says_what_it_shows_and_where_the_rest_ar
     ("light", 1366, 900), ("dark", 1366, 900), ("light", 390, 844), ("dark", 390, 844)])
 def test_no_serious_accessibility_violation_under_a_long_list(paged_site, visit, scheme, width, height):
     """The 'Show more' buttons, in both palettes and widths (the page types' audit covers the rest)."""
-    if not AXE.exists():
-        _missing(f"axe-core is not installed at {AXE} (npm install --prefix .cache/npm axe-core@4)")
+    require_axe()
     phone = width < 500
     v = visit(viewport={"width": width, "height": height}, color_scheme=scheme, is_mobile=phone, has_touch=phone)
     v.page.goto(url(paged_site, "lists/index.html"))
     assert v.page.locator("p.rs-more button").first.is_visible()
-    v.page.add_script_tag(path=str(AXE))
-    violations = v.page.evaluate(
-        """async () => (await axe.run(document, { resultTypes: ["violations"] })).violations
-            .filter(r => r.impact === 'serious' || r.impact === 'critical')
-            .map(r => r.id + ': ' + r.nodes.slice(0, 3).map(n => n.target.join(' ')).join(', '))""")
-    assert violations == []
+    assert serious_violations(v.page, scheme) == []
 
 
 @pytest.mark.parametrize(("width", "height"), [(1366, 900), (1024, 768)])

@@ -17,7 +17,18 @@ from typing import Callable
 
 import pytest
 from playwright.sync_api import expect
-from test_browser import ARGS, AXE, CHROMIUM, FIXTURE, PAGE_TYPES, TODAY, Visit, _missing, _require_browser, url
+from test_browser import (
+    ARGS,
+    CHROMIUM,
+    FIXTURE,
+    PAGE_TYPES,
+    TODAY,
+    Visit,
+    _require_browser,
+    require_axe,
+    serious_violations,
+    url,
+)
 from test_zensical import require_zensical
 
 from refsite import site
@@ -207,23 +218,13 @@ def test_a_long_partners_list_finds_and_shows_the_rows_not_built(zensical_paged_
     ("light", 1366, 900), ("dark", 1366, 900), ("light", 390, 844), ("dark", 390, 844)])
 def test_no_serious_accessibility_violation_on_any_page_type(zensical_site, scheme, width, height):
     """As test_browser.py audits the MkDocs site: every rule in light, the colour rules in dark."""
-    if not AXE.exists():
-        _missing(f"axe-core is not installed at {AXE} (npm install --prefix .cache/npm axe-core@4)")
-    options: dict[str, object] = {"resultTypes": ["violations"]}
-    if scheme == "dark":
-        options["runOnly"] = ["color-contrast", "link-in-text-block"]
+    require_axe()
     found: dict[str, list[str]] = {}
 
     def check(v: Visit) -> None:
         for page in PAGE_TYPES:
             v.page.goto(url(zensical_site, page))
-            assert v.page.locator("body").get_attribute("data-md-color-scheme") == (
-                "slate" if scheme == "dark" else "default"), page
-            v.page.add_script_tag(path=str(AXE))
-            violations = v.page.evaluate(
-                """async options => (await axe.run(document, options)).violations
-                    .filter(r => r.impact === 'serious' || r.impact === 'critical')
-                    .map(r => r.id + ': ' + r.nodes.slice(0, 3).map(n => n.target.join(' ')).join(', '))""", options)
+            violations = serious_violations(v.page, scheme)
             if violations:
                 found[page] = violations
 
